@@ -1,0 +1,5 @@
+"""`python -m evalkit`: the command line."""
+
+from evalkit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""What the judge is shown and what it must answer: the prompt built from a template file,
+the verdict schema built per task, and the checks a reply must pass to become a Verdict.
+
+The candidate's answer sits between delimiters that carry a random nonce, so an answer
+cannot close them; anything in the answer that looks like a delimiter is neutralised as
+well, so it cannot even pretend to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from evalkit.config import describe_validation
+from evalkit.errors import ConfigError
+from evalkit.types import FATAL_CAP, Task, Verdict
+
+TEMPLATE_FIELDS = frozenset(
+    {"prompt", "system", "reference", "rubric", "answer", "criteria_ids", "category", "tag"}
+)
+"""The names a judge template may use: {prompt}, {answer}, {tag}, ..."""
+_DELIMITER_LOOKALIKE = re.compile(r"<{2,}|>{2,}|\[\[\[|\]\]\]")
+ISSUE_SEVERITIES = ["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
+
+
+def load_template(path: Path) -> str:
+    """Read a judge template and check it names only known fields."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the judge template: {exc.strerror}") from None
+    try:
+        names = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not a valid template ({exc}); write {{{{ for a brace") from None
+    unknown = sorted(n for n in names if n not in TEMPLATE_FIELDS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: template field {{{unknown[0]}}} is unknown"
+            f" (known: {', '.join(sorted(TEMPLATE_FIELDS))})"
+        )
+    return text
+
+
+def neutralise(text: str) -> str:
+    """The text with delimiter look-alikes (<<<, >>>, [[[, ]]]) defused."""
+    return _DELIMITER_LOOKALIKE.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
+
+
+def render(template: str, task: Task, answer: str, nonce: str | None = None) -> str:
+    """The judge prompt for one answer."""
+    nonce = nonce or secrets.token_hex(6)
+    rubric = "\n".join(f"- [{c.id}] ({c.severity}) {c.criterion}" for c in task.rubric)
+    return template.format(
+        prompt=neutralise(task.prompt),
+        system=neutralise(task.system or ""),
+        reference=neutralise(task.reference),
+        rubric=rubric,
+        answer=neutralise(answer),
+        criteria_ids=", ".join(c.id for c in task.rubric),
+        category=task.category or "",
+        tag=nonce,
+    )
+
+
+def verdict_schema(task: Task) -> dict:
+    """The Verdict JSON schema for this task, with no $refs.
+
+    Criterion ids are enums: `prefixItems` fixes one item per rubric criterion in rubric
+    order (a constrained decoder cannot skip, repeat or invent one), and `items` lists all
+    the ids for decoders that ignore prefixItems. Scores are an enum too: grammars enforce
+    enums, not minimum/maximum. String lengths are capped so a small model cannot ramble
+    until max_tokens cuts the JSON short.
+    """
+    ids = [c.id for c in task.rubric]
+
+    def criterion(allowed: list[str]) -> dict:
+        return {
+            "type": "object",
+            "properties": {
+                "id": {"type": "string", "enum": allowed},
+                "met": {"type": "boolean"},
+                "note": {"type": "string", "maxLength": 200},
+            },
+            "required": ["id", "met", "note"],
+            "additionalProperties": False,
+        }
+
+    issue = {
+        "type": "object",
+        "properties": {
+            "severity": {"type": "string", "enum": ISSUE_SEVERITIES},
+            "description": {"type": "string", "maxLength": 200},
+        },
+        "required": ["severity", "description"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "reasoning": {"type": "string", "maxLength": 800},
+            "criteria": {
+                "type": "array",
+                "prefixItems": [criterion([i]) for i in ids],
+                "items": criterion(ids),
+                "minItems": len(ids),
+                "maxItems": len(ids),
+            },
+            "issues": {"type": "array", "items": issue, "maxItems": 6},
+            "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
+            "label": {"type": "string", "maxLength": 40},
+        },
+        "required": ["reasoning", "criteria", "issues", "score", "label"],
+        "additionalProperties": False,
+    }
+
+
+class InvalidVerdict(ValueError):
+    """A judge reply that is not a valid verdict for its task."""
+
+
+def parse_verdict(reply: str, task: Task) -> Verdict:
+    """Validate a judge's reply into a Verdict for this task, or raise InvalidVerdict.
+
+    Each rubric criterion must be answered exactly once. A missed fatal criterion caps the
+    score at FATAL_CAP; the judge's own score is kept in `capped_from`.
+    """
+    try:
+        data = json.loads(reply)
+    except json.JSONDecodeError as exc:
+        raise InvalidVerdict(f"not valid JSON: {exc}") from None
+    if isinstance(data, dict):
+        data.pop("capped_from", None)  # only evalkit sets it
+    try:
+        verdict = Verdict.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidVerdict(describe_validation(exc)) from None
+    expected = [c.id for c in task.rubric]
+    got = [c.id for c in verdict.criteria]
+    if sorted(got) != sorted(expected):
+        missing = sorted(set(expected) - set(got))
+        extra = sorted({i for i in got if got.count(i) > 1 or i not in expected})
+        raise InvalidVerdict(
+            f"criteria must answer each rubric id once: missing {missing}, extra {extra}"
+        )
+    fatal = {c.id for c in task.rubric if c.severity == "fatal"}
+    if verdict.score > FATAL_CAP and any(c.id in fatal and not c.met for c in verdict.criteria):
+        verdict = verdict.model_copy(update={"score": FATAL_CAP, "capped_from": verdict.score})
+    return verdict

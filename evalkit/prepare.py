@@ -1,0 +1,161 @@
+"""From command-line choices to a ready run: config resolved, suite loaded and validated,
+judge found, run file opened (new, or resumed after checking it matches).
+
+Everything that can be wrong with the input is found here, before any request is made.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalkit import __version__
+from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
+from evalkit.endpoints import Pool
+from evalkit.errors import ConfigError, ResumeMismatchError
+from evalkit.judges import load_judge
+from evalkit.results import RunWriter, read_run
+from evalkit.runner import RunPlan
+from evalkit.suites import load_suite
+from evalkit.types import RunManifest
+
+
+class RunOptions(BaseModel):
+    """What the user asked for on the command line (None: not given)."""
+
+    suite: str | None = None
+    """Suite name, path or hub id; taken from the run file when resuming."""
+    config: str | None = None
+    """--config."""
+    profile: str | None = None
+    """--profile."""
+    candidates: list[str] | None = None
+    """--candidates."""
+    judge: str | None = None
+    """--judge."""
+    endpoints: list[str] = Field(default_factory=list)
+    """--endpoint NAME=URL overrides."""
+    limit: int | None = None
+    """--limit."""
+    out: str | None = None
+    """--out."""
+    resume: str | None = None
+    """--resume RUNFILE."""
+    force: bool = False
+    """--force: resume even when the manifest differs."""
+
+
+class PreparedRun(BaseModel):
+    """A run ready to execute."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    plan: RunPlan
+    """What to do."""
+    manifest: RunManifest
+    """The run's manifest (the resumed file's own, when resuming)."""
+    path: Path
+    """The run file."""
+    writer: RunWriter
+    """Its writer, open for appending."""
+
+
+def prepare(options: RunOptions) -> PreparedRun:
+    """Resolve everything; raise an EvalkitError for any bad input."""
+    previous = read_run(options.resume) if options.resume else None
+    if previous is not None:
+        options = _from_manifest(options, previous.manifest)
+    if not options.suite:
+        raise ConfigError("name a suite (python -m evalkit run SUITE) or --resume RUNFILE")
+    loaded = apply_endpoint_overrides(load_config(options.config), options.endpoints)
+    profile_name, profile = profile_config(loaded, options.profile)
+    candidates = options.candidates or profile.candidates
+    pool = Pool(loaded)
+    for name in candidates:
+        pool.model(name, "--candidates")
+    judge = load_judge(options.judge or profile.judge, pool)
+    suite = load_suite(options.suite, loaded.base_dir)
+    tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
+    manifest = RunManifest(
+        run_id=_run_id(),
+        evalkit_version=__version__,
+        suite=suite.info,
+        profile=profile_name,
+        candidates=candidates,
+        models={name: pool.model_info(name) for name in _models_used(candidates, judge)},
+        judge=judge.info(),
+        limit=options.limit,
+    )
+    plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
+    if previous is not None:
+        check_resume(previous.manifest, manifest, previous.path, options.force)
+        plan.done = previous.records
+        path = Path(previous.path)
+        writer = RunWriter(path)
+        manifest = previous.manifest
+    else:
+        path = (
+            Path(options.out) if options.out else _default_path(loaded, suite.info.name, manifest)
+        )
+        writer = RunWriter(path, manifest)
+    return PreparedRun(plan=plan, manifest=manifest, path=path, writer=writer)
+
+
+def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
+    """Fill what the user did not say from the run being resumed."""
+    return options.model_copy(
+        update={
+            "suite": options.suite or manifest.suite.ref,
+            "profile": options.profile or manifest.profile,
+            "candidates": options.candidates or manifest.candidates,
+            "judge": options.judge or manifest.judge.name,
+            "limit": options.limit or manifest.limit,
+        }
+    )
+
+
+def _models_used(candidates: list[str], judge: object) -> list[str]:
+    judge_model = getattr(judge, "spec", None)
+    extra = [judge_model.model] if judge_model is not None else []
+    return list(dict.fromkeys([*candidates, *extra]))
+
+
+def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> None:
+    """Refuse to resume a run file made from another suite, or (unless force) with other
+    models, settings or judge: its records would not be comparable."""
+    if old.suite.name != new.suite.name:
+        raise ResumeMismatchError(
+            f"{path}: made from suite {old.suite.name!r}, not {new.suite.name!r}; cannot resume"
+        )
+    changes = []
+    if old.suite.fingerprint != new.suite.fingerprint:
+        changes.append("the suite's tasks changed (fingerprint differs)")
+    if old.profile != new.profile:
+        changes.append(f"profile {old.profile!r} -> {new.profile!r}")
+    if old.candidates != new.candidates:
+        changes.append(f"candidates {old.candidates} -> {new.candidates}")
+    for name, info in new.models.items():
+        before = old.models.get(name)
+        if before is not None and before.model_dump(exclude={"url"}) != info.model_dump(
+            exclude={"url"}
+        ):
+            changes.append(f"model {name!r} settings changed")
+    if old.judge != new.judge:
+        changes.append(f"judge {old.judge.name!r} definition changed")
+    if changes and not force:
+        raise ResumeMismatchError(
+            f"{path}: cannot resume: " + "; ".join(changes) + " (use --force to resume anyway)"
+        )
+
+
+def _run_id() -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def _default_path(loaded: Loaded, suite: str, manifest: RunManifest) -> Path:
+    safe = suite.replace("/", "__")
+    return loaded.base_dir / "results" / safe / f"{manifest.run_id}.jsonl"

@@ -1,0 +1,106 @@
+"""The one retry policy: which failures are transient, and how long to wait before the next
+attempt.
+
+Retried: timeouts, dropped or refused connections, 429, 500/502/503/504 and Cloudflare's
+520/522/524. Never retried: any other 4xx (a bad request stays bad, a missing model stays
+missing). Waits grow exponentially with jitter, and a server's Retry-After wins when it
+sends one. The caller bounds the whole by attempts and by a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from email.utils import parsedate_to_datetime
+from time import time
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504, 520, 522, 524})
+MAX_WAIT = 30.0
+"""Seconds: no single back-off waits longer, whatever Retry-After says."""
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status an exception carries, if any (litellm and httpx both set one)."""
+    for attr in ("status_code", "http_status"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int):
+            return value
+    response = getattr(exc, "response", None)
+    value = getattr(response, "status_code", None)
+    return value if isinstance(value, int) else None
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """True for a refused, reset or dropped connection, as opposed to an HTTP answer."""
+    if isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException):
+        return True
+    return type(exc).__name__ in {"APIConnectionError", "ConnectError", "ReadError"} and (
+        status_of(exc) in (None, 500)
+    )
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """True for a request that ran out of time."""
+    return isinstance(exc, (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException)) or (
+        type(exc).__name__ == "Timeout"
+    )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether another attempt may succeed."""
+    if is_timeout(exc) or is_connection_failure(exc):
+        return True
+    return status_of(exc) in TRANSIENT_STATUS
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (Retry-After as seconds or an HTTP date)."""
+    headers = getattr(exc, "headers", None) or getattr(
+        getattr(exc, "response", None), "headers", None
+    )
+    if not headers:
+        return None
+    value = headers.get("retry-after") or headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+        except (TypeError, ValueError):
+            return None
+
+
+def backoff(attempt: int, exc: BaseException | None, base: float = 0.5) -> float:
+    """Seconds to wait before attempt number `attempt + 1` (attempt counts from 1)."""
+    asked = retry_after(exc) if exc is not None else None
+    if asked is not None:
+        return min(asked, MAX_WAIT)
+    ceiling = min(MAX_WAIT, base * 2 ** (attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)  # "equal jitter": never zero, never synchronised
+
+
+def policy(retries: int, deadline: float) -> AsyncRetrying:
+    """The tenacity policy for one request: transient failures only, at most `retries`
+    further attempts, and never past `deadline` seconds in all."""
+    return AsyncRetrying(
+        retry=retry_if_exception(is_transient),
+        stop=stop_after_attempt(retries + 1) | stop_after_delay(deadline),
+        wait=_wait,
+        reraise=True,
+    )
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    return backoff(state.attempt_number, exc)

@@ -1,0 +1,122 @@
+"""Fan-out: every (task, candidate) key not yet done is answered, graded as soon as its
+answer exists, and recorded.
+
+Keys already `ok` in the run file get no request at all. A key whose answer was kept
+(graded wrongly, or its judge was down) is only graded again. Work is admitted a bounded
+number of keys at a time, so a suite of any size runs in constant memory, and the
+endpoints' own slot limits decide how many requests are in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from evalkit.endpoints import CallFailed, Pool
+from evalkit.judges import Judge
+from evalkit.probes import Health, probe_all
+from evalkit.results import RunWriter
+from evalkit.types import Record, Task, utc_now
+
+Key = tuple[str, str, str]
+OnRecord = Callable[[Record], None]
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs, resolved: what to ask, whom, who grades, what is done."""
+
+    tasks: list[Task]
+    candidates: list[str]
+    judge: Judge
+    pool: Pool
+    done: dict[Key, Record] = field(default_factory=dict)
+    """Records already in the run file (a resume), latest per key."""
+
+    def pending_keys(self) -> Iterable[tuple[Task, str]]:
+        """The (task, candidate) pairs still to do, in suite order."""
+        for task in self.tasks:
+            for candidate in self.candidates:
+                prior = self.done.get((task.id, candidate, self.judge.name))
+                if prior is None or prior.status != "ok":
+                    yield task, candidate
+
+    def pending(self) -> int:
+        """How many keys are still to do."""
+        return sum(1 for _ in self.pending_keys())
+
+
+def messages_for(task: Task) -> list[dict[str, str]]:
+    """The chat messages a candidate is sent for a task."""
+    system = [{"role": "system", "content": task.system}] if task.system else []
+    return [*system, {"role": "user", "content": task.prompt}]
+
+
+async def probe_plan(plan: RunPlan) -> list[Health]:
+    """Probe every endpoint the plan uses; down endpoints and missing models are marked."""
+    needs: dict = {}
+    for name in plan.candidates:
+        endpoint, model = plan.pool.model(name, "candidates")
+        needs.setdefault(endpoint, {})[name] = model.model or name
+    for endpoint in plan.judge.endpoints():
+        needs.setdefault(endpoint, {})
+    info = plan.judge.info()
+    if info.model:
+        endpoint, model = plan.pool.model(info.model, f"judge {info.name}")
+        needs.setdefault(endpoint, {})[info.model] = model.model or info.model
+    return await probe_all(needs)
+
+
+async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
+    """Answer (unless an answer is kept), grade, and build the record for one key."""
+    started = utc_now()
+    base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
+    prior = plan.done.get((task.id, candidate, plan.judge.name))
+    answer = prior.answer if prior is not None else None
+    if answer is None:
+        endpoint, model = plan.pool.model(candidate, "candidates")
+        try:
+            answer = await endpoint.complete(candidate, model, messages_for(task))
+        except CallFailed as failed:
+            status = "unavailable" if failed.unavailable else "error"
+            return Record(**base, status=status, error=failed.info, started_at=started)
+    grading = await plan.judge.grade(task, answer.text)
+    if grading.verdict is not None:
+        status = "ok"
+    elif grading.unavailable:
+        status = "unavailable"
+    elif grading.error is not None and grading.error.kind == "InvalidVerdict":
+        status = "judge_error"
+    else:
+        status = "error"
+    return Record(
+        **base,
+        status=status,
+        answer=answer,
+        verdict=grading.verdict,
+        judge_raw=grading.raw,
+        judge_answer=grading.judge_answer,
+        error=grading.error,
+        started_at=started,
+    )
+
+
+async def execute(plan: RunPlan, writer: RunWriter, on_record: OnRecord | None = None) -> None:
+    """Run every pending key; each record is written the moment it is complete."""
+    limit = max(4, 2 * sum(e.config.concurrency for e in plan.pool.endpoints.values()))
+    admitted = asyncio.Semaphore(limit)
+
+    async def one(task: Task, candidate: str) -> None:
+        try:
+            record = await run_key(plan, task, candidate)
+            writer.write(record)
+            if on_record is not None:
+                on_record(record)
+        finally:
+            admitted.release()
+
+    async with asyncio.TaskGroup() as group:
+        for task, candidate in plan.pending_keys():
+            await admitted.acquire()
+            group.create_task(one(task, candidate))

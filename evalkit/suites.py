@@ -1,0 +1,138 @@
+"""Suites are Hugging Face datasets: a folder in suites/, a path, or a hub id, all loaded by
+`datasets.load_dataset`, every row validated into a Task before any request is made.
+
+A local folder is also linted line by line first, because the JSON loader reports a bad
+row as an Arrow cast error with no row in it; that lint names the file, the line and the
+field, which is what a person fixing a suite needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from evalkit.config import describe_validation
+from evalkit.errors import SuiteError
+from evalkit.types import SuiteInfo, Task
+
+
+class Suite(BaseModel):
+    """A loaded, validated suite."""
+
+    info: SuiteInfo
+    """Name, how it was named, fingerprint and size."""
+    tasks: list[Task]
+    """The tasks, in the dataset's order."""
+
+
+def locate(ref: str, base_dir: Path) -> str:
+    """What to hand `load_dataset`: an existing path, suites/<ref> beside the config, or
+    the ref itself as a hub id."""
+    for candidate in (Path(ref), base_dir / "suites" / ref):
+        if candidate.is_dir():
+            return str(candidate)
+    if Path(ref).exists():
+        raise SuiteError(f"{ref}: a suite is a dataset folder, not a file")
+    if "/" not in ref:
+        known = sorted(p.name for p in (base_dir / "suites").glob("*") if p.is_dir())
+        raise SuiteError(
+            f"unknown suite {ref!r}: not a folder, not in {base_dir / 'suites'}"
+            f" (known: {', '.join(known) or 'none'}), and not a hub id (owner/name)"
+        )
+    return ref
+
+
+def load_suite(ref: str, base_dir: Path, split: str | None = None) -> Suite:
+    """Load and validate a suite; a bad row stops here with file, row and field named."""
+    source = locate(ref, base_dir)
+    if Path(source).is_dir():
+        lint_folder(Path(source))
+    tasks = list(validate_rows(_dataset_rows(source, split), source))
+    if not tasks:
+        raise SuiteError(f"{source}: the suite has no tasks")
+    info = SuiteInfo(
+        name=Path(source).name if Path(source).is_dir() else ref,
+        ref=ref,
+        fingerprint=fingerprint(tasks),
+        tasks=len(tasks),
+    )
+    return Suite(info=info, tasks=tasks)
+
+
+def _dataset_rows(source: str, split: str | None) -> Iterable[dict]:
+    """The rows of the dataset's test split (or its only split) through `datasets`."""
+    import datasets  # imported here: commands that only read run files never pay for it
+
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    try:
+        loaded = datasets.load_dataset(source)
+    except Exception as exc:  # datasets raises many unrelated types for one bad input
+        raise SuiteError(f"{source}: cannot load as a dataset: {exc}") from None
+    names = list(loaded.keys())
+    chosen = split or ("test" if "test" in names else names[0] if len(names) == 1 else None)
+    if chosen not in names:
+        raise SuiteError(f"{source}: choose a split with --split (has {', '.join(names)})")
+    return loaded[chosen]
+
+
+def validate_rows(rows: Iterable[dict], source: str) -> Iterator[Task]:
+    """Validate rows into Tasks, refusing duplicates; errors name the row and field."""
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        task = parse_row(row, source, index)
+        if task.id in seen:
+            raise SuiteError(f"field id: duplicate task id {task.id!r}", path=source, row=index)
+        seen.add(task.id)
+        yield task
+
+
+def parse_row(row: object, source: str, row_name: int | str) -> Task:
+    """One row as a Task; a null tags or system (from Arrow's schema union) means absent."""
+    if not isinstance(row, dict):
+        raise SuiteError("a row must be a JSON object", path=source, row=row_name)
+    cleaned = {k: v for k, v in row.items() if not (v is None and k in ("tags", "system"))}
+    try:
+        return Task.model_validate(cleaned)
+    except ValidationError as exc:
+        raise SuiteError(f"field {describe_validation(exc)}", path=source, row=row_name) from None
+
+
+def lint_folder(folder: Path) -> None:
+    """Check every data/*.jsonl line of a local suite before `datasets` sees it."""
+    files = sorted((folder / "data").rglob("*.jsonl")) if (folder / "data").is_dir() else []
+    if not files:
+        raise SuiteError(f"{folder}: no data/*.jsonl files (a suite is a dataset folder)")
+    seen: dict[str, str] = {}
+    for path in files:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise SuiteError(f"not valid JSON: {exc}", path=str(path), row=number) from None
+                task = parse_row(row, str(path), number)
+                if task.id in seen:
+                    raise SuiteError(
+                        f"field id: duplicate task id {task.id!r} (first in {seen[task.id]})",
+                        path=str(path),
+                        row=number,
+                    )
+                seen[task.id] = f"{path.name} row {number}"
+    if not seen:
+        raise SuiteError(f"{folder}: the suite has no tasks")
+
+
+def fingerprint(tasks: Iterable[Task]) -> str:
+    """sha256 over the tasks' canonical JSON: any change to any task changes it."""
+    digest = hashlib.sha256()
+    for task in tasks:
+        digest.update(task.model_dump_json().encode())
+        digest.update(b"\n")
+    return digest.hexdigest()

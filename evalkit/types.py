@@ -1,0 +1,257 @@
+"""The data that crosses module boundaries and files: tasks, answers, verdicts, records.
+
+Every model here is part of a file format (suite rows, run files) that other tools read;
+extend them by adding optional fields, never by changing what a field means.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RubricSeverity = Literal["fatal", "major", "minor"]
+IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
+Status = Literal["ok", "unavailable", "error", "judge_error"]
+Score = Literal[1, 2, 3, 4, 5]
+
+FATAL_CAP: int = 2
+"""The highest score an answer may get when it misses a fatal rubric criterion."""
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 string in UTC, as every timestamp in a run file."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Strict(BaseModel):
+    """Base for file formats: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Criterion(Strict):
+    """One checkable statement of what a good answer does."""
+
+    id: str = Field(min_length=1)
+    """Short identifier, unique within its task; verdicts refer to it."""
+    criterion: str = Field(min_length=1)
+    """What a good answer does, phrased so a grader can say met or not met."""
+    severity: RubricSeverity
+    """fatal: an answer missing it is broken (score capped); major; minor: polish."""
+
+
+class Task(Strict):
+    """One row of a suite: a prompt and what a good answer to it contains."""
+
+    id: str = Field(min_length=1)
+    """Unique within the suite; the first part of every result key."""
+    prompt: str = Field(min_length=1)
+    """The user message sent to each candidate model."""
+    reference: str = Field(min_length=1)
+    """A reference answer, or what a good answer must contain; shown to the judge only."""
+    rubric: list[Criterion] = Field(min_length=1)
+    """The criteria the judge checks one by one."""
+    system: str | None = None
+    """An optional system message for the candidates."""
+    category: str | None = None
+    """A grouping for reports, e.g. code-security, architecture, ops-scripting, debugging."""
+    tags: list[str] = Field(default_factory=list)
+    """Free-form labels."""
+
+
+class CriterionResult(Strict):
+    """The judge's finding on one rubric criterion."""
+
+    id: str
+    """The rubric criterion's id."""
+    met: bool
+    """Whether the answer does what the criterion asks."""
+    note: str = ""
+    """One sentence of evidence from the answer."""
+
+
+class Issue(Strict):
+    """A problem the judge found in an answer."""
+
+    severity: IssueSeverity
+    """fatal, wrong, inaccurate, missing, vague or minor."""
+    description: str
+    """What is wrong, specifically."""
+
+
+class Verdict(Strict):
+    """A judge's structured grade of one answer against its task's rubric."""
+
+    reasoning: str
+    """The judge's reasoning; first, so the judge reasons before it scores."""
+    criteria: list[CriterionResult]
+    """One finding per rubric criterion of the task, each id exactly once."""
+    issues: list[Issue] = Field(default_factory=list)
+    """Problems found, most severe first."""
+    score: Score
+    """1 (useless) to 5 (what a senior engineer would write)."""
+    label: str
+    """Short verdict in capitals, e.g. BROKEN, SUPERFICIAL, CORRECT."""
+    capped_from: int | None = None
+    """The judge's own score when a missed fatal criterion capped it; null otherwise."""
+
+
+class Answer(Strict):
+    """A model's reply to one prompt, with what the endpoint told about producing it."""
+
+    text: str
+    """The reply's text, exactly as received."""
+    latency_ms: float | None = None
+    """Wall time of the successful attempt, in milliseconds."""
+    prompt_tokens: int | None = None
+    """Tokens in the prompt, as the server counted them."""
+    completion_tokens: int | None = None
+    """Tokens generated."""
+    load_ms: float | None = None
+    """Ollama's load_duration: time spent loading the model, when the server reports it."""
+    prompt_eval_ms: float | None = None
+    """Ollama's prompt_eval_duration, when reported."""
+    eval_ms: float | None = None
+    """Ollama's eval_duration (generation time), when reported."""
+    finish_reason: str | None = None
+    """Why generation stopped: stop, length, ..."""
+    attempts: int = 1
+    """Requests made, the successful one included."""
+
+
+class ErrorInfo(Strict):
+    """Why a record is not ok: a failed request, a down endpoint, an invalid verdict."""
+
+    kind: str
+    """The failure's class, e.g. ServiceUnavailableError, EndpointDown, InvalidVerdict."""
+    message: str
+    """What happened, with secrets redacted."""
+    status_code: int | None = None
+    """The HTTP status, when there was one."""
+    role: Literal["candidate", "judge"] = "candidate"
+    """Whose call failed: the model under test or the judge."""
+    attempts: int | None = None
+    """Requests made before giving up."""
+
+
+class Grading(Strict):
+    """What grading one answer produced, whether or not it yielded a verdict."""
+
+    verdict: Verdict | None = None
+    """The validated verdict; null when the judge failed."""
+    raw: list[str] = Field(default_factory=list)
+    """The judge's raw replies when none validated (kept for diagnosis)."""
+    judge_answer: Answer | None = None
+    """Latency, tokens and attempts of the judge call that produced the verdict."""
+    error: ErrorInfo | None = None
+    """Why there is no verdict."""
+    unavailable: bool = False
+    """True when the judge's endpoint or model was down, rather than the judge failing."""
+
+
+class Record(Strict):
+    """One result line of a run file: one (task, candidate, judge) key."""
+
+    type: Literal["result"] = "result"
+    """Always "result"; tells records from the manifest."""
+    task_id: str
+    """The task's id in the suite."""
+    candidate: str
+    """The candidate model's name in the config."""
+    judge: str
+    """The judge's name."""
+    status: Status
+    """ok, unavailable (endpoint down or unreachable), error (request failed), judge_error."""
+    answer: Answer | None = None
+    """The candidate's answer; kept even when grading failed, so a resume only grades."""
+    verdict: Verdict | None = None
+    """The judge's verdict; present if and only if status is ok."""
+    judge_raw: list[str] = Field(default_factory=list)
+    """Raw judge replies that did not validate, for judge_error records."""
+    judge_answer: Answer | None = None
+    """Latency and tokens of the judge's call."""
+    error: ErrorInfo | None = None
+    """Why the record is not ok; null when it is."""
+    started_at: str = Field(default_factory=utc_now)
+    """When work on this key began (UTC, ISO 8601)."""
+    finished_at: str = Field(default_factory=utc_now)
+    """When the record was written."""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """The (task_id, candidate, judge) key; a later record for it supersedes this one."""
+        return (self.task_id, self.candidate, self.judge)
+
+
+class ModelInfo(Strict):
+    """A model's resolved settings, as recorded in the manifest (no secrets)."""
+
+    name: str
+    """The model's name in the config."""
+    endpoint: str
+    """The endpoint's name in the config."""
+    kind: str
+    """The endpoint's kind: ollama, embedded or openai."""
+    url: str | None = None
+    """The endpoint's URL with credentials and query secrets redacted."""
+    litellm_model: str
+    """The model string litellm is called with."""
+    params: dict[str, float | int | str | bool | None] = Field(default_factory=dict)
+    """Sampling and context settings: temperature, seed, max_tokens, num_ctx, ..."""
+
+
+class JudgeInfo(Strict):
+    """A judge's definition, as recorded in the manifest."""
+
+    name: str
+    """The judge's name (its file stem or plugin name)."""
+    kind: str = "rubric"
+    """rubric for a TOML judge, or the plugin's own kind."""
+    model: str | None = None
+    """The config model the judge calls."""
+    prompt_sha256: str | None = None
+    """Hash of the prompt template, so a changed prompt shows as a changed judge."""
+    settings: dict[str, float | int | str | bool | None] = Field(default_factory=dict)
+    """The judge's own settings (temperature, max_tokens, ...)."""
+
+
+class SuiteInfo(Strict):
+    """Which suite a run was made from."""
+
+    name: str
+    """The suite's short name (folder or hub id)."""
+    ref: str
+    """How it was named on the command line."""
+    fingerprint: str
+    """sha256 over the validated task rows; changes when any task changes."""
+    tasks: int
+    """Number of tasks in the suite (before --limit)."""
+
+
+class RunManifest(Strict):
+    """The first line of a run file: everything needed to reproduce or resume the run."""
+
+    type: Literal["run"] = "run"
+    """Always "run"; tells the manifest from records."""
+    run_id: str
+    """Unique id of this run; also the run file's stem by default."""
+    evalkit_version: str
+    """The evalkit version that started the run."""
+    suite: SuiteInfo
+    """The suite, with its fingerprint."""
+    profile: str
+    """The config profile used."""
+    candidates: list[str]
+    """The candidate models, in order."""
+    models: dict[str, ModelInfo]
+    """Every model used (candidates and judge), resolved, secrets redacted."""
+    judge: JudgeInfo
+    """The judge's definition."""
+    limit: int | None = None
+    """--limit, when the run covers only the first N tasks."""
+    parent: str | None = None
+    """For a re-grade: the run file this one was made from."""
+    started_at: str = Field(default_factory=utc_now)
+    """When the run began (UTC, ISO 8601)."""
