@@ -158,11 +158,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 display.note(f"{line.endpoint}: {line.error}; its records are written unavailable")
             elif line.missing:
                 display.note(f"{line.endpoint}: missing model(s) {', '.join(line.missing)}")
-        with display.progress(plan.pending(), prepared.manifest.suite.name) as advance:
-            await execute(plan, prepared.writer, advance)
+        with (
+            prepared.open(health) as writer,
+            display.progress(plan.pending(), prepared.manifest.suite.name) as advance,
+        ):
+            await execute(plan, writer, advance)
 
-    with prepared.writer:
-        asyncio.run(go())
+    asyncio.run(go())
     run = read_run(prepared.path)
     display.run_summary(run)
     expected = len(plan.tasks) * len(plan.candidates)

@@ -11,10 +11,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from evalkit.probes import Health
 from evalkit.results import RunFile
 from evalkit.summary import summarize
-from evalkit.types import Record
+from evalkit.types import EndpointHealth, Record
 
 console = Console()
 errors = Console(stderr=True)
@@ -57,7 +56,7 @@ def progress(total: int, title: str) -> Iterator[Callable[[Record], None]]:
         yield advance
 
 
-def health_table(results: list[Health]) -> None:
+def health_table(results: list[EndpointHealth]) -> None:
     """Each endpoint's reachability, version and models."""
     table = Table(title="Endpoints")
     for column in ("endpoint", "kind", "url", "status", "version", "models", "missing"):

@@ -238,4 +238,5 @@ class Pool:
             url=redact_url(endpoint.config.url),
             litellm_model=litellm_model(endpoint.config, model, name),
             params=model.params(),
+            notes="; ".join(n for n in (model.notes, endpoint.config.notes) if n) or None,
         )

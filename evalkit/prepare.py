@@ -20,7 +20,7 @@ from evalkit.judges import load_judge
 from evalkit.results import RunWriter, read_run
 from evalkit.runner import RunPlan
 from evalkit.suites import load_suite
-from evalkit.types import RunManifest
+from evalkit.types import EndpointHealth, RunManifest
 
 
 class RunOptions(BaseModel):
@@ -59,8 +59,16 @@ class PreparedRun(BaseModel):
     """The run's manifest (the resumed file's own, when resuming)."""
     path: Path
     """The run file."""
-    writer: RunWriter
-    """Its writer, open for appending."""
+    resuming: bool
+    """True when appending to an existing run file."""
+
+    def open(self, health: list[EndpointHealth]) -> RunWriter:
+        """Open the run file for appending; a new one starts with the manifest, which
+        records what the endpoint probes found."""
+        if self.resuming:
+            return RunWriter(self.path)
+        self.manifest = self.manifest.model_copy(update={"health": health})
+        return RunWriter(self.path, self.manifest)
 
 
 def prepare(options: RunOptions) -> PreparedRun:
@@ -94,14 +102,14 @@ def prepare(options: RunOptions) -> PreparedRun:
         check_resume(previous.manifest, manifest, previous.path, options.force)
         plan.done = previous.records
         path = Path(previous.path)
-        writer = RunWriter(path)
         manifest = previous.manifest
     else:
         path = (
             Path(options.out) if options.out else _default_path(loaded, suite.info.name, manifest)
         )
-        writer = RunWriter(path, manifest)
-    return PreparedRun(plan=plan, manifest=manifest, path=path, writer=writer)
+        if path.exists():
+            raise ConfigError(f"{path}: already exists; resume it with --resume or choose --out")
+    return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=previous is not None)
 
 
 def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:

@@ -12,36 +12,12 @@ import asyncio
 import importlib.util
 
 import httpx
-from pydantic import BaseModel, Field
 
 from evalkit.endpoints import Endpoint
 from evalkit.redact import SECRETS
-from evalkit.types import ErrorInfo
+from evalkit.types import EndpointHealth, ErrorInfo
 
 PROBE_TIMEOUT = 10.0
-
-
-class Health(BaseModel):
-    """What a probe found out about one endpoint."""
-
-    endpoint: str
-    """The endpoint's config name."""
-    kind: str
-    """ollama, embedded or openai."""
-    url: str
-    """The URL, credentials redacted."""
-    reachable: bool
-    """Whether the server answered as the protocol says."""
-    version: str | None = None
-    """The server's version, when it tells."""
-    models: list[str] = Field(default_factory=list)
-    """The models the server lists."""
-    missing: list[str] = Field(default_factory=list)
-    """Server-side names of needed models that the server does not list."""
-    error: str | None = None
-    """Why the endpoint is not reachable."""
-    status_code: int | None = None
-    """The HTTP status of the failed probe, if any."""
 
 
 def has_model(listed: list[str], wanted: str) -> bool:
@@ -49,10 +25,10 @@ def has_model(listed: list[str], wanted: str) -> bool:
     return wanted in listed or (":" not in wanted and f"{wanted}:latest" in listed)
 
 
-async def probe(endpoint: Endpoint, needed: list[str]) -> Health:
+async def probe(endpoint: Endpoint, needed: list[str]) -> EndpointHealth:
     """Probe one endpoint for the server-side model names in `needed`."""
     config = endpoint.config
-    health = Health(
+    health = EndpointHealth(
         endpoint=endpoint.name, kind=config.kind, url=endpoint.display_url, reachable=True
     )
     if config.kind == "embedded":
@@ -88,13 +64,13 @@ class _Down(Exception):
     pass
 
 
-def _unreachable(health: Health, reason: str) -> Health:
+def _unreachable(health: EndpointHealth, reason: str) -> EndpointHealth:
     health.reachable = False
     health.error = SECRETS.scrub(reason)
     return health
 
 
-async def probe_all(needs: dict[Endpoint, dict[str, str]]) -> list[Health]:
+async def probe_all(needs: dict[Endpoint, dict[str, str]]) -> list[EndpointHealth]:
     """Probe every endpoint at once and mark what is down on the Endpoint objects.
 
     `needs` maps an endpoint to {config model name: server-side model name}.

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from evalkit.endpoints import CallFailed, Pool
 from evalkit.judges import Judge
-from evalkit.probes import Health, probe_all
+from evalkit.probes import probe_all
 from evalkit.results import RunWriter
-from evalkit.types import Record, Task, utc_now
+from evalkit.types import Answer, EndpointHealth, Record, Task, utc_now
 
 Key = tuple[str, str, str]
 OnRecord = Callable[[Record], None]
@@ -33,6 +33,10 @@ class RunPlan:
     pool: Pool
     done: dict[Key, Record] = field(default_factory=dict)
     """Records already in the run file (a resume), latest per key."""
+    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+    """Answers to grade instead of asking the candidate, by (task_id, candidate): a
+    re-grade of another run file. A key with neither an answer here nor a kept one calls
+    the candidate."""
 
     def pending_keys(self) -> Iterable[tuple[Task, str]]:
         """The (task, candidate) pairs still to do, in suite order."""
@@ -53,7 +57,7 @@ def messages_for(task: Task) -> list[dict[str, str]]:
     return [*system, {"role": "user", "content": task.prompt}]
 
 
-async def probe_plan(plan: RunPlan) -> list[Health]:
+async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
     """Probe every endpoint the plan uses; down endpoints and missing models are marked."""
     needs: dict = {}
     for name in plan.candidates:
@@ -74,6 +78,7 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
     base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
     prior = plan.done.get((task.id, candidate, plan.judge.name))
     answer = prior.answer if prior is not None else None
+    answer = answer or plan.answers.get((task.id, candidate))
     if answer is None:
         endpoint, model = plan.pool.model(candidate, "candidates")
         try:

@@ -185,6 +185,29 @@ class Record(Strict):
         return (self.task_id, self.candidate, self.judge)
 
 
+class EndpointHealth(Strict):
+    """What a probe found out about one endpoint."""
+
+    endpoint: str
+    """The endpoint's config name."""
+    kind: str
+    """ollama, embedded or openai."""
+    url: str
+    """The URL, credentials redacted."""
+    reachable: bool
+    """Whether the server answered as the protocol says."""
+    version: str | None = None
+    """The server's version, when it tells."""
+    models: list[str] = Field(default_factory=list)
+    """The models the server lists."""
+    missing: list[str] = Field(default_factory=list)
+    """Server-side names of needed models that the server does not list."""
+    error: str | None = None
+    """Why the endpoint is not reachable."""
+    status_code: int | None = None
+    """The HTTP status of the failed probe, if any."""
+
+
 class ModelInfo(Strict):
     """A model's resolved settings, as recorded in the manifest (no secrets)."""
 
@@ -200,6 +223,8 @@ class ModelInfo(Strict):
     """The model string litellm is called with."""
     params: dict[str, float | int | str | bool | None] = Field(default_factory=dict)
     """Sampling and context settings: temperature, seed, max_tokens, num_ctx, ..."""
+    notes: str | None = None
+    """The config's notes on the model and its endpoint (parameters, hardware)."""
 
 
 class JudgeInfo(Strict):
@@ -251,6 +276,8 @@ class RunManifest(Strict):
     """The judge's definition."""
     limit: int | None = None
     """--limit, when the run covers only the first N tasks."""
+    health: list[EndpointHealth] = Field(default_factory=list)
+    """What the endpoints' probes found when the run started."""
     parent: str | None = None
     """For a re-grade: the run file this one was made from."""
     started_at: str = Field(default_factory=utc_now)
