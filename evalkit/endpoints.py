@@ -91,6 +91,7 @@ class Endpoint:
 
             register(litellm)
         kwargs = self._request(name, model, messages, schema, overrides or {})
+        _register_model_info(litellm, kwargs["model"])
         attempts = 0
         started = time.monotonic()
         try:
@@ -122,6 +123,8 @@ class Endpoint:
             "stream": self.config.stream,
             **params,
         }
+        if self.config.stream:
+            kwargs["stream_options"] = {"include_usage": True}  # else no token counts
         if self.config.url:
             kwargs["api_base"] = self.config.url
         if self.config.api_key:
@@ -190,6 +193,28 @@ class Endpoint:
                 )
             )
         return CallFailed(info, unavailable=down)
+
+
+_registered_models: set[str] = set()
+
+
+def _register_model_info(litellm: Any, model: str) -> None:
+    """Tell litellm the model's info up front. Otherwise its success logging looks it up
+    with a blocking POST /api/show on the event loop, once per model, and again on every
+    call while that lookup fails (measured: a slow /api/show froze the loop)."""
+    if model in _registered_models or not model.startswith("ollama_chat/"):
+        return
+    litellm.register_model(
+        {
+            model: {
+                "litellm_provider": "ollama_chat",
+                "mode": "chat",
+                "input_cost_per_token": 0.0,
+                "output_cost_per_token": 0.0,
+            }
+        }
+    )
+    _registered_models.add(model)
 
 
 def _reason(exc: BaseException, status: int | None) -> str:

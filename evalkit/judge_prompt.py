@@ -24,7 +24,9 @@ TEMPLATE_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "answer", "criteria_ids", "category", "tag"}
 )
 """The names a judge template may use: {prompt}, {answer}, {tag}, ..."""
-_DELIMITER_LOOKALIKE = re.compile(r"<{2,}|>{2,}|\[\[\[|\]\]\]")
+_DELIMITER_LOOKALIKE = re.compile(
+    r"<{3,}|>{3,}|\[\[\[|\]\]\]|</?(?=(?:answer|task|reference)\b)", re.I
+)
 ISSUE_SEVERITIES = ["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
 
 
@@ -48,7 +50,9 @@ def load_template(path: Path) -> str:
 
 
 def neutralise(text: str) -> str:
-    """The text with delimiter look-alikes (<<<, >>>, [[[, ]]]) defused."""
+    """The text with delimiter look-alikes defused: <<<, >>>, [[[, ]]], and tags that open
+    or close like the template's <answer-...>, <task-...>, <reference-...>. A zero-width
+    space after the first character keeps the text readable but no longer a tag."""
     return _DELIMITER_LOOKALIKE.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
 
 

@@ -43,13 +43,15 @@ def is_connection_failure(exc: BaseException) -> bool:
     """True for a refused, reset or dropped connection, as opposed to an HTTP answer."""
     if isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException):
         return True
-    return type(exc).__name__ in {"APIConnectionError", "ConnectError", "ReadError"} and (
-        status_of(exc) in (None, 500)
-    )
+    # litellm reports refused and dropped connections as APIConnectionError with status
+    # 500, and a stream cut mid-body as MidStreamFallbackError (also 500): the class, not
+    # the status, tells them from a server's real 500.
+    names = {"APIConnectionError", "MidStreamFallbackError", "ConnectError", "ReadError"}
+    return type(exc).__name__ in names and status_of(exc) in (None, 500, 503)
 
 
 def is_timeout(exc: BaseException) -> bool:
-    """True for a request that ran out of time."""
+    """True for a request that ran out of time (litellm's Timeout carries 408, or 504)."""
     return isinstance(exc, (TimeoutError, asyncio.TimeoutError, httpx.TimeoutException)) or (
         type(exc).__name__ == "Timeout"
     )
@@ -64,8 +66,11 @@ def is_transient(exc: BaseException) -> bool:
 
 def retry_after(exc: BaseException) -> float | None:
     """Seconds the server asked us to wait (Retry-After as seconds or an HTTP date)."""
-    headers = getattr(exc, "headers", None) or getattr(
-        getattr(exc, "response", None), "headers", None
+    # litellm keeps the server's headers in litellm_response_headers, not response.headers
+    headers = (
+        getattr(exc, "litellm_response_headers", None)
+        or getattr(exc, "headers", None)
+        or getattr(getattr(exc, "response", None), "headers", None)
     )
     if not headers:
         return None
