@@ -42,6 +42,8 @@ class EndpointConfig(Strict):
     """Attempts after the first, for transient failures only."""
     deadline: float = Field(default=900.0, gt=0)
     """Seconds one request may take in all, retries and back-off included."""
+    backoff: float = Field(default=0.5, gt=0, le=60)
+    """Seconds of the first back-off; it doubles per attempt, with jitter, up to 30 s."""
     stream: bool = False
     """Stream responses, so a slow answer keeps a proxy's connection alive."""
     notes: str | None = None

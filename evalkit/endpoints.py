@@ -82,9 +82,7 @@ class Endpoint:
         overrides: dict[str, Any] | None = None,
     ) -> Answer:
         """One chat completion with retries; raises CallFailed when it cannot be had."""
-        known_down = self.down or self.missing_models.get(name)
-        if known_down is not None:
-            raise CallFailed(known_down.model_copy(update={"role": role}), unavailable=True)
+        self._fail_if_down(name, role)
         litellm = import_litellm()
         if self.config.kind == "embedded":
             from evalkit.embedded import register
@@ -94,13 +92,19 @@ class Endpoint:
         _register_model_info(litellm, kwargs["model"])
         attempts = 0
         started = time.monotonic()
+        retrying = policy(self.config.retries, self.config.deadline, self.config.backoff)
         try:
-            async for attempt in policy(self.config.retries, self.config.deadline):
+            async for attempt in retrying:
                 with attempt:
+                    self._fail_if_down(name, role)  # the breaker may have opened meanwhile
                     attempts += 1
                     remaining = self.config.deadline - (time.monotonic() - started)
-                    answer = await self._attempt(litellm, kwargs, max(1.0, remaining))
-            self._failures_in_a_row = 0
+                    try:
+                        answer = await self._attempt(litellm, kwargs, max(0.5, remaining))
+                    except Exception as exc:
+                        self._count_failure(exc)
+                        raise
+                    self._failures_in_a_row = 0
             return answer.model_copy(update={"attempts": attempts})
         except CallFailed:
             raise
@@ -170,29 +174,39 @@ class Endpoint:
             **usage.durations_ms(),
         )
 
+    def _fail_if_down(self, name: str, role: str) -> None:
+        known_down = self.down or self.missing_models.get(name)
+        if known_down is not None:
+            raise CallFailed(known_down.model_copy(update={"role": role}), unavailable=True)
+
+    def _count_failure(self, exc: BaseException) -> None:
+        """The circuit breaker: attempts (not calls) that found the server gone, in a row
+        across every call to this endpoint; any other outcome resets the count."""
+        gone = is_connection_failure(exc) or status_of(exc) == 404
+        self._failures_in_a_row = self._failures_in_a_row + 1 if gone else 0
+        if self._failures_in_a_row >= BREAKER_THRESHOLD and self.down is None:
+            reason = _reason(exc, status_of(exc))
+            self.mark_down(
+                ErrorInfo(
+                    kind="EndpointDown",
+                    message=SECRETS.scrub(
+                        f"{reason} from {self.display_url}: endpoint down (circuit breaker"
+                        f" opened after {self._failures_in_a_row} failed attempts in a row)"
+                    ),
+                    status_code=status_of(exc),
+                )
+            )
+
     def _failed(self, exc: BaseException, role: str, attempts: int) -> CallFailed:
         status = status_of(exc)
-        down = is_connection_failure(exc) or status == 404
-        self._failures_in_a_row = self._failures_in_a_row + 1 if down else 0
-        reason = _reason(exc, status)
         info = ErrorInfo(
             kind="Timeout" if is_timeout(exc) else type(exc).__name__,
-            message=SECRETS.scrub(f"{reason} from {self.display_url}"),
+            message=SECRETS.scrub(f"{_reason(exc, status)} from {self.display_url}"),
             status_code=status,
             role=role,  # type: ignore[arg-type]
             attempts=attempts,
         )
-        if self._failures_in_a_row >= BREAKER_THRESHOLD and self.down is None:
-            self.mark_down(
-                info.model_copy(
-                    update={
-                        "kind": "EndpointDown",
-                        "message": f"{info.message}: circuit breaker open after "
-                        f"{self._failures_in_a_row} failures in a row",
-                    }
-                )
-            )
-        return CallFailed(info, unavailable=down)
+        return CallFailed(info, unavailable=is_connection_failure(exc) or status == 404)
 
 
 _registered_models: set[str] = set()

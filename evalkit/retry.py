@@ -95,17 +95,19 @@ def backoff(attempt: int, exc: BaseException | None, base: float = 0.5) -> float
     return random.uniform(ceiling / 2, ceiling)  # "equal jitter": never zero, never synchronised
 
 
-def policy(retries: int, deadline: float) -> AsyncRetrying:
+def policy(retries: int, deadline: float, base: float = 0.5) -> AsyncRetrying:
     """The tenacity policy for one request: transient failures only, at most `retries`
-    further attempts, and never past `deadline` seconds in all."""
+    further attempts, back-off from `base` seconds, and never past `deadline` seconds in
+    all (a wait is cut short rather than sleep past it)."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        left = deadline - (state.seconds_since_start or 0.0)
+        return max(0.0, min(backoff(state.attempt_number, exc, base), left))
+
     return AsyncRetrying(
         retry=retry_if_exception(is_transient),
         stop=stop_after_attempt(retries + 1) | stop_after_delay(deadline),
-        wait=_wait,
+        wait=wait,
         reraise=True,
     )
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
-    return backoff(state.attempt_number, exc)

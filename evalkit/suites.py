@@ -70,7 +70,10 @@ def _dataset_rows(source: str, split: str | None) -> Iterable[dict]:
     datasets.disable_progress_bars()
     datasets.logging.set_verbosity_error()
     try:
-        loaded = datasets.load_dataset(source)
+        # streaming reads the files themselves: no Arrow cache, which keys local folders
+        # by name and served one folder's stale rows for another (measured), and constant
+        # memory for suites of any size
+        loaded = datasets.load_dataset(source, streaming=True)
     except Exception as exc:  # datasets raises many unrelated types for one bad input
         raise SuiteError(f"{source}: cannot load as a dataset: {exc}") from None
     names = list(loaded.keys())

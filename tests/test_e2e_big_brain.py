@@ -43,7 +43,7 @@ def test_both_servers_up_gives_eight_graded_records(
         assert record.answer.latency_ms > 0 and record.answer.completion_tokens > 0
         assert record.answer.eval_ms is not None  # Ollama's durations, which litellm drops
     assert local.count(path="/api/chat", model="gemma3:1b") == 4
-    assert pod.count(path="/api/chat", model="gemma3:27b") == 8  # 4 answers + 4 verdicts
+    assert pod.count(path="/api/chat", model="gemma3:27b") == 4 + 8  # 4 answers, 8 verdicts
     assert run.manifest.models["gemma3:27b"].url == pod.url
     assert all(h.reachable for h in run.manifest.health)
 
