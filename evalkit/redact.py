@@ -8,6 +8,7 @@ message that a library built from a URL.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -51,6 +52,8 @@ class Secrets:
     def add(self, *values: str | None) -> None:
         """Remember secret values; short ones (under 4 characters) would mask too much."""
         self._values.update(v for v in values if v and len(v) >= 4)
+        if self._values:
+            _scrub_log_records(self)
 
     def add_url(self, url: str | None) -> None:
         """Remember the secret parts of a URL."""
@@ -61,6 +64,30 @@ class Secrets:
         for value in sorted(self._values, key=len, reverse=True):
             text = text.replace(value, MASK)
         return text
+
+
+_scrubbing = False
+
+
+def _scrub_log_records(secrets: Secrets) -> None:
+    """Scrub every log record, of any library, as it is made. Libraries log URLs with their
+    credentials (httpx logs each request's URL), and a filter on loggers would miss child
+    loggers and handlers we do not own, so the record factory itself does it."""
+    global _scrubbing
+    if _scrubbing:
+        return
+    _scrubbing = True
+    make = logging.getLogRecordFactory()
+
+    def scrubbed(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        message = record.getMessage()
+        clean = secrets.scrub(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return record
+
+    logging.setLogRecordFactory(scrubbed)
 
 
 SECRETS = Secrets()
