@@ -30,6 +30,25 @@ def model_path() -> str:
     return str(weights.assemble())
 
 
+def _silence_llama_log() -> None:
+    """Route llama.cpp's own log to nowhere: verbose=False leaves some lines on stderr
+    (the KV-cache notice), which would break into the progress bar."""
+    import ctypes
+
+    import llama_cpp
+
+    @ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+    def silent(level: int, text: bytes, data: object) -> None:
+        return None
+
+    global _log_callback
+    _log_callback = silent  # llama.cpp keeps the pointer: the callback must outlive the call
+    llama_cpp.llama_log_set(silent, ctypes.c_void_p())
+
+
+_log_callback: Any = None
+
+
 def load_model(n_ctx: int = 8192) -> Any:
     """The one llama.cpp model of this process, loaded on first use."""
     global _model
@@ -37,6 +56,7 @@ def load_model(n_ctx: int = 8192) -> Any:
         if _model is None:
             from llama_cpp import Llama
 
+            _silence_llama_log()
             _model = Llama(
                 model_path=model_path(),
                 n_ctx=n_ctx,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import run_files
 from ollama_server import FakeOllama
 
@@ -126,3 +127,20 @@ def test_missing_model_is_unavailable_with_reason(
     assert record.status == "unavailable"
     assert "model 'gemma3:1b' is not on" in record.error.message
     assert local.count(path="/api/chat") == 0
+
+
+def test_check_reports_each_endpoint_and_what_is_missing(
+    project: Path, ollama: Callable[..., FakeOllama], capsys: pytest.CaptureFixture
+) -> None:
+    local = ollama(models=["gemma3:1b"], version="0.6.5")
+    pod = ollama(models=["gemma3:12b"])  # the pod is up but lacks gemma3:27b
+    overrides = ["--endpoint", f"local={local.url}", "--endpoint", f"big-brain={pod.url}"]
+    assert main(["check", "--profile", "big-brain", *overrides]) == 3
+    table = capsys.readouterr().out
+    assert "0.6.5" in table and "gemma3:1b" in table and "gemma3:27b" in table  # missing
+    pod.models.append("gemma3:27b")
+    assert main(["check", "--profile", "big-brain", *overrides]) == 0
+    pod.set_faults(down_404_html=True)
+    assert main(["check", "--profile", "big-brain", *overrides]) == 3
+    table = capsys.readouterr().out
+    assert "down" in table and "404" in table
