@@ -135,7 +135,9 @@ def parse_verdict(reply: str, task: Task) -> Verdict:
     score at FATAL_CAP; the judge's own score is kept in `capped_from`.
     """
     try:
-        data = json.loads(reply)
+        # strict=False admits raw newlines inside strings: llama.cpp's grammar lets them
+        # through, and they change nothing about the verdict's meaning
+        data = json.loads(reply, strict=False)
     except json.JSONDecodeError as exc:
         raise InvalidVerdict(f"not valid JSON: {exc}") from None
     if isinstance(data, dict):
