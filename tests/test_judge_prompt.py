@@ -147,3 +147,10 @@ def test_bad_template_is_a_config_error(tmp_path: Path, text: str, error: str) -
     path.write_text(text)
     with pytest.raises(ConfigError, match=error.replace("{", r"\{").replace("}", r"\}")):
         load_template(path)
+
+
+def test_raw_newline_inside_a_string_is_accepted() -> None:
+    reply = json.dumps(verdict(reasoning="PLACEHOLDER")).replace(
+        "PLACEHOLDER", "line one\nline two"
+    )
+    assert parse_verdict(reply, TASK).reasoning == "line one\nline two"
