@@ -14,20 +14,17 @@ from evalkit.cli import main
 from evalkit.results import read_run
 
 
+def pointed_at(local: FakeOllama, pod: FakeOllama) -> list[str]:
+    """The flags a user gives to aim the shipped config at their two servers."""
+    return ["--endpoint", f"local={local.url}", "--endpoint", f"big-brain={pod.url}"]
+
+
 def big_brain(local: FakeOllama, pod: FakeOllama, *extra: str) -> int:
-    return main(
-        [
-            "run",
-            "big-brain",
-            "--profile",
-            "big-brain",
-            "--endpoint",
-            f"local={local.url}",
-            "--endpoint",
-            f"big-brain={pod.url}",
-            *extra,
-        ]
-    )
+    return main(["run", "big-brain", "--profile", "big-brain", *pointed_at(local, pod), *extra])
+
+
+def resume(path: Path, local: FakeOllama, pod: FakeOllama) -> int:
+    return main(["run", "--resume", str(path), *pointed_at(local, pod)])
 
 
 def test_both_servers_up_gives_eight_graded_records(
@@ -71,20 +68,7 @@ def test_pod_down_keeps_local_answers_then_resume_finishes(
 
     pod.clear_faults()
     asked_before = local.count(path="/api/chat", model="gemma3:1b")
-    assert (
-        main(
-            [
-                "run",
-                "--resume",
-                str(path),
-                "--endpoint",
-                f"local={local.url}",
-                "--endpoint",
-                f"big-brain={pod.url}",
-            ]
-        )
-        == 0
-    )
+    assert resume(path, local, pod) == 0
     run = read_run(path)
     assert len(run.records) == 8 and all(r.status == "ok" for r in run.records.values())
     assert local.count(path="/api/chat", model="gemma3:1b") == asked_before  # not asked again
@@ -99,20 +83,7 @@ def test_resume_of_a_complete_run_sends_no_request(
     assert big_brain(local, pod, "--limit", "1") == 0
     [path] = run_files(project)
     chats = local.count(path="/api/chat") + pod.count(path="/api/chat")
-    assert (
-        main(
-            [
-                "run",
-                "--resume",
-                str(path),
-                "--endpoint",
-                f"local={local.url}",
-                "--endpoint",
-                f"big-brain={pod.url}",
-            ]
-        )
-        == 0
-    )
+    assert resume(path, local, pod) == 0
     assert local.count(path="/api/chat") + pod.count(path="/api/chat") == chats
 
 
@@ -134,7 +105,7 @@ def test_check_reports_each_endpoint_and_what_is_missing(
 ) -> None:
     local = ollama(models=["gemma3:1b"], version="0.6.5")
     pod = ollama(models=["gemma3:12b"])  # the pod is up but lacks gemma3:27b
-    overrides = ["--endpoint", f"local={local.url}", "--endpoint", f"big-brain={pod.url}"]
+    overrides = pointed_at(local, pod)
     assert main(["check", "--profile", "big-brain", *overrides]) == 3
     table = capsys.readouterr().out
     assert "0.6.5" in table and "gemma3:1b" in table and "gemma3:27b" in table  # missing
