@@ -474,23 +474,23 @@ def test_litellm_sends_the_bare_schema_as_format(litellm: Any, server: FakeOllam
     assert last_chat(server)["format"] == "json"
 
 
-def test_litellm_asks_api_show_unless_the_model_is_registered(litellm: Any) -> None:
-    """litellm's success logging looks the model up (a blocking POST on the event loop,
-    repeated while it fails); a model in ``litellm.model_cost`` is not looked up."""
-    info = {"litellm_provider": "ollama_chat", "mode": "chat", "input_cost_per_token": 0.0}
-    litellm.register_model({"ollama_chat/known:1b": {**info, "output_cost_per_token": 0.0}})
+def test_evalkit_calls_never_trigger_api_show() -> None:
+    """Raw litellm's success logging looks each model up with a blocking POST /api/show on
+    the event loop (repeated while it fails); evalkit registers its models and switches
+    that logging off, so a run sends none."""
+    from evalkit.config import EndpointConfig, ModelConfig
+    from evalkit.endpoints import Endpoint
 
-    async def both(url: str) -> None:
+    async def ask(url: str) -> None:
+        endpoint = Endpoint("srv", EndpointConfig(kind="ollama", url=url, retries=0))
         for model in ("unknown:1b", "known:1b"):
-            await litellm.acompletion(
-                model=f"ollama_chat/{model}", api_base=url, messages=HELLO, timeout=5
-            )
-            await asyncio.sleep(0.3)  # the logging runs after the call returns
+            await endpoint.complete(model, ModelConfig(endpoint="srv"), HELLO)
+            await asyncio.sleep(0.3)  # the logging would run after the call returns
 
     with FakeOllama(models=["unknown:1b", "known:1b"]) as server:
-        asyncio.run(both(server.url))
-    assert server.count(path="/api/show", model="unknown:1b") == 1
-    assert server.count(path="/api/show", model="known:1b") == 0
+        asyncio.run(ask(server.url))
+        assert server.count(path="/api/chat") == 2
+        assert server.count(path="/api/show") == 0
 
 
 def _refused_url() -> str:
