@@ -14,6 +14,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -32,6 +33,10 @@ class EndpointConfig(Strict):
     """ollama (the /api/chat protocol), embedded (in-process llama.cpp) or openai."""
     url: str | None = None
     """Base URL, e.g. http://localhost:11434; ${VAR} is read from the environment."""
+    replicas: list[str] = Field(default_factory=list)
+    """Instead of `url`: several servers serving the same models (e.g. GPU pods), used as
+    one endpoint. Requests are balanced across them by litellm's Router (least busy
+    first); `concurrency` is per server. ${VAR} allowed in each."""
     api_key: str | None = None
     """Bearer token for proxies that need one; ${VAR} allowed. Never written anywhere."""
     concurrency: int = Field(default=2, ge=1, le=256)
@@ -51,8 +56,10 @@ class EndpointConfig(Strict):
 
     @model_validator(mode="after")
     def _url_needed(self) -> EndpointConfig:
-        if self.kind != "embedded" and not self.url:
-            raise ValueError(f"an endpoint of kind {self.kind!r} needs a url")
+        if self.url and self.replicas:
+            raise ValueError("give url (one server) or replicas (several), not both")
+        if self.kind != "embedded" and not (self.url or self.replicas):
+            raise ValueError(f"an endpoint of kind {self.kind!r} needs a url (or replicas)")
         return self
 
 
@@ -192,7 +199,8 @@ def interpolate(value: str, where: str) -> str:
 
 
 def apply_endpoint_overrides(loaded: Loaded, overrides: list[str]) -> Loaded:
-    """Apply --endpoint NAME=URL flags: the named endpoint gets that URL."""
+    """Apply --endpoint NAME=URL flags: the named endpoint gets that URL (NAME=URL1,URL2:
+    those replicas)."""
     endpoints = dict(loaded.config.endpoints)
     for item in overrides:
         name, sep, url = item.partition("=")
@@ -201,7 +209,10 @@ def apply_endpoint_overrides(loaded: Loaded, overrides: list[str]) -> Loaded:
         if name not in endpoints:
             known = ", ".join(sorted(endpoints))
             raise ConfigError(f"--endpoint {name}: unknown endpoint (known: {known})")
-        endpoints[name] = endpoints[name].model_copy(update={"url": url})
+        # NAME=URL1,URL2 names replicas; a single URL replaces them all
+        urls = [u.strip() for u in url.split(",") if u.strip()]
+        update = {"url": None, "replicas": urls} if len(urls) > 1 else {"url": url, "replicas": []}
+        endpoints[name] = endpoints[name].model_copy(update=update)
     config = loaded.config.model_copy(update={"endpoints": endpoints})
     return Loaded(config=config, path=loaded.path)
 
@@ -210,11 +221,23 @@ def resolve_endpoint(loaded: Loaded, name: str) -> EndpointConfig:
     """The endpoint with ${VAR} filled in; its secrets are registered for scrubbing."""
     endpoint = loaded.config.endpoints[name]
     where = f"{loaded.path}: endpoints.{name}"
+    replicas = [
+        interpolate(u, f"{where}.replicas[{i}]").rstrip("/")
+        for i, u in enumerate(endpoint.replicas)
+    ]
+    for replica in replicas:
+        SECRETS.add_url(replica)
+    # with replicas, `url` is the first one: what probes check and the manifest shows
     url = interpolate(endpoint.url, f"{where}.url") if endpoint.url else None
+    url = replicas[0] if replicas else url
     key = interpolate(endpoint.api_key, f"{where}.api_key") if endpoint.api_key else None
+    if key and any(urlsplit(u).password for u in [url, *replicas] if u):
+        # httpx refuses a URL with credentials next to litellm's Authorization header
+        raise ConfigError(f"{where}: credentials in the url and an api_key: give only one")
     SECRETS.add(key)
     SECRETS.add_url(url)
-    return endpoint.model_copy(update={"url": url.rstrip("/") if url else url, "api_key": key})
+    url = url.rstrip("/") if url else url
+    return endpoint.model_copy(update={"url": url, "api_key": key, "replicas": replicas})
 
 
 def model_config(loaded: Loaded, name: str, where: str) -> ModelConfig:

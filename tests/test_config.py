@@ -84,11 +84,14 @@ def test_env_is_read_only_when_endpoint_is_used(
 def test_env_interpolation_and_secret_registration(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("EVALKIT_TEST_POD", "https://user:pa55word@pod.example/")
+    monkeypatch.setenv("EVALKIT_TEST_POD", "https://pod.example/")
     monkeypatch.setenv("EVALKIT_TEST_KEY", "sk-test-very-secret")
     endpoint = resolve_endpoint(load_config(write(tmp_path, GOOD)), "pod")
+    assert (endpoint.url, endpoint.api_key) == ("https://pod.example", "sk-test-very-secret")
+    monkeypatch.setenv("EVALKIT_TEST_POD", "https://user:pa55word@pod.example/")
+    without_key = GOOD.replace('api_key = "${EVALKIT_TEST_KEY}"', "")
+    endpoint = resolve_endpoint(load_config(write(tmp_path, without_key)), "pod")
     assert endpoint.url == "https://user:pa55word@pod.example"
-    assert endpoint.api_key == "sk-test-very-secret"
     assert SECRETS.scrub("key sk-test-very-secret pw pa55word") == "key *** pw ***"
 
 
@@ -120,3 +123,12 @@ def test_unknown_profile_lists_known(tmp_path: Path) -> None:
 def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(str(tmp_path / "absent.toml"))
+
+
+def test_url_credentials_and_api_key_together_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVALKIT_TEST_POD", "https://user:pa55word@pod.example")
+    monkeypatch.setenv("EVALKIT_TEST_KEY", "sk-both-given")
+    with pytest.raises(ConfigError, match="credentials in the url and an api_key"):
+        resolve_endpoint(load_config(write(tmp_path, GOOD)), "pod")

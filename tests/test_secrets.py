@@ -35,13 +35,12 @@ def test_planted_secrets_appear_nowhere(
 ) -> None:
     server = ollama(models=["m1", "m2", "judge"])
     server.set_faults(model="m2", status_for_chat=400)  # errors whose messages name the URL
-    port = server.url.rsplit(":", 1)[1]
     write_project(
         tmp_path,
-        f"http://admin:{PASSWORD}@127.0.0.1:{port}",
+        server.url,
         n_tasks=2,
-        api_key="${EVALKIT_TEST_API_KEY}",
-        judge_url=f"http://127.0.0.1:{closed_port()}/?token={TOKEN}",  # the judge is down
+        api_key="${EVALKIT_TEST_API_KEY}",  # sent as a bearer token to the candidates' server
+        judge_url=f"http://admin:{PASSWORD}@127.0.0.1:{closed_port()}/?token={TOKEN}",  # down
     )
     monkeypatch.setenv("EVALKIT_TEST_API_KEY", KEY)
     monkeypatch.chdir(tmp_path)
@@ -60,5 +59,4 @@ def test_planted_secrets_appear_nowhere(
     for secret in (KEY, PASSWORD, TOKEN):
         assert secret not in seen
     assert server.requests, "the run must have reached the server"
-    auth = [r for r in server.requests if r["path"] == "/api/chat"]
-    assert auth  # and the key was really used on the wire (not just dropped)
+    assert [r for r in server.requests if r["path"] == "/api/chat"]
