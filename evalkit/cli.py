@@ -11,6 +11,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evalkit.results import RunFile
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_REGRESSION = 0, 1, 2, 3, 4
 
@@ -26,6 +30,8 @@ examples:
       finish the keys that are not ok (a kept answer is only graded again)
   python -m evalkit check --profile big-brain
       is every endpoint up, and does it have every model the profile needs?
+  python -m evalkit report results/big-brain/RUN.jsonl -o report.html
+      the benchmark report of a run file (compare and show read run files too)
 
 exit codes: 0 all ok; 2 usage, config or input error; 3 finished with records not ok;
 4 compare found a regression; 1 a bug.
@@ -36,10 +42,12 @@ examples:
   python -m evalkit run big-brain --limit 1
   python -m evalkit run suites/engineering --candidates gemma3:1b --judge embedded
   python -m evalkit run big-brain --profile big-brain --out results/today.jsonl
-  BIG_BRAIN_URL=https://POD-11434.proxy.runpod.net \
+  BIG_BRAIN_URL=https://POD-11434.proxy.runpod.net \\
       python -m evalkit run big-brain --profile big-brain
-  python -m evalkit run --resume results/big-brain/RUN.jsonl \
+  python -m evalkit run --resume results/big-brain/RUN.jsonl \\
       --endpoint big-brain=https://NEW-POD-11434.proxy.runpod.net
+  python -m evalkit run big-brain --profile big-brain --pairwise gemma3:1b,gemma3:27b
+      both answers to each task side by side, judged in both orders
 """
 
 
@@ -89,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run file path (default: results/<suite>/<run-id>.jsonl)")
     run.add_argument("--resume", metavar="RUNFILE", help="finish the keys of RUNFILE not yet ok")
     run.add_argument("--force", action="store_true", help="resume even if settings changed")
+    run.add_argument(
+        "--pairwise", metavar="A,B", help="judge A's and B's answers side by side, both orders"
+    )
     run.set_defaults(handler=_cmd_run)
 
     check = commands.add_parser(
@@ -99,7 +110,85 @@ def build_parser() -> argparse.ArgumentParser:
     _config_flags(check)
     check.add_argument("--judge", default=os.environ.get("EVALKIT_JUDGE"), help="judge to check")
     check.set_defaults(handler=_cmd_check)
+    _add_reader_commands(commands)
+
+    from evalkit.cli_judges import add_commands
+
+    add_commands(commands)
     return root
+
+
+READER_EPILOG = """\
+examples:
+  python -m evalkit compare results/big-brain/OLD.jsonl results/big-brain/NEW.jsonl
+  python -m evalkit compare OLD.jsonl NEW.jsonl --format md > comparison.md
+  python -m evalkit compare OLD.jsonl NEW.jsonl --fail-on-regression 0.25   # exit 4 in CI
+  python -m evalkit report results/big-brain/RUN.jsonl -o report.html
+  python -m evalkit show RUN.jsonl --candidate 'gemma3:*' --status unavailable --full
+"""
+
+
+def _add_reader_commands(commands: argparse._SubParsersAction) -> None:
+    """compare, report and show: they only read run files (no litellm, no datasets)."""
+    options = {"epilog": READER_EPILOG, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    compare = commands.add_parser(
+        "compare",
+        help="compare two run files: per row, per candidate, with statistics",
+        description="Join A and B on (task, candidate); per candidate: means over rows ok in"
+        " both, mean delta with a 95% paired bootstrap interval, Wilcoxon signed-rank p.",
+        **options,
+    )
+    compare.add_argument("a", help="the baseline run file")
+    compare.add_argument("b", help="the run file compared against it")
+    compare.add_argument(
+        "--format", choices=["table", "md", "json"], default="table", help="default: table"
+    )
+    compare.add_argument(
+        "--fail-on-regression",
+        nargs="?",
+        const=0.0,
+        type=float,
+        metavar="DELTA",
+        help="exit 4 when a candidate's mean score drops by more than DELTA (default 0)",
+    )
+    compare.add_argument(
+        "--rows",
+        choices=["changed", "all", "none"],
+        default="changed",
+        help="scored rows to list one by one (json always has all)",
+    )
+    compare.add_argument("--limit", type=int, default=100, help="rows per terminal table (0: all)")
+    compare.set_defaults(handler=_cmd_compare)
+
+    report = commands.add_parser(
+        "report",
+        help="render a run file as the benchmark report (Markdown or HTML)",
+        description="Environment, summary, quality per task, every answer with its verdict,"
+        " comparison, latency and key findings.",
+        **options,
+    )
+    report.add_argument("runfile")
+    report.add_argument("--format", choices=["md", "html"], help="default: from -o, else md")
+    report.add_argument("-o", "--output", help="write to FILE instead of standard output")
+    report.add_argument("--suite", help="the suite folder holding the prompts (default: found)")
+    report.set_defaults(handler=_cmd_report)
+
+    show = commands.add_parser(
+        "show", help="list a run file's records", description="Records, filtered.", **options
+    )
+    show.add_argument("runfile")
+    show.add_argument("--task", action="append", default=[], help="task id glob (repeatable)")
+    show.add_argument("--candidate", action="append", default=[], help="candidate glob")
+    show.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        choices=["ok", "unavailable", "error", "judge_error"],
+        help="status to show (repeatable)",
+    )
+    show.add_argument("--full", action="store_true", help="full answers and verdicts")
+    show.add_argument("--limit", type=int, default=100, help="records to show (0: all)")
+    show.set_defaults(handler=_cmd_show)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -131,6 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
+    from evalkit.cli_judges import pairwise_resume, run_pairwise
+
+    resume_pair = pairwise_resume(args.resume)
+    if args.pairwise or resume_pair:
+        return run_pairwise(args, resume_pair)
     from evalkit import display
     from evalkit.prepare import RunOptions, prepare
     from evalkit.results import read_run
@@ -196,3 +290,93 @@ def _cmd_check(args: argparse.Namespace) -> int:
     display.health_table(health)
     ready = all(h.reachable and not h.missing for h in health)
     return EXIT_OK if ready else EXIT_INCOMPLETE
+
+
+def _read_for_reading(*paths: str) -> list[RunFile]:
+    """Read run files for a command that only reads them.
+
+    The records live until the process ends, so the cyclic garbage collector is kept off
+    while they are read and then told to leave them be (gc.freeze): otherwise it rescans
+    every record in full passes, which on 10,000 records cost as much as reading them."""
+    import gc
+
+    from evalkit.results import read_run
+
+    gc.disable()
+    try:
+        runs = [read_run(path) for path in paths]
+        gc.freeze()
+    finally:
+        gc.enable()
+    return runs
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from evalkit.compare import compare_runs, regressions
+
+    a, b = _read_for_reading(args.a, args.b)
+    result = compare_runs(a, b)
+    if args.format == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif args.format == "md":
+        from evalkit.compare_md import render
+
+        sys.stdout.write(render(result, args.rows))
+    else:
+        from evalkit import display
+
+        display.comparison(result, args.rows, args.limit)
+    if args.fail_on_regression is None:
+        return EXIT_OK
+    dropped = regressions(result, args.fail_on_regression)
+    for line in result.candidates:
+        if line.lost:
+            print(
+                f"warning: {line.candidate}: {line.lost} row(s) ok in A are not ok or absent"
+                " in B; no mean can show that drop",
+                file=sys.stderr,
+            )
+    for line in dropped:
+        print(
+            f"regression: {line.candidate} mean {line.mean_a:.2f} -> {line.mean_b:.2f}"
+            f" ({line.mean_delta:+.2f}, allowed drop {args.fail_on_regression:g})",
+            file=sys.stderr,
+        )
+    return EXIT_REGRESSION if dropped else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from evalkit.errors import EvalkitError
+    from evalkit.report import build_report
+
+    (run,) = _read_for_reading(args.runfile)
+    chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
+    report = build_report(run, Path(args.suite) if args.suite else None)
+    if chosen == "html":
+        from evalkit.report_html import render
+    else:
+        from evalkit.report_md import render
+    text = render(report)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.output)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise EvalkitError(f"{out}: cannot write: {exc.strerror}") from None
+    print(f"report: {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from evalkit import display
+    from evalkit.show import select
+
+    (run,) = _read_for_reading(args.runfile)
+    selection = select(run, args.task, args.candidate, args.status, args.limit)
+    display.records(selection, args.full)
+    return EXIT_OK

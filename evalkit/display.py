@@ -164,6 +164,7 @@ def calibration(report: Calibration) -> None:
         ("quadratic-weighted kappa", _share(report.kappa_quadratic, report.kappa_undefined)),
         ("Spearman correlation", _share(report.spearman, report.spearman_undefined)),
         ("mean difference (judge - human)", "n/a" if difference is None else f"{difference:+.2f}"),
+        ("criterion findings agreed", _share(report.criteria_agreement)),
     ]
     for row in rows:
         figures.add_row(*row)
@@ -200,21 +201,23 @@ def _criteria_table(report: Calibration) -> None:
 
 
 def _disagreements_table(report: Calibration) -> None:
+    """Each item as a heading and both reasonings as paragraphs: a table's narrow columns
+    would chop reasonings of several hundred characters into a word per line."""
     if not report.disagreements:
         note("no item where the judge and the human differ")
         return
-    table = Table(title="Largest disagreements", show_lines=True)
-    for column in ("item", "judge", "human", "judge's reasoning", "human's reasoning"):
-        table.add_column(column, ratio=3 if "reasoning" in column else 1)
+    console.print("[bold]Largest disagreements[/]")
     for item in report.disagreements:
-        table.add_row(
-            f"{escape(item.task_id)}\n{escape(item.candidate)}",
-            f"{item.judge_score} {escape(item.judge_label)}",
-            f"{item.human_score} {escape(item.human_label or '')}",
-            escape(item.judge_reasoning),
-            escape(item.human_reasoning or "-"),
+        judge = f"{item.judge_score} {item.judge_label}".strip()
+        human = f"{item.human_score} {item.human_label or ''}".strip()
+        console.print(
+            f"[bold]{escape(item.task_id)} · {escape(item.candidate)}[/]: judge"
+            f" {escape(judge)}, human {escape(human)} (judge - human = {item.difference:+d})",
+            highlight=False,
         )
-    console.print(table)
+        console.print(f"  [cyan]judge:[/] {escape(item.judge_reasoning)}", highlight=False)
+        human_reasoning = escape(item.human_reasoning or "(no reasoning given)")
+        console.print(f"  [magenta]human:[/] {human_reasoning}", highlight=False)
 
 
 def _rate(rate: Rate | None) -> tuple[str, str, str]:
@@ -379,36 +382,47 @@ def records(selection: Selection, full: bool) -> None:
 
 
 def _records_table(selection: Selection) -> None:
-    """One line per record where the terminal allows: texts are cut short beforehand (the
-    full ones are one --full away); the judge column appears only when judges differ."""
+    """One line per record: the answer is cut to the width the other columns leave (the
+    full text is one --full away); the judge column appears only when judges differ."""
     from evalkit.show import short_reason, shorten
 
     judges = {record.judge for record in selection.records}
     title = f"{selection.matched} of {selection.total} records"
     if len(judges) == 1:
-        title += f", judge {escape(judges.pop())}"
-    table = Table(title=title, box=box.SIMPLE_HEAD)
-    for column in ("task", "candidate", *(["judge"] if judges else [])):
-        table.add_column(column, overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("score", no_wrap=True)
-    table.add_column("ms", justify="right", no_wrap=True)
-    table.add_column("label / reason")
-    table.add_column("answer", ratio=1)
-    for record in selection.records:
-        answer, verdict = record.answer, record.verdict
-        latency = answer.latency_ms if answer and answer.latency_ms else None
-        table.add_row(
-            escape(shorten(record.task_id, 32)),
-            escape(shorten(record.candidate, 20)),
-            *([escape(shorten(record.judge, 20))] if judges else []),
-            _status(record.status),
-            f"{verdict.score}/5" if verdict else "-",
-            f"{latency:,.0f}" if latency else "-",
-            escape(shorten(verdict.label if verdict else short_reason(record), 36)),
-            escape(shorten(answer.text)) if answer else "",
-        )
+        title += f", judge {judges.pop()}"
+    header = ["task", "candidate", *(["judge"] if judges else []), "status", "score", "ms"]
+    rows = [_record_cells(record, bool(judges), short_reason) for record in selection.records]
+    header.append("label / reason")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    room = max(12, console.width - sum(widths) - 3 * len(widths) - 2)
+    table = Table(title=escape(title), box=box.SIMPLE_HEAD)
+    for column in header:
+        table.add_column(column, justify="right" if column in ("score", "ms") else "left")
+    table.add_column("answer")
+    for record, row in zip(selection.records, rows, strict=True):
+        style = STATUS_STYLE.get(record.status, "white")
+        cells = [escape(cell) for cell in row]
+        cells[header.index("status")] = f"[{style}]{cells[header.index('status')]}[/]"
+        answer = shorten(record.answer.text, room) if record.answer else ""
+        table.add_row(*cells, escape(answer))
     console.print(table)
+
+
+def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> list[str]:
+    """A record's short cells, plain text, in `_records_table`'s column order."""
+    from evalkit.show import shorten
+
+    answer, verdict = record.answer, record.verdict
+    latency = answer.latency_ms if answer and answer.latency_ms else None
+    return [
+        shorten(record.task_id, 32),
+        shorten(record.candidate, 20),
+        *([shorten(record.judge, 20)] if with_judge else []),
+        record.status,
+        f"{verdict.score}/5" if verdict else "-",
+        f"{latency:,.0f}" if latency else "-",
+        shorten(verdict.label if verdict else short_reason(record), 28),
+    ]
 
 
 def _record_block(record: Record) -> None:

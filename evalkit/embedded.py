@@ -83,6 +83,20 @@ def gemma_prompt(messages: list[dict[str, Any]]) -> str:
     return "".join(turns) + "<start_of_turn>model\n"
 
 
+def tuple_only(schema: Any) -> Any:
+    """The schema with `items` dropped wherever `prefixItems` is given: llama-cpp-python's
+    grammar converter reads `items` first and ignores the tuple, which let the judge repeat
+    one criterion id and skip another (3 of 4 seed verdicts invalid, measured)."""
+    if isinstance(schema, dict):
+        cleaned = {k: tuple_only(v) for k, v in schema.items()}
+        if "prefixItems" in cleaned:
+            cleaned.pop("items", None)
+        return cleaned
+    if isinstance(schema, list):
+        return [tuple_only(v) for v in schema]
+    return schema
+
+
 def generate(messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     """Run one completion (blocking); returns llama.cpp's completion dict."""
     from llama_cpp import LlamaGrammar
@@ -91,7 +105,7 @@ def generate(messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str
     grammar = None
     response_format = params.get("response_format") or {}
     if response_format.get("type") == "json_schema":
-        schema = response_format["json_schema"]["schema"]
+        schema = tuple_only(response_format["json_schema"]["schema"])
         grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
     with _run_lock:
         return llm.create_completion(

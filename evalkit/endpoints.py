@@ -9,12 +9,16 @@ and later calls fail at once as `unavailable` instead of each waiting out its re
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import sys
 import time
 from typing import Any
 
 from evalkit.config import EndpointConfig, Loaded, ModelConfig, model_config, resolve_endpoint
+from evalkit.litellm_tuning import quieten, register_model_info
 from evalkit.redact import SECRETS, redact_url
+from evalkit.replicas import Replicas
 from evalkit.retry import is_connection_failure, is_timeout, policy, status_of
 from evalkit.types import Answer, ErrorInfo, ModelInfo
 
@@ -33,13 +37,26 @@ class CallFailed(Exception):
 
 
 def import_litellm() -> Any:
-    """Import litellm once, quietly and offline (it fetches a cost map otherwise)."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    """Import litellm once, quietly and offline (it fetches a cost map otherwise), with
+    the per-call work a run does not need switched off (see evalkit.litellm_tuning).
+
+    The import allocates about a million objects. The cyclic collector is paused while it
+    runs (its passes over them cost about 0.6 s of the import), and they are then frozen
+    out of its reach: they live as long as the process, and without the freeze every later
+    full collection rescans them all, and so does interpreter exit (1.5 s, measured)."""
+    if "litellm" not in sys.modules:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            import litellm
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
     import litellm
 
-    litellm.suppress_debug_info = True
-    litellm.telemetry = False
-    litellm.drop_params = True
+    quieten(litellm)
     return litellm
 
 
@@ -54,7 +71,11 @@ class Endpoint:
     def __init__(self, name: str, config: EndpointConfig) -> None:
         self.name = name
         self.config = config
-        self.slots = asyncio.Semaphore(config.concurrency)
+        servers = len(config.replicas) or 1
+        self.capacity = config.concurrency * servers
+        """Requests in flight at most: `concurrency` per server, all models and roles."""
+        self.slots = asyncio.Semaphore(self.capacity)
+        self._replicas = Replicas(config.replicas, config.api_key) if servers > 1 else None
         self.down: ErrorInfo | None = None
         """Set when a probe or the breaker found the endpoint down."""
         self.missing_models: dict[str, ErrorInfo] = {}
@@ -65,7 +86,9 @@ class Endpoint:
     @property
     def display_url(self) -> str:
         """The URL as it may be shown: credentials removed."""
-        return redact_url(self.config.url) or f"({self.config.kind})"
+        shown = redact_url(self.config.url) or f"({self.config.kind})"
+        more = len(self.config.replicas) - 1
+        return f"{shown} (+{more} replica{'s' if more > 1 else ''})" if more > 0 else shown
 
     def mark_down(self, info: ErrorInfo) -> None:
         """Take the endpoint as down: later calls fail at once with this reason."""
@@ -89,7 +112,7 @@ class Endpoint:
 
             register(litellm)
         kwargs = self._request(name, model, messages, schema, overrides or {})
-        _register_model_info(litellm, kwargs["model"])
+        register_model_info(litellm, kwargs["model"])
         attempts = 0
         started = time.monotonic()
         retrying = policy(self.config.retries, self.config.deadline, self.config.backoff)
@@ -147,7 +170,7 @@ class Endpoint:
         if self._http is None:
             from evalkit.ollama_usage import tapped_handler
 
-            self._http = tapped_handler(self.config.concurrency)
+            self._http = tapped_handler()
         return self._http
 
     async def _attempt(self, litellm: Any, kwargs: dict[str, Any], remaining: float) -> Answer:
@@ -157,9 +180,11 @@ class Endpoint:
         async with self.slots:
             began = time.monotonic()
             with collect_usage() as usage:
-                response = await asyncio.wait_for(
-                    litellm.acompletion(timeout=timeout, **kwargs), timeout=timeout + 5
-                )
+                if self._replicas is not None:
+                    call = self._replicas.acompletion(litellm, timeout=timeout, **kwargs)
+                else:
+                    call = litellm.acompletion(timeout=timeout, **kwargs)
+                response = await asyncio.wait_for(call, timeout=timeout + 5)
                 if kwargs["stream"]:
                     response = await _gather_stream(litellm, response, kwargs["messages"])
             latency = (time.monotonic() - began) * 1000
@@ -207,28 +232,6 @@ class Endpoint:
             attempts=attempts,
         )
         return CallFailed(info, unavailable=is_connection_failure(exc) or status == 404)
-
-
-_registered_models: set[str] = set()
-
-
-def _register_model_info(litellm: Any, model: str) -> None:
-    """Tell litellm the model's info up front. Otherwise its success logging looks it up
-    with a blocking POST /api/show on the event loop, once per model, and again on every
-    call while that lookup fails (measured: a slow /api/show froze the loop)."""
-    if model in _registered_models or not model.startswith("ollama_chat/"):
-        return
-    litellm.register_model(
-        {
-            model: {
-                "litellm_provider": "ollama_chat",
-                "mode": "chat",
-                "input_cost_per_token": 0.0,
-                "output_cost_per_token": 0.0,
-            }
-        }
-    )
-    _registered_models.add(model)
 
 
 def _reason(exc: BaseException, status: int | None) -> str:

@@ -89,7 +89,7 @@ def verdict_schema(task: Task) -> dict:
             "properties": {
                 "id": {"type": "string", "enum": allowed},
                 "met": {"type": "boolean"},
-                "note": {"type": "string", "maxLength": 200},
+                "note": {"type": "string", "maxLength": 160},
             },
             "required": ["id", "met", "note"],
             "additionalProperties": False,
@@ -99,7 +99,7 @@ def verdict_schema(task: Task) -> dict:
         "type": "object",
         "properties": {
             "severity": {"type": "string", "enum": ISSUE_SEVERITIES},
-            "description": {"type": "string", "maxLength": 200},
+            "description": {"type": "string", "maxLength": 160},
         },
         "required": ["severity", "description"],
         "additionalProperties": False,
@@ -107,7 +107,7 @@ def verdict_schema(task: Task) -> dict:
     return {
         "type": "object",
         "properties": {
-            "reasoning": {"type": "string", "maxLength": 800},
+            "reasoning": {"type": "string", "maxLength": 600},
             "criteria": {
                 "type": "array",
                 "prefixItems": [criterion([i]) for i in ids],
@@ -115,7 +115,7 @@ def verdict_schema(task: Task) -> dict:
                 "minItems": len(ids),
                 "maxItems": len(ids),
             },
-            "issues": {"type": "array", "items": issue, "maxItems": 6},
+            "issues": {"type": "array", "items": issue, "maxItems": 5},
             "score": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
             "label": {"type": "string", "maxLength": 40},
         },

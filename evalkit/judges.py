@@ -12,15 +12,16 @@ import hashlib
 import tomllib
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from evalkit.config import describe_validation
-from evalkit.endpoints import CallFailed, Endpoint, Pool
+from evalkit.config import ModelConfig, describe_validation
+from evalkit.endpoints import PROVIDER_PREFIX, CallFailed, Endpoint, Pool
 from evalkit.errors import ConfigError, UnknownJudgeError
 from evalkit.judge_prompt import InvalidVerdict, load_template, parse_verdict, render
 from evalkit.judge_prompt import verdict_schema as schema_for
+from evalkit.panel import PanelJudge, SampledJudge
 from evalkit.types import ErrorInfo, Grading, JudgeInfo, Strict, Task
 
 ENTRY_POINT_GROUP = "evalkit.judges"
@@ -62,10 +63,21 @@ class JudgeContext(BaseModel):
 
 
 class JudgeFile(Strict):
-    """A judges/<name>.toml file."""
+    """A judges/<name>.toml file: a model that judges, or a panel of other judges."""
 
-    model: str
-    """The model that judges, by its name in the config's [models]."""
+    model: str | None = None
+    """The model that judges: a name from the config's [models], or with `endpoint` the
+    model on that endpoint (e.g. "ollama_chat/qwen2.5:7b" or "qwen2.5:7b")."""
+    endpoint: str | None = None
+    """The config endpoint serving `model`, when `model` is not a config model name."""
+    panel: list[str] | None = Field(default=None, min_length=2)
+    """Instead of a model: the judges (names or paths, as --judge takes) whose votes combine."""
+    samples: int = Field(default=1, ge=1, le=25)
+    """Verdicts asked per answer (seeds seed, seed+1, ...), combined into one."""
+    combine: Literal["median", "mean"] = "median"
+    """How several votes' scores combine: median, or mean rounded half up."""
+    pairwise_template: str = "pairwise-judge.md"
+    """The prompt template for pairwise mode, relative to the judge file."""
     template: str = "rubric-judge.md"
     """The prompt template, a file path relative to the judge file."""
     description: str | None = None
@@ -79,6 +91,21 @@ class JudgeFile(Strict):
     retry_invalid: int = Field(default=1, ge=0, le=3)
     """Times the judge is asked again, with the validation error, after an invalid reply."""
 
+    @model_validator(mode="after")
+    def _model_or_panel(self) -> JudgeFile:
+        if (self.model is None) == (self.panel is None):
+            raise ValueError("give either model (a judge) or panel (a list of judges)")
+        model_only = {"endpoint", "template", "temperature", "max_tokens", "seed", "samples"}
+        given = sorted(model_only & self.model_fields_set)
+        if self.panel is not None and given:
+            raise ValueError(f"{given[0]}: a panel has no model; set it in its members' files")
+        if self.samples > 1 and self.temperature == 0:
+            raise ValueError(
+                f"samples = {self.samples} at temperature 0 would draw one verdict"
+                f" {self.samples} times; set temperature (e.g. 0.7)"
+            )
+        return self
+
 
 class RubricJudge:
     """An LLM judge that grades against the task's reference and rubric, with the verdict
@@ -88,8 +115,10 @@ class RubricJudge:
         self.name = name
         self.spec = spec
         self.template = template
-        self.endpoint, self.model = pool.model(spec.model, f"{where}: model")
-        self._overrides = {
+        self.folder = Path(where).parent
+        """The judge file's folder, where its other templates are."""
+        self.endpoint, self.model = _judge_model(spec, pool, where)
+        self.overrides = {
             k: v
             for k, v in {
                 "temperature": spec.temperature,
@@ -98,6 +127,7 @@ class RubricJudge:
             }.items()
             if v is not None
         }
+        """The judge's own sampling settings, which win over the model's."""
 
     def info(self) -> JudgeInfo:
         """Name, model, prompt hash and settings."""
@@ -106,17 +136,19 @@ class RubricJudge:
             kind="rubric",
             model=self.spec.model,
             prompt_sha256=hashlib.sha256(self.template.encode()).hexdigest(),
-            settings={**self._overrides, "retry_invalid": self.spec.retry_invalid},
+            settings={**self.overrides, "retry_invalid": self.spec.retry_invalid},
         )
 
     def endpoints(self) -> list[Endpoint]:
         """The one endpoint serving the judge model."""
         return [self.endpoint]
 
-    async def grade(self, task: Task, answer: str) -> Grading:
-        """Ask for a verdict; on an invalid reply ask again with the error, then give up."""
+    async def grade(self, task: Task, answer: str, *, seed: int | None = None) -> Grading:
+        """Ask for a verdict; on an invalid reply ask again with the error, then give up.
+        `seed` replaces the judge's seed, for repeated sampling."""
         messages = [{"role": "user", "content": render(self.template, task, answer)}]
         schema = schema_for(task)
+        overrides = self.overrides if seed is None else {**self.overrides, "seed": seed}
         raw: list[str] = []
         for _ in range(self.spec.retry_invalid + 1):
             try:
@@ -126,7 +158,7 @@ class RubricJudge:
                     messages,
                     schema=schema,
                     role="judge",
-                    overrides=self._overrides,
+                    overrides=overrides,
                 )
             except CallFailed as failed:
                 return Grading(raw=raw, error=failed.info, unavailable=failed.unavailable)
@@ -154,6 +186,14 @@ class RubricJudge:
         )
 
 
+def judge_models_of(info: JudgeInfo) -> list[str]:
+    """Every config model a judge calls, a panel's members' included."""
+    found = [info.model] if info.model else []
+    for member in info.members:
+        found.extend(judge_models_of(member))
+    return list(dict.fromkeys(found))
+
+
 def judge_file(name: str, base_dir: Path) -> Path | None:
     """The judge TOML for a name or path, if there is one."""
     for path in (base_dir / "judges" / f"{name}.toml", Path(name)):
@@ -162,12 +202,15 @@ def judge_file(name: str, base_dir: Path) -> Path | None:
     return None
 
 
-def load_judge(name: str, pool: Pool) -> Judge:
-    """The judge called `name`: a judge file, a path, or an installed plugin."""
+def load_judge(name: str, pool: Pool, *, within: tuple[Path, ...] = ()) -> Judge:
+    """The judge called `name`: a judge file, a path, or an installed plugin. `within`
+    holds the panel files being loaded, so a panel that contains itself is an error."""
     base_dir = pool.loaded.base_dir
     path = judge_file(name, base_dir)
     if path is not None:
-        return _rubric_judge(path, pool)
+        if path.resolve() in within:
+            raise ConfigError(f"{path}: a panel includes itself (through {name!r})")
+        return _judge_from_file(path, pool, (*within, path.resolve()))
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         if entry.name == name:
             judge = entry.load()(JudgeContext(pool=pool, name=name))
@@ -184,12 +227,54 @@ def known_judges(base_dir: Path) -> list[str]:
     return sorted({*files, *plugins}) or ["none"]
 
 
-def _rubric_judge(path: Path, pool: Pool) -> RubricJudge:
+def _judge_from_file(path: Path, pool: Pool, within: tuple[Path, ...]) -> Judge:
+    """A rubric judge, a sampled one, or a panel, as the file says."""
     try:
         spec = JudgeFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe_validation(exc)}") from None
+    if spec.panel is not None:
+        members = [load_judge(member, pool, within=within) for member in spec.panel]
+        return PanelJudge(path.stem, members, spec.combine)
     template = load_template(path.parent / spec.template)
-    return RubricJudge(path.stem, spec, template, pool, str(path))
+    judge = RubricJudge(path.stem, spec, template, pool, str(path))
+    return SampledJudge(judge, spec.samples, spec.combine) if spec.samples > 1 else judge
+
+
+def _judge_model(spec: JudgeFile, pool: Pool, where: str) -> tuple[Endpoint, ModelConfig]:
+    """The judge's model: a config model, or with `endpoint` a model on that endpoint.
+
+    The latter is added to the run's config under the name the judge file gives it, so the
+    manifest and the endpoint probes treat it like any configured model."""
+    assert spec.model is not None  # the validator allows no model only for a panel
+    if spec.endpoint is None:
+        return pool.model(spec.model, f"{where}: model")
+    models = pool.loaded.config.models
+    if spec.endpoint not in pool.loaded.config.endpoints:
+        known = ", ".join(sorted(pool.loaded.config.endpoints)) or "none"
+        raise ConfigError(f"{where}: endpoint: unknown endpoint {spec.endpoint!r} (known: {known})")
+    kind = pool.loaded.config.endpoints[spec.endpoint].kind
+    added = ModelConfig(endpoint=spec.endpoint, model=_server_name(spec.model, kind, where))
+    existing = models.setdefault(spec.model, added)
+    if existing != added:
+        raise ConfigError(
+            f"{where}: model {spec.model!r} is also a config model on endpoint"
+            f" {existing.endpoint!r}; drop `endpoint` to use it, or write the model as"
+            f" {PROVIDER_PREFIX[kind]}/NAME"
+        )
+    return pool.model(spec.model, f"{where}: model")
+
+
+def _server_name(model: str, kind: str, where: str) -> str:
+    """The model's name on the server: a litellm model string without its provider prefix.
+    evalkit picks the provider from the endpoint's kind, so another prefix is an error."""
+    prefix, sep, rest = model.partition("/")
+    if sep and prefix == PROVIDER_PREFIX[kind]:
+        return rest
+    if sep and prefix in {*PROVIDER_PREFIX.values(), "ollama"}:
+        raise ConfigError(
+            f"{where}: model {model!r}: a {kind} endpoint is called as {PROVIDER_PREFIX[kind]}/"
+        )
+    return model

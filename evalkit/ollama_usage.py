@@ -74,14 +74,14 @@ async def _tap_response(response: httpx.Response) -> None:
         response.stream = _Tap(response.stream, sink)
 
 
-def tapped_handler(concurrency: int) -> Any:
-    """A litellm AsyncHTTPHandler over a pooled httpx client that taps every reply."""
+def tapped_handler() -> Any:
+    """A litellm AsyncHTTPHandler, with litellm's own pooled transport (aiohttp), that taps
+    every reply; one per endpoint, so its keep-alive connections are reused.
+
+    litellm's transport, not a plain httpx client: httpx's pool rescans every connection
+    on each request and each close (a getpeername per connection), which cost about 3 ms
+    of CPU per call against 8 connections (measured with tests/perf). No pool limit is
+    needed: the endpoint's slots already bound the requests in flight."""
     from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
 
-    handler = AsyncHTTPHandler()
-    handler.client = httpx.AsyncClient(
-        event_hooks={"response": [_tap_response]},
-        limits=httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency),
-        timeout=None,
-    )
-    return handler
+    return AsyncHTTPHandler(event_hooks={"response": [_tap_response]})

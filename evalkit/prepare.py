@@ -16,7 +16,7 @@ from evalkit import __version__
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
 from evalkit.endpoints import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
-from evalkit.judges import load_judge
+from evalkit.judges import judge_models_of, load_judge
 from evalkit.results import RunWriter, read_run
 from evalkit.runner import RunPlan
 from evalkit.suites import load_suite
@@ -88,12 +88,15 @@ def prepare(options: RunOptions) -> PreparedRun:
     suite = load_suite(options.suite, loaded.base_dir)
     tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
     manifest = RunManifest(
-        run_id=_run_id(),
+        run_id=new_run_id(),
         evalkit_version=__version__,
         suite=suite.info,
         profile=profile_name,
         candidates=candidates,
-        models={name: pool.model_info(name) for name in _models_used(candidates, judge)},
+        models={
+            name: pool.model_info(name)
+            for name in dict.fromkeys([*candidates, *judge_models_of(judge.info())])
+        },
         judge=judge.info(),
         limit=options.limit,
     )
@@ -104,11 +107,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         path = Path(previous.path)
         manifest = previous.manifest
     else:
-        path = (
-            Path(options.out) if options.out else _default_path(loaded, suite.info.name, manifest)
-        )
-        if path.exists():
-            raise ConfigError(f"{path}: already exists; resume it with --resume or choose --out")
+        path = new_run_path(options.out, loaded, manifest)
     return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=previous is not None)
 
 
@@ -123,12 +122,6 @@ def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
             "limit": options.limit or manifest.limit,
         }
     )
-
-
-def _models_used(candidates: list[str], judge: object) -> list[str]:
-    judge_model = getattr(judge, "spec", None)
-    extra = [judge_model.model] if judge_model is not None else []
-    return list(dict.fromkeys([*candidates, *extra]))
 
 
 def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> None:
@@ -159,11 +152,16 @@ def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> 
         )
 
 
-def _run_id() -> str:
+def new_run_id() -> str:
+    """A run id: UTC start time and a random suffix, e.g. 20261127T041500Z-3f9a1c."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{secrets.token_hex(3)}"
 
 
-def _default_path(loaded: Loaded, suite: str, manifest: RunManifest) -> Path:
-    safe = suite.replace("/", "__")
-    return loaded.base_dir / "results" / safe / f"{manifest.run_id}.jsonl"
+def new_run_path(out: str | None, loaded: Loaded, manifest: RunManifest) -> Path:
+    """--out, or results/<suite>/<run-id>.jsonl beside the config; never an existing file."""
+    safe = manifest.suite.name.replace("/", "__")
+    path = Path(out) if out else loaded.base_dir / "results" / safe / f"{manifest.run_id}.jsonl"
+    if path.exists():
+        raise ConfigError(f"{path}: already exists; resume it with --resume or choose --out")
+    return path

@@ -2,22 +2,45 @@
 
 Line 1 is the RunManifest; every other line is a Record. A later record for the same
 (task_id, candidate, judge) key supersedes an earlier one, which is how resume and retry
-append instead of rewriting. Each line is written whole, flushed and fsynced before the
-writer returns, so a crash can leave at most one partial final line: readers skip it, and
-the next writer cuts it off before appending.
+append instead of rewriting.
+
+What a crash can cost, exactly:
+
+- A line is *acknowledged* when `write` or `await append` returns. That happens only
+  once the line has been written to the file and an fsync that began after that write
+  has finished, so an acknowledged record survives a crash of the process, of the kernel,
+  or of the power.
+- A crash can lose records not yet acknowledged, and nothing else; `--resume` redoes
+  them. Lines are written whole, in order, so a crash leaves at most one partial final
+  line: readers skip it, and the next writer cuts it off before appending.
+- Nothing learns of a record before it is acknowledged: the runner counts progress and
+  reports a record only after its append has returned.
+
+`append` is the runner's path and commits in groups. Appended lines wait in memory; one
+worker thread writes all that are waiting in one write and fsyncs, and every append they
+came from returns together; lines appended meanwhile go in the next group. The event loop
+never touches the file: one fsync costs about 3 ms here, and a write to a file being
+fsynced waits for it, so one line written and fsynced per record on the event loop
+stalled every request in flight.
 """
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from evalkit.config import describe_validation
 from evalkit.errors import RunFileError
+from evalkit.pairs import PairRecord
 from evalkit.redact import SECRETS
 from evalkit.types import Record, RunManifest
 
@@ -35,15 +58,27 @@ class RunFile(BaseModel):
     """The last record of each (task_id, candidate, judge) key, in first-seen key order."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
+    pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
+    """Pairwise lines (`"type": "pair"`): the last of each (task_id, a, b, judge) key."""
 
 
 class RunWriter:
-    """Appends lines to a run file, one whole line at a time, each flushed and fsynced."""
+    """Appends lines to a run file, one whole line at a time; see the module docstring for
+    when a line is durable."""
 
     def __init__(self, path: Path, manifest: RunManifest | None = None) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = path.open("ab")
+        self._lock = threading.Lock()
+        """Held while lines are written and fsynced, by the worker thread or by `write`."""
+        self._waiting: list[bytes] = []
+        """Appended lines not yet written."""
+        self._appended = 0
+        """Lines appended or written by this writer, in order."""
+        self._durable = 0
+        """How many of them are written and fsynced."""
+        self._commit: asyncio.Future[None] | None = None
         self._repair_tail()
         if manifest is not None:
             if self._handle.tell() != 0:
@@ -63,22 +98,66 @@ class RunWriter:
         self._handle.truncate(data.rfind(b"\n") + 1)
         self._handle.seek(0, os.SEEK_END)
 
-    def write(self, item: RunManifest | Record) -> None:
-        """Append one line and make it durable before returning."""
+    def write(self, item: RunManifest | Record | PairRecord) -> None:
+        """Append one line and make it durable (with any appended before it) now."""
+        self._queue(item)
+        with self._lock:
+            self._write_waiting()
+
+    async def append(self, item: RunManifest | Record | PairRecord) -> None:
+        """Append one line and return once it is durable, sharing the write and the fsync
+        with every line appended meanwhile (group commit)."""
+        mine = self._queue(item)
+        while self._durable < mine:
+            if self._commit is None or self._commit.done():
+                self._commit = asyncio.ensure_future(asyncio.to_thread(self._commit_waiting))
+                # read its error here too, so one nobody awaits (after a cancelled run) is
+                # not reported as never retrieved
+                self._commit.add_done_callback(_retrieve)
+            # shielded: a cancelled caller must not cancel the commit others wait on
+            await asyncio.shield(self._commit)
+
+    def _queue(self, item: RunManifest | Record | PairRecord) -> int:
+        """Encode one line and queue it; returns its number."""
         line = SECRETS.scrub(item.model_dump_json()) + "\n"
-        self._handle.write(line.encode("utf-8"))
-        self._handle.flush()
+        self._waiting.append(line.encode("utf-8"))
+        self._appended += 1
+        return self._appended
+
+    def _commit_waiting(self) -> None:
+        """In the worker thread: write and fsync every line waiting."""
+        with self._lock:
+            self._write_waiting()
+
+    def _write_waiting(self) -> None:
+        """Write every waiting line in one write, then fsync; the lock is held."""
+        # taken in one step: the event loop may append while this thread writes
+        count, lines, self._waiting = self._appended, self._waiting, []
+        if lines:
+            self._handle.write(b"".join(lines))
+            self._handle.flush()
         os.fsync(self._handle.fileno())
+        self._durable = max(self._durable, count)
 
     def close(self) -> None:
-        """Close the file."""
-        self._handle.close()
+        """Make every line durable, then close the file."""
+        with self._lock:
+            if self._handle.closed:
+                return
+            if self._durable < self._appended:
+                self._write_waiting()
+            self._handle.close()
 
     def __enter__(self) -> RunWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def read_run(path: str | Path) -> RunFile:
@@ -96,11 +175,54 @@ def read_run(path: str | Path) -> RunFile:
         raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
     manifest = _parse(RunManifest, lines[0], path, 1, "not a run file: line 1 is not a manifest")
     records: dict[tuple[str, str, str], Record] = {}
-    for number, line in enumerate(lines[1:], start=2):
-        if line.strip():
+    pairs: dict[tuple[str, str, str, str], PairRecord] = {}
+    with _gc_paused():
+        for number, line in enumerate(lines[1:], start=2):
+            if not line.strip():
+                continue
+            if _line_type(line) == "pair":
+                pair = _parse(PairRecord, line, path, number, "not a pair record")
+                pairs[pair.key] = pair
+                continue
             record = _parse(Record, line, path, number, "not a result record")
             records[record.key] = record
-    return RunFile(path=str(path), manifest=manifest, records=records, partial_tail=partial)
+        return RunFile(
+            path=str(path), manifest=manifest, records=records, partial_tail=partial, pairs=pairs
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records are parsed.
+
+    Each record allocates a dozen containers; with thousands alive, the collector's
+    full passes rescan them all again and again, which tripled the time to read 10,000
+    records (0.45 s against 0.15 s, measured). Parsed records hold no reference cycles,
+    so pausing loses nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+_TYPE_PREFIXES = {b'{"type":"result"': "result", b'{"type":"pair"': "pair"}
+
+
+def _line_type(line: bytes) -> object:
+    """The line's "type" field, or None when it is not a JSON object (reported later)."""
+    # The writer emits "type" first (pydantic keeps field order), so a prefix answers for
+    # every line evalkit wrote without parsing it twice; any other line is parsed.
+    for prefix, kind in _TYPE_PREFIXES.items():
+        if line.startswith(prefix):
+            return kind
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data.get("type") if isinstance(data, dict) else None
 
 
 def _parse(model: type[M], line: bytes, path: Path, number: int, what: str) -> M:

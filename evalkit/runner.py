@@ -10,11 +10,12 @@ endpoints' own slot limits decide how many requests are in flight.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from evalkit.endpoints import CallFailed, Pool
-from evalkit.judges import Judge
+from evalkit.errors import EvalkitError
+from evalkit.judges import Judge, judge_models_of
 from evalkit.probes import probe_all
 from evalkit.results import RunWriter
 from evalkit.types import Answer, EndpointHealth, Record, Task, utc_now
@@ -27,7 +28,8 @@ OnRecord = Callable[[Record], None]
 class RunPlan:
     """Everything a run needs, resolved: what to ask, whom, who grades, what is done."""
 
-    tasks: list[Task]
+    tasks: Sequence[Task]
+    """A list, or a suite's TaskStream that reads the dataset again on each pass."""
     candidates: list[str]
     judge: Judge
     pool: Pool
@@ -38,16 +40,19 @@ class RunPlan:
     re-grade of another run file. A key with neither an answer here nor a kept one calls
     the candidate."""
 
-    def pending_keys(self) -> Iterable[tuple[Task, str]]:
-        """The (task, candidate) pairs still to do, in suite order."""
+    def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str]]:
+        """The (task, candidate) pairs still to do, in suite order (of `candidates` only,
+        when given)."""
         for task in self.tasks:
-            for candidate in self.candidates:
+            for candidate in candidates or self.candidates:
                 prior = self.done.get((task.id, candidate, self.judge.name))
                 if prior is None or prior.status != "ok":
                     yield task, candidate
 
     def pending(self) -> int:
         """How many keys are still to do."""
+        if not self.done:  # nothing done yet: no pass over a streamed suite to count them
+            return len(self.tasks) * len(self.candidates)
         return sum(1 for _ in self.pending_keys())
 
 
@@ -66,9 +71,9 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
     for endpoint in plan.judge.endpoints():
         needs.setdefault(endpoint, {})
     info = plan.judge.info()
-    if info.model:
-        endpoint, model = plan.pool.model(info.model, f"judge {info.name}")
-        needs.setdefault(endpoint, {})[info.model] = model.model or info.model
+    for name in judge_models_of(info):  # a panel's members too
+        endpoint, model = plan.pool.model(name, f"judge {info.name}")
+        needs.setdefault(endpoint, {})[name] = model.model or name
     return await probe_all(needs)
 
 
@@ -103,25 +108,56 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
         judge_raw=grading.raw,
         judge_answer=grading.judge_answer,
         error=grading.error,
+        members=grading.members,
+        spread=grading.spread,
         started_at=started,
     )
 
 
 async def execute(plan: RunPlan, writer: RunWriter, on_record: OnRecord | None = None) -> None:
-    """Run every pending key; each record is written the moment it is complete."""
-    limit = max(4, 2 * sum(e.config.concurrency for e in plan.pool.endpoints.values()))
-    admitted = asyncio.Semaphore(limit)
+    """Run every pending key; each record is written the moment it is complete, and is
+    counted (`on_record`) once it is durable.
 
-    async def one(task: Task, candidate: str) -> None:
+    Each candidate's keys are admitted through a lane of their own, in suite order: one
+    shared queue in suite order let a slow endpoint's keys fill every place, so a fast
+    endpoint idled behind them."""
+    async with asyncio.TaskGroup() as group:
+        for candidate in plan.candidates:
+            group.create_task(_lane(plan, candidate, writer, on_record, group))
+
+
+async def _lane(
+    plan: RunPlan,
+    candidate: str,
+    writer: RunWriter,
+    on_record: OnRecord | None,
+    group: asyncio.TaskGroup,
+) -> None:
+    """Admit one candidate's pending keys, a bounded number at a time."""
+    admitted = asyncio.Semaphore(lane_window(plan, candidate))
+
+    async def one(task: Task) -> None:
         try:
             record = await run_key(plan, task, candidate)
-            writer.write(record)
+            await writer.append(record)
             if on_record is not None:
                 on_record(record)
         finally:
             admitted.release()
 
-    async with asyncio.TaskGroup() as group:
-        for task, candidate in plan.pending_keys():
-            await admitted.acquire()
-            group.create_task(one(task, candidate))
+    for task, _ in plan.pending_keys([candidate]):
+        await admitted.acquire()
+        group.create_task(one(task))
+
+
+def lane_window(plan: RunPlan, candidate: str) -> int:
+    """Keys of one candidate in flight at once: twice the slots they can occupy (their
+    endpoint's and the judge's), so a freed slot always has a key waiting for it, and a
+    suite of any size runs in constant memory."""
+    slots = sum(endpoint.capacity for endpoint in plan.judge.endpoints())
+    try:
+        endpoint, _ = plan.pool.model(candidate, "candidates")
+        slots += endpoint.capacity
+    except EvalkitError:  # a re-grade's candidate need not be in this config
+        pass
+    return max(4, 2 * slots)

@@ -4,29 +4,74 @@
 A local folder is also linted line by line first, because the JSON loader reports a bad
 row as an Arrow cast error with no row in it; that lint names the file, the line and the
 field, which is what a person fixing a suite needs.
+
+Suites are read with `streaming=True`, so a suite larger than memory runs: the first pass
+validates every row and fingerprints the suite without keeping the tasks, and a suite of
+more than `HELD_TASKS` tasks is then a `TaskStream`, which reads the dataset again for each
+pass (a hub id streams from the Hub on each pass, nothing is downloaded whole).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from evalkit.config import describe_validation
 from evalkit.errors import SuiteError
 from evalkit.types import SuiteInfo, Task
 
+HELD_TASKS = 1_000
+"""A suite of up to this many tasks is held in memory; a larger one streams."""
 
-class Suite(BaseModel):
+
+class TaskStream(Sequence[Task]):
+    """A large suite's tasks, read from the dataset and validated again on each pass, so a
+    run holds a few of them at a time whatever the suite's size. Length, iteration and
+    slices from the start (`[:n]`, as --limit takes) are cheap; other indexing reads up to
+    the index."""
+
+    def __init__(self, rows: Iterable[dict], source: str, count: int) -> None:
+        self._rows = rows
+        """A re-iterable dataset (each iteration starts over)."""
+        self._source = source
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Task]:
+        rows = itertools.islice(self._rows, self._count)
+        return (parse_row(row, self._source, index) for index, row in enumerate(rows))
+
+    @overload
+    def __getitem__(self, key: int) -> Task: ...
+    @overload
+    def __getitem__(self, key: slice) -> Sequence[Task]: ...
+    def __getitem__(self, key: int | slice) -> Task | Sequence[Task]:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._count)
+            if start == 0 and step == 1:
+                return TaskStream(self._rows, self._source, stop)
+            return list(self)[key]
+        index = range(self._count)[key]  # IndexError as a list would raise it
+        return next(itertools.islice(iter(self), index, None))
+
+
+@dataclass
+class Suite:
     """A loaded, validated suite."""
 
     info: SuiteInfo
     """Name, how it was named, fingerprint and size."""
-    tasks: list[Task]
-    """The tasks, in the dataset's order."""
+    tasks: Sequence[Task]
+    """The tasks, in the dataset's order: a list, or a TaskStream past HELD_TASKS."""
 
 
 def locate(ref: str, base_dir: Path) -> str:
@@ -51,16 +96,24 @@ def load_suite(ref: str, base_dir: Path, split: str | None = None) -> Suite:
     source = locate(ref, base_dir)
     if Path(source).is_dir():
         lint_folder(Path(source))
-    tasks = list(validate_rows(_dataset_rows(source, split), source))
-    if not tasks:
+    rows = _dataset_rows(source, split)
+    digest = hashlib.sha256()
+    held: list[Task] = []
+    count = 0
+    for task in validate_rows(rows, source):  # one pass: validate, count, fingerprint
+        _feed(digest, task)
+        count += 1
+        if count <= HELD_TASKS:
+            held.append(task)
+    if not count:
         raise SuiteError(f"{source}: the suite has no tasks")
     info = SuiteInfo(
         name=Path(source).name if Path(source).is_dir() else ref,
         ref=ref,
-        fingerprint=fingerprint(tasks),
-        tasks=len(tasks),
+        fingerprint=digest.hexdigest(),
+        tasks=count,
     )
-    return Suite(info=info, tasks=tasks)
+    return Suite(info=info, tasks=held if count <= HELD_TASKS else TaskStream(rows, source, count))
 
 
 def _dataset_rows(source: str, split: str | None) -> Iterable[dict]:
@@ -136,6 +189,10 @@ def fingerprint(tasks: Iterable[Task]) -> str:
     """sha256 over the tasks' canonical JSON: any change to any task changes it."""
     digest = hashlib.sha256()
     for task in tasks:
-        digest.update(task.model_dump_json().encode())
-        digest.update(b"\n")
+        _feed(digest, task)
     return digest.hexdigest()
+
+
+def _feed(digest: hashlib._Hash, task: Task) -> None:
+    digest.update(task.model_dump_json().encode())
+    digest.update(b"\n")

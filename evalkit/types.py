@@ -136,6 +136,44 @@ class ErrorInfo(Strict):
     """Requests made before giving up."""
 
 
+class MemberVerdict(Strict):
+    """One vote of a panel or of repeated sampling: one judge's verdict, or why none."""
+
+    judge: str
+    """The member judge's name."""
+    sample: int = 0
+    """Which of that judge's samples this is (0 for a judge that samples once)."""
+    verdict: Verdict | None = None
+    """The member's verdict; null when it produced none."""
+    error: ErrorInfo | None = None
+    """Why the member produced no verdict."""
+    unavailable: bool = False
+    """True when the member's endpoint or model was down, rather than the member failing."""
+    raw: list[str] = Field(default_factory=list)
+    """The member's raw replies that did not validate."""
+    judge_answer: Answer | None = None
+    """Latency and tokens of the member's call."""
+
+
+class Spread(Strict):
+    """How a panel's (or a sampled judge's) votes were combined, and how far apart they were."""
+
+    combine: Literal["median", "mean"]
+    """How the votes' scores were combined."""
+    exact: float
+    """The combined score before rounding (a mean, or the median of an even count)."""
+    min: int
+    """The lowest score among the votes."""
+    max: int
+    """The highest score among the votes."""
+    disagree: bool
+    """True when the votes differ by more than one point (max - min > 1)."""
+    votes: int
+    """Votes that produced a verdict and were combined."""
+    failed: int = 0
+    """Votes that produced no verdict (not combined; see the record's members)."""
+
+
 class Grading(Strict):
     """What grading one answer produced, whether or not it yielded a verdict."""
 
@@ -149,6 +187,10 @@ class Grading(Strict):
     """Why there is no verdict."""
     unavailable: bool = False
     """True when the judge's endpoint or model was down, rather than the judge failing."""
+    members: list[MemberVerdict] = Field(default_factory=list)
+    """Every vote of a panel or sampled judge; empty for a judge that votes once."""
+    spread: Spread | None = None
+    """How the votes were combined and how far apart they were; null for a single vote."""
 
 
 class Record(Strict):
@@ -174,6 +216,10 @@ class Record(Strict):
     """Latency and tokens of the judge's call."""
     error: ErrorInfo | None = None
     """Why the record is not ok; null when it is."""
+    members: list[MemberVerdict] = Field(default_factory=list)
+    """Every vote of a panel or sampled judge, the verdict-less ones included."""
+    spread: Spread | None = None
+    """How the votes were combined (score: median or rounded mean; label: majority)."""
     started_at: str = Field(default_factory=utc_now)
     """When work on this key began (UTC, ISO 8601)."""
     finished_at: str = Field(default_factory=utc_now)
@@ -240,6 +286,8 @@ class JudgeInfo(Strict):
     """Hash of the prompt template, so a changed prompt shows as a changed judge."""
     settings: dict[str, float | int | str | bool | None] = Field(default_factory=dict)
     """The judge's own settings (temperature, max_tokens, ...)."""
+    members: list[JudgeInfo] = Field(default_factory=list)
+    """A panel's member judges; empty for any other judge."""
 
 
 class SuiteInfo(Strict):
@@ -253,6 +301,17 @@ class SuiteInfo(Strict):
     """sha256 over the validated task rows; changes when any task changes."""
     tasks: int
     """Number of tasks in the suite (before --limit)."""
+
+
+class PairwiseInfo(Strict):
+    """What a pairwise run compares, and with which prompt."""
+
+    a: str
+    """The candidate called A."""
+    b: str
+    """The candidate called B."""
+    prompt_sha256: str
+    """Hash of the pairwise prompt template."""
 
 
 class RunManifest(Strict):
@@ -280,5 +339,7 @@ class RunManifest(Strict):
     """What the endpoints' probes found when the run started."""
     parent: str | None = None
     """For a re-grade: the run file this one was made from."""
+    pairwise: PairwiseInfo | None = None
+    """For a pairwise run (records of type "pair"): the two candidates compared."""
     started_at: str = Field(default_factory=utc_now)
     """When the run began (UTC, ISO 8601)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
