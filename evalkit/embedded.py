@@ -11,6 +11,7 @@ which is why the verdict schema lists scores as an enum).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import threading
@@ -49,6 +50,15 @@ def _silence_llama_log() -> None:
 _log_callback: Any = None
 
 
+def _close_model() -> None:
+    """Free the model before interpreter shutdown: left to the garbage collector, its
+    destructor runs after llama_cpp's module globals are gone and raises TypeError."""
+    global _model
+    if _model is not None:
+        _model.close()
+        _model = None
+
+
 def load_model(n_ctx: int = 8192) -> Any:
     """The one llama.cpp model of this process, loaded on first use."""
     global _model
@@ -57,6 +67,7 @@ def load_model(n_ctx: int = 8192) -> Any:
             from llama_cpp import Llama
 
             _silence_llama_log()
+            atexit.register(_close_model)
             _model = Llama(
                 model_path=model_path(),
                 n_ctx=n_ctx,

@@ -58,18 +58,24 @@ def neutralise(text: str) -> str:
 
 def render(template: str, task: Task, answer: str, nonce: str | None = None) -> str:
     """The judge prompt for one answer."""
-    nonce = nonce or secrets.token_hex(6)
-    rubric = "\n".join(f"- [{c.id}] ({c.severity}) {c.criterion}" for c in task.rubric)
-    return template.format(
-        prompt=neutralise(task.prompt),
-        system=neutralise(task.system or ""),
-        reference=neutralise(task.reference),
-        rubric=rubric,
-        answer=neutralise(answer),
-        criteria_ids=", ".join(c.id for c in task.rubric),
-        category=task.category or "",
-        tag=nonce,
-    )
+    return template.format(**task_fields(task), answer=neutralise(answer), tag=nonce or new_tag())
+
+
+def new_tag() -> str:
+    """A random nonce for the delimiters of one prompt: an answer cannot guess it."""
+    return secrets.token_hex(6)
+
+
+def task_fields(task: Task) -> dict[str, str]:
+    """The template fields that come from the task, model-written text neutralised."""
+    return {
+        "prompt": neutralise(task.prompt),
+        "system": neutralise(task.system or ""),
+        "reference": neutralise(task.reference),
+        "rubric": "\n".join(f"- [{c.id}] ({c.severity}) {c.criterion}" for c in task.rubric),
+        "criteria_ids": ", ".join(c.id for c in task.rubric),
+        "category": task.category or "",
+    }
 
 
 def verdict_schema(task: Task) -> dict:

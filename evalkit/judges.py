@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Awaitable, Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Generic, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -22,7 +23,7 @@ from evalkit.errors import ConfigError, UnknownJudgeError
 from evalkit.judge_prompt import InvalidVerdict, load_template, parse_verdict, render
 from evalkit.judge_prompt import verdict_schema as schema_for
 from evalkit.panel import PanelJudge, SampledJudge
-from evalkit.types import ErrorInfo, Grading, JudgeInfo, Strict, Task
+from evalkit.types import Answer, ErrorInfo, Grading, JudgeInfo, Strict, Task
 
 ENTRY_POINT_GROUP = "evalkit.judges"
 RETRY_PROMPT = (
@@ -146,44 +147,85 @@ class RubricJudge:
     async def grade(self, task: Task, answer: str, *, seed: int | None = None) -> Grading:
         """Ask for a verdict; on an invalid reply ask again with the error, then give up.
         `seed` replaces the judge's seed, for repeated sampling."""
-        messages = [{"role": "user", "content": render(self.template, task, answer)}]
         schema = schema_for(task)
         overrides = self.overrides if seed is None else {**self.overrides, "seed": seed}
-        raw: list[str] = []
-        for _ in range(self.spec.retry_invalid + 1):
-            try:
-                reply = await self.endpoint.complete(
-                    self.spec.model,
-                    self.model,
-                    messages,
-                    schema=schema,
-                    role="judge",
-                    overrides=overrides,
-                )
-            except CallFailed as failed:
-                return Grading(raw=raw, error=failed.info, unavailable=failed.unavailable)
-            try:
-                verdict = parse_verdict(reply.text, task)
-            except InvalidVerdict as invalid:
-                raw.append(reply.text)
-                error = str(invalid)
-                messages = [
-                    *messages[:1],
-                    {"role": "assistant", "content": reply.text},
-                    {"role": "user", "content": RETRY_PROMPT.format(error=error)},
-                ]
-                continue
-            return Grading(verdict=verdict, judge_answer=reply)
-        return Grading(
-            raw=raw,
-            judge_answer=reply,
-            error=ErrorInfo(
-                kind="InvalidVerdict",
-                message=f"no valid verdict after {len(raw)} replies: {error}",
+
+        async def ask(messages: list[dict[str, str]]) -> Answer:
+            return await self.endpoint.complete(
+                self.spec.model or "",
+                self.model,
+                messages,
+                schema=schema,
                 role="judge",
-                attempts=len(raw),
-            ),
+                overrides=overrides,
+            )
+
+        prompt = render(self.template, task, answer)
+        asked = await ask_validated(
+            ask, prompt, lambda text: parse_verdict(text, task), self.spec.retry_invalid
         )
+        if asked.failed is not None:
+            failed = asked.failed
+            return Grading(raw=asked.raw, error=failed.info, unavailable=failed.unavailable)
+        if asked.value is not None:  # earlier invalid replies are not kept once one is valid
+            return Grading(verdict=asked.value, judge_answer=asked.reply)
+        return Grading(raw=asked.raw, judge_answer=asked.reply, error=asked.invalid("verdict"))
+
+
+T = TypeVar("T")
+
+
+class Asked(NamedTuple, Generic[T]):
+    """What asking a judge for a structured reply came to."""
+
+    value: T | None
+    """The parsed reply; None when the call failed or no reply was valid."""
+    reply: Answer | None
+    """The last reply received."""
+    raw: list[str]
+    """Replies that did not validate."""
+    error: str
+    """The last validation error."""
+    failed: CallFailed | None
+    """The call failure, when the judge could not be reached."""
+
+    def invalid(self, what: str) -> ErrorInfo:
+        """The error of a judge that replied, but never validly."""
+        return ErrorInfo(
+            kind="InvalidVerdict",
+            message=f"no valid {what} after {len(self.raw)} replies: {self.error}",
+            role="judge",
+            attempts=len(self.raw),
+        )
+
+
+async def ask_validated(
+    ask: Callable[[list[dict[str, str]]], Awaitable[Answer]],
+    prompt: str,
+    parse: Callable[[str], T],
+    retries: int,
+) -> Asked[T]:
+    """Ask, parse, and on an invalid reply ask again `retries` times, showing the judge its
+    reply and the validation error. Never turns an invalid reply into a value."""
+    messages = [{"role": "user", "content": prompt}]
+    raw: list[str] = []
+    error, reply = "", None
+    for _ in range(retries + 1):
+        try:
+            reply = await ask(messages)
+        except CallFailed as failed:
+            return Asked(None, reply, raw, error, failed)
+        try:
+            return Asked(parse(reply.text), reply, raw, "", None)
+        except InvalidVerdict as invalid:
+            raw.append(reply.text)
+            error = str(invalid)
+            messages = [
+                *messages[:1],
+                {"role": "assistant", "content": reply.text},
+                {"role": "user", "content": RETRY_PROMPT.format(error=error)},
+            ]
+    return Asked(None, reply, raw, error, None)
 
 
 def judge_models_of(info: JudgeInfo) -> list[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import secrets
 import string
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +24,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from evalkit.config import describe_validation
 from evalkit.endpoints import CallFailed
 from evalkit.errors import ConfigError, ResumeMismatchError
-from evalkit.judge_prompt import InvalidVerdict, neutralise
-from evalkit.judges import RETRY_PROMPT, Judge, RubricJudge
+from evalkit.judge_prompt import InvalidVerdict, neutralise, new_tag, task_fields
+from evalkit.judges import Judge, RubricJudge, ask_validated
 from evalkit.pairs import Outcome, PairJudgement, PairRecord, Preference, Side
 from evalkit.prepare import PreparedRun, RunOptions, prepare
 from evalkit.results import RunWriter, read_run
 from evalkit.runner import RunPlan, messages_for
-from evalkit.types import Answer, ErrorInfo, PairwiseInfo, Status, Strict, Task, utc_now
+from evalkit.types import Answer, PairwiseInfo, Status, Strict, Task, utc_now
 
 PAIR_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "criteria_ids", "category", "first", "second"}
@@ -80,56 +79,32 @@ class PairwiseJudge:
 
     def render(self, task: Task, first: str, second: str) -> str:
         """The prompt with `first` shown as answer 1 and `second` as answer 2."""
-        rubric = "\n".join(f"- [{c.id}] ({c.severity}) {c.criterion}" for c in task.rubric)
         return self.template.format(
-            prompt=neutralise(task.prompt),
-            system=neutralise(task.system or ""),
-            reference=neutralise(task.reference),
-            rubric=rubric,
-            criteria_ids=", ".join(c.id for c in task.rubric),
-            category=task.category or "",
+            **task_fields(task),
             first=neutralise(first),
             second=neutralise(second),
-            tag=secrets.token_hex(6),
+            tag=new_tag(),
         )
 
     async def judge_order(self, task: Task, answers: dict[Side, str], first: Side) -> PairJudgement:
         """One pick with `first`'s answer shown first, mapped back to a candidate; an
         invalid reply is sent back once per retry_invalid, as for a verdict."""
         prompt = self.render(task, answers[first], answers[OTHER[first]])
-        messages = [{"role": "user", "content": prompt}]
-        raw: list[str] = []
-        error = ""
-        for _ in range(self.judge.spec.retry_invalid + 1):
-            try:
-                reply = await self._ask(messages)
-            except CallFailed as failed:
-                return PairJudgement(
-                    first=first, raw=raw, error=failed.info, unavailable=failed.unavailable
-                )
-            try:
-                pick = parse_pick(reply.text)
-            except InvalidVerdict as invalid:
-                raw.append(reply.text)
-                error = str(invalid)
-                messages = [
-                    *messages[:1],
-                    {"role": "assistant", "content": reply.text},
-                    {"role": "user", "content": RETRY_PROMPT.format(error=error)},
-                ]
-                continue
-            positions: dict[str, Preference] = {"1": first, "2": OTHER[first], "tie": "tie"}
-            preferred = positions[pick.winner]
+        asked = await ask_validated(self._ask, prompt, parse_pick, self.judge.spec.retry_invalid)
+        if asked.failed is not None:
+            failed = asked.failed
             return PairJudgement(
-                first=first, preferred=preferred, reasoning=pick.reasoning, judge_answer=reply
+                first=first, raw=asked.raw, error=failed.info, unavailable=failed.unavailable
             )
-        info = ErrorInfo(
-            kind="InvalidVerdict",
-            message=f"no valid pick after {len(raw)} replies: {error}",
-            role="judge",
-            attempts=len(raw),
+        if asked.value is None:
+            return PairJudgement(first=first, raw=asked.raw, error=asked.invalid("pick"))
+        positions: dict[str, Preference] = {"1": first, "2": OTHER[first], "tie": "tie"}
+        return PairJudgement(
+            first=first,
+            preferred=positions[asked.value.winner],
+            reasoning=asked.value.reasoning,
+            judge_answer=asked.reply,
         )
-        return PairJudgement(first=first, raw=raw, error=info)
 
     async def _ask(self, messages: list[dict[str, str]]) -> Answer:
         judge = self.judge
