@@ -35,8 +35,8 @@ class EndpointConfig(Strict):
     """Base URL, e.g. http://localhost:11434; ${VAR} is read from the environment."""
     replicas: list[str] = Field(default_factory=list)
     """Instead of `url`: several servers serving the same models (e.g. GPU pods), used as
-    one endpoint. Requests are balanced across them by litellm's Router (least busy
-    first); `concurrency` is per server. ${VAR} allowed in each."""
+    one endpoint. Each request goes to the one with the fewest in flight (see
+    evalkit.replicas); `concurrency` is per server. ${VAR} allowed in each."""
     api_key: str | None = None
     """Bearer token for proxies that need one; ${VAR} allowed. Never written anywhere."""
     concurrency: int = Field(default=2, ge=1, le=256)

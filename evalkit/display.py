@@ -86,6 +86,10 @@ def health_table(results: list[EndpointHealth]) -> None:
     console.print(table)
 
 
+SUMMARY_ROWS = 50
+"""Records listed one by one at the end of a run; the totals always cover them all."""
+
+
 def run_summary(run: RunFile) -> None:
     """Per-task results and per-candidate totals of a run file."""
     tasks = Table(title=f"{run.manifest.suite.name}: judged by {run.manifest.judge.name}")
@@ -93,7 +97,7 @@ def run_summary(run: RunFile) -> None:
     columns = ("task", "candidate", "status", "score", "label", "latency")
     for column in (*columns, "votes") if voted else columns:
         tasks.add_column(column, justify="right" if column in ("score", "latency") else "left")
-    for record in run.records.values():
+    for record in list(run.records.values())[:SUMMARY_ROWS]:
         style = STATUS_STYLE.get(record.status, "white")
         latency = record.answer.latency_ms if record.answer and record.answer.latency_ms else None
         votes = [_votes(record.spread, len(record.members))] if voted else []
@@ -107,6 +111,9 @@ def run_summary(run: RunFile) -> None:
             *votes,
         )
     console.print(tasks)
+    if len(run.records) > SUMMARY_ROWS:
+        more = len(run.records) - SUMMARY_ROWS
+        note(f"... {more:,} more records: python -m evalkit show {run.path} --limit 0")
     totals = Table(title="Candidates")
     for column in ("candidate", "records", "ok", "not ok", "mean score", "total latency"):
         totals.add_column(column)

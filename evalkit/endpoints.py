@@ -13,6 +13,8 @@ import gc
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from evalkit.config import EndpointConfig, Loaded, ModelConfig, model_config, resolve_endpoint
@@ -75,7 +77,7 @@ class Endpoint:
         self.capacity = config.concurrency * servers
         """Requests in flight at most: `concurrency` per server, all models and roles."""
         self.slots = asyncio.Semaphore(self.capacity)
-        self._replicas = Replicas(config.replicas, config.api_key) if servers > 1 else None
+        self._replicas = Replicas(config.replicas) if servers > 1 else None
         self.down: ErrorInfo | None = None
         """Set when a probe or the breaker found the endpoint down."""
         self.missing_models: dict[str, ErrorInfo] = {}
@@ -152,7 +154,7 @@ class Endpoint:
         }
         if self.config.stream:
             kwargs["stream_options"] = {"include_usage": True}  # else no token counts
-        if self.config.url:
+        if self.config.url and self._replicas is None:
             kwargs["api_base"] = self.config.url
         if self.config.api_key:
             kwargs["api_key"] = self.config.api_key
@@ -173,17 +175,24 @@ class Endpoint:
             self._http = tapped_handler()
         return self._http
 
+    @contextmanager
+    def _server(self) -> Iterator[dict[str, str]]:
+        """Where one attempt goes: the endpoint's URL (already in the request), or the
+        least busy of its replicas."""
+        if self._replicas is None:
+            yield {}
+            return
+        with self._replicas.pick() as url:
+            yield {"api_base": url}
+
     async def _attempt(self, litellm: Any, kwargs: dict[str, Any], remaining: float) -> Answer:
         from evalkit.ollama_usage import collect_usage
 
         timeout = min(self.config.timeout, remaining)
         async with self.slots:
             began = time.monotonic()
-            with collect_usage() as usage:
-                if self._replicas is not None:
-                    call = self._replicas.acompletion(litellm, timeout=timeout, **kwargs)
-                else:
-                    call = litellm.acompletion(timeout=timeout, **kwargs)
+            with collect_usage() as usage, self._server() as server:
+                call = litellm.acompletion(timeout=timeout, **kwargs, **server)
                 response = await asyncio.wait_for(call, timeout=timeout + 5)
                 if kwargs["stream"]:
                     response = await _gather_stream(litellm, response, kwargs["messages"])

@@ -5,10 +5,11 @@ A local folder is also linted line by line first, because the JSON loader report
 row as an Arrow cast error with no row in it; that lint names the file, the line and the
 field, which is what a person fixing a suite needs.
 
-Suites are read with `streaming=True`, so a suite larger than memory runs: the first pass
-validates every row and fingerprints the suite without keeping the tasks, and a suite of
-more than `HELD_TASKS` tasks is then a `TaskStream`, which reads the dataset again for each
-pass (a hub id streams from the Hub on each pass, nothing is downloaded whole).
+Suites are read with `streaming=True`, and a suite past `HELD_TASKS` tasks (or any hub id)
+is read once by a helper process into a spool file of validated tasks (see
+evalkit.suite_spool), which a `TaskStream` reads again for each pass: a run holds a few
+tasks at a time whatever the suite's size, and a hub id is streamed from the Hub once, not
+downloaded whole and not held.
 """
 
 from __future__ import annotations
@@ -32,23 +33,26 @@ HELD_TASKS = 1_000
 
 
 class TaskStream(Sequence[Task]):
-    """A large suite's tasks, read from the dataset and validated again on each pass, so a
-    run holds a few of them at a time whatever the suite's size. Length, iteration and
-    slices from the start (`[:n]`, as --limit takes) are cheap; other indexing reads up to
-    the index."""
+    """A large suite's tasks, read from its spool file on each pass, so a run holds a few
+    of them at a time whatever the suite's size. Length, iteration and slices from the
+    start (`[:n]`, as --limit takes) are cheap; other indexing reads up to the index."""
 
-    def __init__(self, rows: Iterable[dict], source: str, count: int) -> None:
-        self._rows = rows
-        """A re-iterable dataset (each iteration starts over)."""
-        self._source = source
+    def __init__(self, spool: Path, count: int | None = None, digest: str | None = None):
+        self.spool = spool
+        """One validated task per line, in the dataset's order (written by suite_spool)."""
+        if count is None or digest is None:
+            count, digest = _scan(spool)
         self._count = count
+        self.fingerprint = digest
+        """The whole suite's fingerprint (also of a slice: it names the suite)."""
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Task]:
-        rows = itertools.islice(self._rows, self._count)
-        return (parse_row(row, self._source, index) for index, row in enumerate(rows))
+        with self.spool.open("rb") as lines:
+            for line in itertools.islice(lines, self._count):
+                yield Task.model_validate_json(line)
 
     @overload
     def __getitem__(self, key: int) -> Task: ...
@@ -58,10 +62,22 @@ class TaskStream(Sequence[Task]):
         if isinstance(key, slice):
             start, stop, step = key.indices(self._count)
             if start == 0 and step == 1:
-                return TaskStream(self._rows, self._source, stop)
+                return TaskStream(self.spool, stop, self.fingerprint)
             return list(self)[key]
         index = range(self._count)[key]  # IndexError as a list would raise it
         return next(itertools.islice(iter(self), index, None))
+
+
+def _scan(spool: Path) -> tuple[int, str]:
+    """Count and fingerprint a spool in one pass: its lines are the tasks' canonical JSON,
+    so hashing them is `fingerprint` without parsing a task."""
+    digest = hashlib.sha256()
+    count = 0
+    with spool.open("rb") as lines:
+        for line in lines:
+            digest.update(line)
+            count += 1
+    return count, digest.hexdigest()
 
 
 @dataclass
@@ -92,28 +108,32 @@ def locate(ref: str, base_dir: Path) -> str:
 
 
 def load_suite(ref: str, base_dir: Path, split: str | None = None) -> Suite:
-    """Load and validate a suite; a bad row stops here with file, row and field named."""
+    """Load and validate a suite; a bad row stops here with file, row and field named.
+
+    A local suite of up to HELD_TASKS rows is read here and held; a larger one, or a hub
+    id, is read by a helper process into a spool and streamed (see the module docstring).
+    """
     source = locate(ref, base_dir)
-    if Path(source).is_dir():
-        lint_folder(Path(source))
-    rows = _dataset_rows(source, split)
-    digest = hashlib.sha256()
-    held: list[Task] = []
-    count = 0
-    for task in validate_rows(rows, source):  # one pass: validate, count, fingerprint
-        _feed(digest, task)
-        count += 1
-        if count <= HELD_TASKS:
-            held.append(task)
-    if not count:
+    rows = lint_folder(Path(source)) if Path(source).is_dir() else None
+    tasks: Sequence[Task]
+    if rows is not None and rows <= HELD_TASKS:
+        tasks = list(validate_rows(_dataset_rows(source, split), source))
+        digest = fingerprint(tasks)
+    else:
+        from evalkit.suite_spool import spool_suite
+
+        stream = TaskStream(spool_suite(source, split))
+        tasks = stream if len(stream) > HELD_TASKS else list(stream)
+        digest = stream.fingerprint
+    if not tasks:
         raise SuiteError(f"{source}: the suite has no tasks")
     info = SuiteInfo(
         name=Path(source).name if Path(source).is_dir() else ref,
         ref=ref,
-        fingerprint=digest.hexdigest(),
-        tasks=count,
+        fingerprint=digest,
+        tasks=len(tasks),
     )
-    return Suite(info=info, tasks=held if count <= HELD_TASKS else TaskStream(rows, source, count))
+    return Suite(info=info, tasks=tasks)
 
 
 def _dataset_rows(source: str, split: str | None) -> Iterable[dict]:
@@ -158,8 +178,9 @@ def parse_row(row: object, source: str, row_name: int | str) -> Task:
         raise SuiteError(f"field {describe_validation(exc)}", path=source, row=row_name) from None
 
 
-def lint_folder(folder: Path) -> None:
-    """Check every data/*.jsonl line of a local suite before `datasets` sees it."""
+def lint_folder(folder: Path) -> int:
+    """Check every data/*.jsonl line of a local suite before `datasets` sees it; returns
+    how many rows the folder has (every split)."""
     files = sorted((folder / "data").rglob("*.jsonl")) if (folder / "data").is_dir() else []
     if not files:
         raise SuiteError(f"{folder}: no data/*.jsonl files (a suite is a dataset folder)")
@@ -183,16 +204,13 @@ def lint_folder(folder: Path) -> None:
                 seen[task.id] = f"{path.name} row {number}"
     if not seen:
         raise SuiteError(f"{folder}: the suite has no tasks")
+    return len(seen)
 
 
 def fingerprint(tasks: Iterable[Task]) -> str:
     """sha256 over the tasks' canonical JSON: any change to any task changes it."""
     digest = hashlib.sha256()
     for task in tasks:
-        _feed(digest, task)
+        digest.update(task.model_dump_json().encode())
+        digest.update(b"\n")
     return digest.hexdigest()
-
-
-def _feed(digest: hashlib._Hash, task: Task) -> None:
-    digest.update(task.model_dump_json().encode())
-    digest.update(b"\n")

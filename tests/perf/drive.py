@@ -1,0 +1,70 @@
+"""Run evalkit in this process with the run phase timed apart from start-up.
+
+    python tests/perf/drive.py PROJECT_DIR [--out RUNFILE]
+
+Prints one JSON object: `startup` (interpreter to a prepared plan, litellm imported),
+`litellm_import` (the part of start-up spent importing litellm), `run_wall` and
+`run_cpu` (probes, every request, every record durable), `records`, `tuning` (what
+evalkit switched off in litellm) and `peak_rss_mb`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+STARTED = time.perf_counter()
+
+
+def main(project: Path, out: Path) -> dict:
+    """Prepare, then time probes plus execute."""
+    from evalkit.endpoints import import_litellm
+    from evalkit.litellm_tuning import applied
+    from evalkit.prepare import RunOptions, prepare
+    from evalkit.runner import execute, probe_plan
+
+    prepared = prepare(RunOptions(suite="gen", config=str(project / "evalkit.toml"), out=str(out)))
+    before_import = time.perf_counter()
+    import_litellm()
+    litellm_import = time.perf_counter() - before_import
+    records = 0
+
+    def count(_: object) -> None:
+        nonlocal records
+        records += 1
+
+    async def run() -> None:
+        health = await probe_plan(prepared.plan)
+        with prepared.open(health) as writer:
+            await execute(prepared.plan, writer, count)
+
+    startup = time.perf_counter() - STARTED
+    wall, cpu = time.perf_counter(), time.process_time()
+    asyncio.run(run())
+    return {
+        "startup": startup,
+        "litellm_import": litellm_import,
+        "run_wall": time.perf_counter() - wall,
+        "run_cpu": time.process_time() - cpu,
+        "records": records,
+        "tuning": applied(),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM), MiB. Read here rather than from the
+    parent's wait4: a child's ru_maxrss starts from its parent's size at spawn."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+if __name__ == "__main__":
+    project = Path(sys.argv[1])
+    out = Path(sys.argv[2]) if len(sys.argv) > 2 else project / "results" / "run.jsonl"
+    print(json.dumps(main(project, out)))
