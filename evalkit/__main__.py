@@ -1,5 +1,5 @@
 """`python -m evalkit`: the command line."""
 
-from evalkit.cli import main
+from evalkit.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, computed_field
 
 from evalkit.labels import Label, read_labels
-from evalkit.results import RunFile, read_run
+from evalkit.runfile import RunFile, read_run
 from evalkit.stats import agreement
 from evalkit.types import Record
 

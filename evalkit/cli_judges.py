@@ -70,9 +70,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
     """Re-grade, showing progress; exit 3 when some records are not ok."""
     import asyncio
 
-    from evalkit import display
+    from evalkit import display, display_run
     from evalkit.regrade import RegradeOptions, prepare_regrade
-    from evalkit.results import read_run
+    from evalkit.runfile import read_run
     from evalkit.runner import RunPlan, execute, probe_plan
 
     options = {"parent": args.runfile, "endpoints": args.endpoint}
@@ -84,16 +84,16 @@ def cmd_judge(args: argparse.Namespace) -> int:
         # Probe the judge's endpoints only: the candidates are never called.
         probe = RunPlan(tasks=[], candidates=[], judge=regrade.judge, pool=regrade.pool)
         health = await probe_plan(probe)
-        _note_health(health)
+        display_run.note_health(health)
         with (
             regrade.open(health) as writer,
-            display.progress(regrade.pending(), regrade.manifest.suite.name) as advance,
+            display_run.progress(regrade.pending(), regrade.manifest.suite.name) as advance,
         ):
             await asyncio.gather(*(execute(plan, writer, advance) for plan in regrade.plans))
 
     asyncio.run(go())
     run = read_run(regrade.path)
-    display.run_summary(run)
+    display_run.run_summary(run)
     display.note(f"run file: {regrade.path} (re-graded from {run.manifest.parent})")
     if all(r.status == "ok" for r in run.records.values()):
         return EXIT_OK
@@ -113,9 +113,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(report.model_dump_json(indent=2))
     else:
-        from evalkit import display
+        from evalkit import display_judges
 
-        display.calibration(report)
+        display_judges.calibration(report)
     return EXIT_OK if report.matched else EXIT_INPUT
 
 
@@ -123,12 +123,12 @@ def run_pairwise(args: argparse.Namespace, resume_pair: tuple[str, str] | None) 
     """`run SUITE --pairwise A,B` (or the resume of such a run)."""
     import asyncio
 
-    from evalkit import display
+    from evalkit import display, display_judges, display_run
     from evalkit.errors import ConfigError
     from evalkit.pairs import summarize_pairs
     from evalkit.pairwise import execute_pairs, pending_pairs, prepare_pairwise
     from evalkit.prepare import RunOptions
-    from evalkit.results import read_run
+    from evalkit.runfile import read_run
     from evalkit.runner import probe_plan
 
     pair = _pair(args.pairwise) if args.pairwise else resume_pair
@@ -142,17 +142,17 @@ def run_pairwise(args: argparse.Namespace, resume_pair: tuple[str, str] | None) 
 
     async def go() -> None:
         health = await probe_plan(prepared.plan)
-        _note_health(health)
+        display_run.note_health(health)
         pending = len(pending_pairs(prepared.plan, run.done))
         with (
             prepared.open(health) as writer,
-            display.progress(pending, prepared.manifest.suite.name) as advance,
+            display_run.progress(pending, prepared.manifest.suite.name) as advance,
         ):
             await execute_pairs(prepared.plan, run.judge, writer, run.done, advance)
 
     asyncio.run(go())
     records = list(read_run(prepared.path).pairs.values())
-    display.pairwise(summarize_pairs(records))
+    display_judges.pairwise(summarize_pairs(records))
     display.note(f"run file: {prepared.path}")
     if all(r.status == "ok" for r in records):
         return EXIT_OK
@@ -183,13 +183,3 @@ def _pair(text: str) -> tuple[str, str]:
     if len(names) != 2 or not all(names) or names[0] == names[1]:
         raise ConfigError(f"--pairwise {text!r}: expected two different candidates, A,B")
     return names[0], names[1]
-
-
-def _note_health(health: list) -> None:
-    from evalkit import display
-
-    for line in health:
-        if not line.reachable:
-            display.note(f"{line.endpoint}: {line.error}; its records are written unavailable")
-        elif line.missing:
-            display.note(f"{line.endpoint}: missing model(s) {', '.join(line.missing)}")

@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
-from evalkit.results import RunFile
+from evalkit.runfile import ScoreFile, ScoreLine
 from evalkit.stats import (
     DEFAULT_SEED,
     Agreement,
@@ -24,7 +24,6 @@ from evalkit.stats import (
     paired_bootstrap_ci,
     wilcoxon_signed_rank,
 )
-from evalkit.types import Record
 
 Outcome = Literal["improved", "regressed", "unchanged", "only_a", "only_b", "not_ok"]
 _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
@@ -154,7 +153,7 @@ class Comparison(BaseModel):
 
 
 def compare_runs(
-    a: RunFile, b: RunFile, *, resamples: int = 10_000, seed: int = DEFAULT_SEED
+    a: ScoreFile, b: ScoreFile, *, resamples: int = 10_000, seed: int = DEFAULT_SEED
 ) -> Comparison:
     """Compare B against the baseline A."""
     notes: list[str] = []
@@ -187,17 +186,17 @@ def regressions(comparison: Comparison, max_drop: float = 0.0) -> list[Candidate
     ]
 
 
-def _ref(run: RunFile) -> RunRef:
+def _ref(run: ScoreFile) -> RunRef:
     manifest = run.manifest
     return RunRef(
         path=run.path, run_id=manifest.run_id, judge=manifest.judge.name, suite=manifest.suite.name
     )
 
 
-def _pick(run: RunFile, side: str, notes: list[str]) -> dict[Pair, Record]:
+def _pick(run: ScoreFile, side: str, notes: list[str]) -> dict[Pair, ScoreLine]:
     """One record per (task, candidate): the manifest judge's, when a file holds several."""
     judge = run.manifest.judge.name
-    picked: dict[Pair, Record] = {}
+    picked: dict[Pair, ScoreLine] = {}
     ignored = 0
     for record in run.records.values():
         pair = (record.task_id, record.candidate)
@@ -212,7 +211,7 @@ def _pick(run: RunFile, side: str, notes: list[str]) -> dict[Pair, Record]:
     return picked
 
 
-def _row(pair: Pair, a: Record | None, b: Record | None) -> RowComparison:
+def _row(pair: Pair, a: ScoreLine | None, b: ScoreLine | None) -> RowComparison:
     values: dict = {"task_id": pair[0], "candidate": pair[1], "outcome": "not_ok"}
     values["status_a"], values["status_b"] = a and a.status, b and b.status
     if a and a.answer and b and b.answer:
@@ -249,11 +248,11 @@ def _candidate(
 
 
 def _regrade(
-    a: RunFile,
-    b: RunFile,
+    a: ScoreFile,
+    b: ScoreFile,
     rows: list[RowComparison],
-    picked_a: dict[Pair, Record],
-    picked_b: dict[Pair, Record],
+    picked_a: dict[Pair, ScoreLine],
+    picked_b: dict[Pair, ScoreLine],
 ) -> Regrade | None:
     """A re-grade: the judges differ and every row answered in both has the same text."""
     compared = [r for r in rows if r.same_answer is not None]
@@ -278,7 +277,7 @@ def _regrade(
 
 
 def _differences(
-    a: RunFile, b: RunFile, rows: list[RowComparison], regrade: Regrade | None
+    a: ScoreFile, b: ScoreFile, rows: list[RowComparison], regrade: Regrade | None
 ) -> Iterable[str]:
     """What differs between the runs besides the answers, so a delta is read correctly."""
     ma, mb = a.manifest, b.manifest

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from evalkit.errors import ConfigError
+from evalkit.errors import ConfigError, describe_validation
 from evalkit.redact import SECRETS
 from evalkit.types import Strict
 
@@ -169,18 +169,6 @@ def load_config(explicit: str | None = None) -> Loaded:
     except ValidationError as exc:
         raise ConfigError(f"{path}: {describe_validation(exc)}") from None
     return Loaded(config=config, path=path)
-
-
-def describe_validation(exc: ValidationError) -> str:
-    """Pydantic's errors as `field.path: message; ...`, without its URLs."""
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (a typo?)"
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts)
 
 
 def interpolate(value: str, where: str) -> str:

@@ -18,6 +18,11 @@ in the run file as `unavailable`, `error` or `judge_error` with their reason
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 
 class EvalkitError(Exception):
     """Base class: an error evalkit raises on purpose, with a message meant for a person."""
@@ -67,3 +72,15 @@ class UnknownJudgeError(ConfigError):
 
 class ResumeMismatchError(EvalkitError):
     """Resuming a run file whose manifest differs from what this run would use."""
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """Pydantic's errors as `field.path: message; ...`, without its URLs."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)

@@ -16,8 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalkit.config import describe_validation
-from evalkit.errors import ConfigError
+from evalkit.errors import ConfigError, describe_validation
 from evalkit.types import FATAL_CAP, Task, Verdict
 
 TEMPLATE_FIELDS = frozenset(

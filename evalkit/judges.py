@@ -17,9 +17,9 @@ from typing import Generic, Literal, NamedTuple, Protocol, TypeVar, runtime_chec
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from evalkit.config import ModelConfig, describe_validation
+from evalkit.config import ModelConfig
 from evalkit.endpoints import PROVIDER_PREFIX, CallFailed, Endpoint, Pool
-from evalkit.errors import ConfigError, UnknownJudgeError
+from evalkit.errors import ConfigError, UnknownJudgeError, describe_validation
 from evalkit.judge_prompt import InvalidVerdict, load_template, parse_verdict, render
 from evalkit.judge_prompt import verdict_schema as schema_for
 from evalkit.panel import PanelJudge, SampledJudge

@@ -17,8 +17,7 @@ from pathlib import Path
 
 from pydantic import Field, StrictBool, StrictInt, ValidationError
 
-from evalkit.config import describe_validation
-from evalkit.errors import LabelsError
+from evalkit.errors import LabelsError, describe_validation
 from evalkit.types import Strict
 
 

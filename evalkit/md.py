@@ -14,13 +14,24 @@ from collections.abc import Iterable, Sequence
 _BACKTICKS = re.compile(r"`+")
 
 
+_HTML_SPECIAL = re.compile("[&<>]")
+
+
 def inline(text: str) -> str:
     """Text safe to place in a paragraph or list item: no raw HTML survives."""
+    if _HTML_SPECIAL.search(text) is None:  # most text: one scan instead of three
+        return text
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_CELL_SPECIAL = re.compile(r"[&<>|]|[^\S ]|  |^ | $")
+"""What `cell` changes: markup, pipes, whitespace other than single inner spaces."""
 
 
 def cell(text: str) -> str:
     """Text safe inside a table cell: escaped, one line, pipes escaped."""
+    if _CELL_SPECIAL.search(text) is None:  # most cells: nothing to change
+        return text
     return " ".join(inline(text).split()).replace("|", "\\|")
 
 

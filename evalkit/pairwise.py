@@ -21,14 +21,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from evalkit.config import describe_validation
 from evalkit.endpoints import CallFailed
-from evalkit.errors import ConfigError, ResumeMismatchError
+from evalkit.errors import ConfigError, ResumeMismatchError, describe_validation
 from evalkit.judge_prompt import InvalidVerdict, neutralise, new_tag, task_fields
 from evalkit.judges import Judge, RubricJudge, ask_validated
 from evalkit.pairs import Outcome, PairJudgement, PairRecord, Preference, Side
 from evalkit.prepare import PreparedRun, RunOptions, prepare
-from evalkit.results import RunWriter, read_run
+from evalkit.results import RunWriter
+from evalkit.runfile import read_run
 from evalkit.runner import RunPlan, messages_for
 from evalkit.types import Answer, PairwiseInfo, Status, Strict, Task, utc_now
 

@@ -17,7 +17,8 @@ from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profil
 from evalkit.endpoints import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges import judge_models_of, load_judge
-from evalkit.results import RunWriter, read_run
+from evalkit.results import RunWriter
+from evalkit.runfile import read_run
 from evalkit.runner import RunPlan
 from evalkit.suites import load_suite
 from evalkit.types import EndpointHealth, RunManifest

@@ -19,7 +19,8 @@ from evalkit.endpoints import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges import Judge, judge_models_of, load_judge
 from evalkit.prepare import check_resume, new_run_id, new_run_path
-from evalkit.results import RunFile, RunWriter, read_run
+from evalkit.results import RunWriter
+from evalkit.runfile import RunFile, read_run
 from evalkit.runner import RunPlan
 from evalkit.suites import Suite, load_suite
 from evalkit.types import Answer, EndpointHealth, Record, RunManifest, utc_now

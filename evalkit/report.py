@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from evalkit.report_env import EnvironmentColumn, environment
 from evalkit.report_suite import SuiteText, locate_suite, read_suite
 from evalkit.report_text import SEVERITIES, findings, next_steps, summary
-from evalkit.results import RunFile
+from evalkit.runfile import RunFile
 from evalkit.types import (
     CriterionResult,
     Issue,
@@ -97,7 +97,7 @@ class TaskSection(BaseModel):
     reference: str | None = None
     """What a good answer contains, from the suite."""
     cells: list[Cell]
-    """One per candidate, in the run's candidate order."""
+    """One per candidate, in the order of `Report.candidates`."""
     winner: str
     """The highest-scoring candidate, `tie`, or `N/A` when fewer than two were graded."""
 

@@ -133,8 +133,9 @@ def _fatal(tasks: list[TaskSection], graded: list[Cell]) -> str:
         return f"No fatal issues in {len(graded)} graded answer(s)."
     answers = len({(task.task_id, cell.candidate) for task, cell, _ in fatal})
     head = f"{len(fatal)} fatal issue(s) in {answers} of {len(graded)} graded answer(s)"
-    counts = Counter(_normal(issue.description) for _, _, issue in fatal)
-    first = {_normal(i.description): i.description for _, _, i in fatal}
+    normal = {i.description: _normal(i.description) for _, _, i in fatal}
+    counts = Counter(normal[issue.description] for _, _, issue in fatal)
+    first = {normal[i.description]: i.description for _, _, i in reversed(fatal)}
     repeated = [(first[key], n) for key, n in counts.most_common(3) if n > 1]
     if repeated:
         return head + "; most frequent: " + "; ".join(f"{d} ({n}×)" for d, n in repeated) + "."

@@ -1,8 +1,8 @@
-"""Run files: an append-only JSONL writer and a reader.
+"""Run files: the append-only JSONL writer (`evalkit.runfile` reads them).
 
-Line 1 is the RunManifest; every other line is a Record. A later record for the same
-(task_id, candidate, judge) key supersedes an earlier one, which is how resume and retry
-append instead of rewriting.
+Line 1 is the RunManifest; every other line is a Record or a PairRecord. A later line for
+the same key supersedes an earlier one, which is how resume and retry append instead of
+rewriting.
 
 What a crash can cost, exactly:
 
@@ -27,39 +27,14 @@ stalled every request in flight.
 from __future__ import annotations
 
 import asyncio
-import gc
-import json
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
-
-from evalkit.config import describe_validation
 from evalkit.errors import RunFileError
 from evalkit.pairs import PairRecord
 from evalkit.redact import SECRETS
 from evalkit.types import Record, RunManifest
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class RunFile(BaseModel):
-    """A run file as read: its manifest and the latest record of every key."""
-
-    path: str
-    """Where it was read from."""
-    manifest: RunManifest
-    """Line 1."""
-    records: dict[tuple[str, str, str], Record]
-    """The last record of each (task_id, candidate, judge) key, in first-seen key order."""
-    partial_tail: bool = False
-    """True when the file ended in a partial line (a crash mid-write), which was skipped."""
-    pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
-    """Pairwise lines (`"type": "pair"`): the last of each (task_id, a, b, judge) key."""
 
 
 class RunWriter:
@@ -158,81 +133,3 @@ class RunWriter:
 def _retrieve(future: asyncio.Future[None]) -> None:
     if not future.cancelled():
         future.exception()
-
-
-def read_run(path: str | Path) -> RunFile:
-    """Read a run file; a corrupt line (other than a partial last one) is an error naming
-    the file, the line and the field."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RunFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    lines = data.split(b"\n")
-    partial = lines[-1] != b""
-    lines = lines[:-1]  # the last element is b"" or a partial line without its newline
-    if not lines:
-        raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
-    manifest = _parse(RunManifest, lines[0], path, 1, "not a run file: line 1 is not a manifest")
-    records: dict[tuple[str, str, str], Record] = {}
-    pairs: dict[tuple[str, str, str, str], PairRecord] = {}
-    with _gc_paused():
-        for number, line in enumerate(lines[1:], start=2):
-            if not line.strip():
-                continue
-            if _line_type(line) == "pair":
-                pair = _parse(PairRecord, line, path, number, "not a pair record")
-                pairs[pair.key] = pair
-                continue
-            record = _parse(Record, line, path, number, "not a result record")
-            records[record.key] = record
-        return RunFile(
-            path=str(path), manifest=manifest, records=records, partial_tail=partial, pairs=pairs
-        )
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while records are parsed.
-
-    Each record allocates a dozen containers; with thousands alive, the collector's
-    full passes rescan them all again and again, which tripled the time to read 10,000
-    records (0.45 s against 0.15 s, measured). Parsed records hold no reference cycles,
-    so pausing loses nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-_TYPE_PREFIXES = {b'{"type":"result"': "result", b'{"type":"pair"': "pair"}
-
-
-def _line_type(line: bytes) -> object:
-    """The line's "type" field, or None when it is not a JSON object (reported later)."""
-    # The writer emits "type" first (pydantic keeps field order), so a prefix answers for
-    # every line evalkit wrote without parsing it twice; any other line is parsed.
-    for prefix, kind in _TYPE_PREFIXES.items():
-        if line.startswith(prefix):
-            return kind
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return data.get("type") if isinstance(data, dict) else None
-
-
-def _parse(model: type[M], line: bytes, path: Path, number: int, what: str) -> M:
-    try:
-        return model.model_validate_json(line)
-    except ValidationError as exc:
-        try:
-            json.loads(line)
-        except ValueError:
-            raise RunFileError("corrupt line (not JSON)", path=str(path), line=number) from None
-        raise RunFileError(
-            f"{what}: {describe_validation(exc)}", path=str(path), line=number
-        ) from None

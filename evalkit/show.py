@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 
 from pydantic import BaseModel
 
-from evalkit.results import RunFile
+from evalkit.runfile import RunFile
 from evalkit.types import Record
 
 DEFAULT_LIMIT = 100

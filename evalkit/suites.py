@@ -24,8 +24,7 @@ from typing import overload
 
 from pydantic import ValidationError
 
-from evalkit.config import describe_validation
-from evalkit.errors import SuiteError
+from evalkit.errors import SuiteError, describe_validation
 from evalkit.types import SuiteInfo, Task
 
 HELD_TASKS = 1_000

@@ -9,7 +9,7 @@ from statistics import mean
 
 from pydantic import BaseModel, Field
 
-from evalkit.results import RunFile
+from evalkit.runfile import RunFile
 from evalkit.types import Record
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 HEAVY = ("litellm", "datasets", "llama_cpp")
 

@@ -14,7 +14,7 @@ from runfiles import Row, manifest, model_info, write_run
 from evalkit.cli import EXIT_OK, EXIT_REGRESSION, main
 from evalkit.compare import Comparison, compare_runs, regressions
 from evalkit.compare_md import render
-from evalkit.results import read_run
+from evalkit.runfile import read_scores
 
 np = pytest.importorskip("numpy")
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -24,7 +24,7 @@ sklearn_metrics = pytest.importorskip("sklearn.metrics")
 def _compare(tmp_path: Path, rows_a: list[Row], rows_b: list[Row], **kw) -> Comparison:
     a = write_run(tmp_path / "a.jsonl", rows_a, kw.get("manifest_a"))
     b = write_run(tmp_path / "b.jsonl", rows_b, kw.get("manifest_b"))
-    return compare_runs(read_run(a), read_run(b))
+    return compare_runs(read_scores(a), read_scores(b))
 
 
 # (row in A, row in B) -> outcome, delta. None: the file has no record for the row.
@@ -298,6 +298,6 @@ def test_rows_lost_in_b_are_counted_and_warned_about_when_gating(tmp_path: Path,
     rows_b = [Row("t1", "m", "ok", 4), Row("t2", "m", "unavailable", None)]
     a = write_run(tmp_path / "a.jsonl", rows_a)
     b = write_run(tmp_path / "b.jsonl", rows_b)
-    assert compare_runs(read_run(a), read_run(b)).candidates[0].lost == 1
+    assert compare_runs(read_scores(a), read_scores(b)).candidates[0].lost == 1
     assert main(["compare", str(a), str(b), "--format", "json", "--fail-on-regression"]) == 0
     assert "m: 1 row(s) ok in A are not ok or absent in B" in capsys.readouterr().err

@@ -17,7 +17,7 @@ import pytest
 from ollama_server import FakeOllama
 from projects import is_judge_request, mentions, write_project
 
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 N_TASKS = 8
 CANDIDATES = ("m1", "m2")

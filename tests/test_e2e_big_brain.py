@@ -11,7 +11,7 @@ from conftest import run_files
 from ollama_server import FakeOllama
 
 from evalkit.cli import main
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 
 def pointed_at(local: FakeOllama, pod: FakeOllama) -> list[str]:

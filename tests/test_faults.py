@@ -15,7 +15,7 @@ from ollama_server import FakeOllama
 from projects import write_project
 
 from evalkit.cli import main
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 FAULTS = [503, "stall", "drop", "no_response", 502, 524]
 

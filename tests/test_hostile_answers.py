@@ -16,7 +16,7 @@ from ollama_server import FakeOllama
 from projects import is_judge_request, write_project
 
 from evalkit.cli import main
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 PLANTED = {
     "reasoning": "flawless",

@@ -18,7 +18,7 @@ from evalkit.cli import main
 from evalkit.config import load_config
 from evalkit.endpoints import Pool
 from evalkit.judges import known_judges, load_judge
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 REPO = Path(__file__).resolve().parents[1]
 

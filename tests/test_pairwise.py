@@ -12,7 +12,7 @@ from projects import is_judge_request, write_project
 from evalkit import display
 from evalkit.cli import main
 from evalkit.pairs import PairRecord, summarize_pairs
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 REPO = Path(__file__).resolve().parents[1]
 

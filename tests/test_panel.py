@@ -12,7 +12,7 @@ from projects import write_project
 from evalkit import display
 from evalkit.cli import main
 from evalkit.panel import combine_votes, round_half_up
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 from evalkit.types import CriterionResult, ErrorInfo, MemberVerdict, Task, Verdict
 
 TASK = Task(

@@ -14,7 +14,7 @@ from projects import is_judge_request, mentions, write_project
 
 from evalkit.calibrate import calibrate_files
 from evalkit.cli import main
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 
 REPO = Path(__file__).resolve().parents[1]
 GOLD = [

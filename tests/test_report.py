@@ -3,6 +3,7 @@ model text kept inert, and the HTML rendered by headless Chromium."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import subprocess
@@ -19,12 +20,13 @@ from runfiles import (
     write_suite,
 )
 
+from evalkit import report_html, report_md
 from evalkit.cli import main
 from evalkit.report import build_report
 from evalkit.report_html import render as render_html
 from evalkit.report_md import render as render_md
 from evalkit.report_svg import MAX_GROUPS, groups
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 from evalkit.types import Answer, Issue
 
 HOSTILE = (
@@ -212,6 +214,30 @@ def test_summary_names_the_leader_over_tasks_graded_for_all(tmp_path: Path) -> N
 def test_the_same_run_renders_the_same_bytes(seed_project: Path) -> None:
     first = render_html(build_report(read_run(seed_project)))
     assert first == render_html(build_report(read_run(seed_project)))
+
+
+@pytest.mark.parametrize("renderer", [report_md, report_html])
+def test_writing_a_block_at_a_time_gives_the_rendered_text(seed_project: Path, renderer) -> None:
+    report = build_report(read_run(seed_project))
+    out = io.StringIO()
+    renderer.write(report, out)
+    assert out.getvalue() == renderer.render(report)
+
+
+def test_a_report_that_fails_midway_leaves_the_old_file_and_no_partial(
+    seed_project: Path, monkeypatch
+) -> None:
+    target = Path("report.md")
+    target.write_text("the previous report\n", encoding="utf-8")
+
+    def broken(report, out) -> None:
+        out.write("# half a report")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report_md, "write", broken)
+    assert main(["report", str(seed_project), "-o", str(target)]) == 2
+    assert target.read_text(encoding="utf-8") == "the previous report\n"
+    assert sorted(p.name for p in Path().iterdir() if "report" in p.name) == ["report.md"]
 
 
 # --- hostile text --------------------------------------------------------------------

@@ -7,7 +7,8 @@ import pytest
 
 from evalkit.errors import RunFileError
 from evalkit.redact import SECRETS
-from evalkit.results import RunWriter, read_run
+from evalkit.results import RunWriter
+from evalkit.runfile import read_run
 from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
 
 

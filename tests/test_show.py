@@ -13,7 +13,7 @@ import pytest
 from runfiles import Row, big_brain_run, record, write_run, write_suite
 
 from evalkit.cli import main
-from evalkit.results import read_run
+from evalkit.runfile import read_run
 from evalkit.show import select, shorten
 from evalkit.types import Issue
 

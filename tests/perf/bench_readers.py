@@ -149,8 +149,8 @@ def main() -> None:
         cases = [
             ("python -c pass", [*python, "-c", "pass"]),
             (
-                "import evalkit.cli, evalkit.results",
-                [*python, "-c", "import evalkit.cli, evalkit.results"],
+                "import evalkit.cli, evalkit.runfile",
+                [*python, "-c", "import evalkit.cli, evalkit.runfile"],
             ),
             ("compare A B", [*evalkit, "compare", str(a), str(b)]),
             (

@@ -19,7 +19,8 @@ import evalkit.suites as suites
 from evalkit.cli import main
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, resolve_endpoint
 from evalkit.errors import ConfigError, SuiteError
-from evalkit.results import RunWriter, read_run
+from evalkit.results import RunWriter
+from evalkit.runfile import read_run
 from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
 
 
