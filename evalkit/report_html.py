@@ -9,7 +9,6 @@ is shown as text and could not run even if escaping were missed somewhere.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -45,14 +44,12 @@ svg .na{fill:#9e9e9e;font-size:14px}figcaption{color:#555;font-size:13px}
 """
 
 
-_HTML_SPECIAL = re.compile("[&<>\"']")
-
-
 def escape(text: str) -> str:
-    """`html.escape`, returning text with nothing to escape as it is: most text has
-    nothing, and one search costs a fifth of the five replacements (a 10,000-record
-    report escapes 150,000 strings)."""
-    return html.escape(text) if _HTML_SPECIAL.search(text) else text
+    """`html.escape`, returning text with nothing to escape as it is (most text; the
+    one-character tests cost a twentieth of the five replacements on a 1.5 kB answer)."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return html.escape(text)
+    return text
 
 
 def render(report: Report) -> str:

@@ -12,7 +12,24 @@ from evalkit import md
 from evalkit.report_html import escape
 
 PIECES = ["a", "é", " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u00a0"]
-PIECES += ["\u2003", "\u2028", "|", "&", "<", ">", '"', "'", "`", "x y", "&amp;"]
+PIECES += [
+    "\u2003",
+    "\u2028",
+    "\u2029",
+    "\u3000",
+    "\u1680",
+    "\x00",
+    "\u200b",
+    "|",
+    "&",
+    "<",
+    ">",
+    '"',
+    "'",
+    "`",
+    "x y",
+    "&amp;",
+]
 
 
 def _texts(seed: int, count: int = 20_000) -> list[str]:
