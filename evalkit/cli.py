@@ -327,7 +327,7 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from evalkit.compare import compare_runs, regressions
+    from evalkit.compare import compare_runs, gate_warnings, regressions
     from evalkit.runfile import read_scores
 
     a, b = _read_for_reading(read_scores, args.a, args.b)
@@ -344,21 +344,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         display_compare.comparison(result, args.rows, args.limit)
     if args.fail_on_regression is None:
         return EXIT_OK
-    dropped = regressions(result, args.fail_on_regression)
-    for line in result.candidates:
-        if line.lost:
-            print(
-                f"warning: {line.candidate}: {line.lost} row(s) ok in A are not ok or absent"
-                " in B; no mean can show that drop",
-                file=sys.stderr,
-            )
-    for line in dropped:
-        print(
-            f"regression: {line.candidate} mean {line.mean_a:.2f} -> {line.mean_b:.2f}"
-            f" ({line.mean_delta:+.2f}, allowed drop {args.fail_on_regression:g})",
-            file=sys.stderr,
-        )
-    return EXIT_REGRESSION if dropped else EXIT_OK
+    for line in gate_warnings(result):
+        print(f"warning: {line}", file=sys.stderr)
+    found = regressions(result, args.fail_on_regression)
+    for line in found:
+        print(f"regression: {line}", file=sys.stderr)
+    return EXIT_REGRESSION if found else EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

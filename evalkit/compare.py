@@ -116,6 +116,9 @@ class CandidateComparison(BaseModel):
     """Rows in both files but not ok in A, B or both (never scored)."""
     lost: int = 0
     """Rows ok in A but not ok or absent in B: a drop the means cannot show."""
+    failed: int = 0
+    """Of the lost rows, those B holds but not ok (an error, an endpoint down, a judge
+    failure), as against absent from B (not run there)."""
 
 
 class Regrade(BaseModel):
@@ -179,10 +182,33 @@ def compare_runs(
     )
 
 
-def regressions(comparison: Comparison, max_drop: float = 0.0) -> list[CandidateComparison]:
-    """Candidates whose mean score dropped by more than `max_drop` points from A to B."""
+def regressions(comparison: Comparison, max_drop: float = 0.0) -> list[str]:
+    """What fails `--fail-on-regression`, one line each: a candidate whose mean score
+    dropped by more than `max_drop` points from A to B, or that failed in B on rows it
+    was graded ok on in A (a gate must not pass because B could not grade them)."""
+    found = []
+    for c in comparison.candidates:
+        if c.mean_delta is not None and -c.mean_delta > max_drop:
+            found.append(
+                f"{c.candidate}: mean {c.mean_a:.2f} -> {c.mean_b:.2f} ({c.mean_delta:+.3f},"
+                f" allowed drop {max_drop:g})"
+            )
+        if c.failed:
+            found.append(
+                f"{c.candidate}: {c.failed} row(s) graded ok in A are not ok in B"
+                " (error, endpoint down or judge failure): no score can vouch for them"
+            )
+    return found
+
+
+def gate_warnings(comparison: Comparison) -> list[str]:
+    """What `--fail-on-regression` reports without failing: rows graded ok in A that B
+    does not hold at all (B ran fewer tasks or candidates)."""
     return [
-        c for c in comparison.candidates if c.mean_delta is not None and -c.mean_delta > max_drop
+        f"{c.candidate}: {c.lost - c.failed} row(s) graded ok in A are absent from B;"
+        " the gate covers only the rows in both"
+        for c in comparison.candidates
+        if c.lost > c.failed
     ]
 
 
@@ -232,8 +258,9 @@ def _candidate(
     name: str, rows: list[RowComparison], resamples: int, seed: int
 ) -> CandidateComparison:
     counts = {outcome: sum(r.outcome == outcome for r in rows) for outcome in _OUTCOMES}
-    lost = sum(r.status_a == "ok" and r.status_b != "ok" for r in rows)
-    line = CandidateComparison(candidate=name, paired=0, lost=lost, **counts)
+    lost = [r for r in rows if r.status_a == "ok" and r.status_b != "ok"]
+    failed = sum(r.status_b is not None for r in lost)
+    line = CandidateComparison(candidate=name, paired=0, lost=len(lost), failed=failed, **counts)
     paired = [r for r in rows if r.scored]
     if not paired:
         return line

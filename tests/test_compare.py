@@ -293,11 +293,26 @@ def test_a_missing_file_is_an_input_error(tmp_path: Path, capsys) -> None:
     assert "nope.jsonl" in capsys.readouterr().err
 
 
-def test_rows_lost_in_b_are_counted_and_warned_about_when_gating(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize(
+    ("b_status", "code", "message"),
+    [
+        # B holds the row but could not grade it: the gate cannot pass on no data
+        ("unavailable", EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
+        ("judge_error", EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
+        # B never ran the row (a smaller run): reported, and the gate covers the rest
+        (None, EXIT_OK, "warning: m: 1 row(s) graded ok in A are absent from B"),
+    ],
+)
+def test_rows_lost_in_b_fail_the_gate_when_b_failed_them(
+    tmp_path: Path, capsys, b_status: str | None, code: int, message: str
+) -> None:
     rows_a = [Row("t1", "m", "ok", 4), Row("t2", "m", "ok", 4)]
-    rows_b = [Row("t1", "m", "ok", 4), Row("t2", "m", "unavailable", None)]
+    rows_b = [Row("t1", "m", "ok", 4)]
+    if b_status:
+        rows_b.append(Row("t2", "m", b_status, None))
     a = write_run(tmp_path / "a.jsonl", rows_a)
     b = write_run(tmp_path / "b.jsonl", rows_b)
-    assert compare_runs(read_scores(a), read_scores(b)).candidates[0].lost == 1
-    assert main(["compare", str(a), str(b), "--format", "json", "--fail-on-regression"]) == 0
-    assert "m: 1 row(s) ok in A are not ok or absent in B" in capsys.readouterr().err
+    line = compare_runs(read_scores(a), read_scores(b)).candidates[0]
+    assert (line.lost, line.failed) == (1, 1 if b_status else 0)
+    assert main(["compare", str(a), str(b), "--format", "json", "--fail-on-regression"]) == code
+    assert message in capsys.readouterr().err
