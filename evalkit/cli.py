@@ -248,8 +248,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return run_pairwise(args, resume_pair)
     from evalkit import display, display_run
     from evalkit.prepare import RunOptions, prepare
-    from evalkit.runfile import read_run
     from evalkit.runner import execute, probe_plan
+    from evalkit.summary import summarize_file
 
     options = RunOptions(
         suite=args.suite,
@@ -276,10 +276,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             await execute(plan, writer, advance)
 
     asyncio.run(go())
-    run = read_run(prepared.path)
-    display_run.run_summary(run)
+    summary = summarize_file(prepared.path)
+    display_run.run_summary(summary)
     expected = len(plan.tasks) * len(plan.candidates)
-    complete = len(run.records) >= expected and all(r.status == "ok" for r in run.records.values())
+    complete = summary.records >= expected and summary.all_ok
     display.note(f"run file: {prepared.path}")
     if not complete:
         display.note(

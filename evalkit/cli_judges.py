@@ -72,8 +72,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
 
     from evalkit import display, display_run
     from evalkit.regrade import RegradeOptions, prepare_regrade
-    from evalkit.runfile import read_run
     from evalkit.runner import RunPlan, execute, probe_plan
+    from evalkit.summary import summarize_file
 
     options = {"parent": args.runfile, "endpoints": args.endpoint}
     for name in ("judge", "config", "out", "resume", "force"):
@@ -92,10 +92,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
             await asyncio.gather(*(execute(plan, writer, advance) for plan in regrade.plans))
 
     asyncio.run(go())
-    run = read_run(regrade.path)
-    display_run.run_summary(run)
-    display.note(f"run file: {regrade.path} (re-graded from {run.manifest.parent})")
-    if all(r.status == "ok" for r in run.records.values()):
+    summary = summarize_file(regrade.path)
+    display_run.run_summary(summary)
+    display.note(f"run file: {regrade.path} (re-graded from {summary.manifest.parent})")
+    if summary.all_ok:
         return EXIT_OK
     display.note(
         "some records are not ok; grade them again with:"

@@ -12,8 +12,7 @@ from rich.table import Table
 
 from evalkit.display import STATUS_STYLE, console, note
 from evalkit.pairs import PairRecord
-from evalkit.runfile import RunFile
-from evalkit.summary import summarize
+from evalkit.summary import RunSummary
 from evalkit.types import EndpointHealth, Record, Spread
 
 
@@ -76,21 +75,17 @@ def note_health(health: list[EndpointHealth]) -> None:
             note(f"{line.endpoint}: missing model(s) {', '.join(line.missing)}")
 
 
-SUMMARY_ROWS = 50
-"""Records listed one by one at the end of a run; the totals always cover them all."""
-
-
-def run_summary(run: RunFile) -> None:
-    """Per-task results and per-candidate totals of a run file."""
-    tasks = Table(title=f"{run.manifest.suite.name}: judged by {run.manifest.judge.name}")
-    voted = any(record.members for record in run.records.values())
+def run_summary(summary: RunSummary) -> None:
+    """The first records of a run one per row, then per-candidate totals of them all."""
+    manifest = summary.manifest
+    tasks = Table(title=f"{manifest.suite.name}: judged by {manifest.judge.name}")
     columns = ("task", "candidate", "status", "score", "label", "latency")
-    for column in (*columns, "votes") if voted else columns:
+    for column in (*columns, "votes") if summary.voted else columns:
         tasks.add_column(column, justify="right" if column in ("score", "latency") else "left")
-    for record in list(run.records.values())[:SUMMARY_ROWS]:
+    for record in summary.first:
         style = STATUS_STYLE.get(record.status, "white")
         latency = record.answer.latency_ms if record.answer and record.answer.latency_ms else None
-        votes = [_votes(record.spread, len(record.members))] if voted else []
+        votes = [_votes(record.spread, len(record.members))] if summary.voted else []
         tasks.add_row(
             escape(record.task_id),
             escape(record.candidate),
@@ -101,13 +96,13 @@ def run_summary(run: RunFile) -> None:
             *votes,
         )
     console.print(tasks)
-    if len(run.records) > SUMMARY_ROWS:
-        more = len(run.records) - SUMMARY_ROWS
-        note(f"... {more:,} more records: python -m evalkit show {run.path} --limit 0")
+    if summary.records > len(summary.first):
+        more = summary.records - len(summary.first)
+        note(f"... {more:,} more records: python -m evalkit show {summary.path} --limit 0")
     totals = Table(title="Candidates")
     for column in ("candidate", "records", "ok", "not ok", "mean score", "total latency"):
         totals.add_column(column)
-    for line in summarize(run):
+    for line in summary.candidates:
         not_ok = {k: v for k, v in line.by_status.items() if k != "ok"}
         totals.add_row(
             escape(line.candidate),

@@ -4,8 +4,9 @@
 
 Prints one JSON object: `startup` (interpreter to a prepared plan, litellm imported),
 `litellm_import` (the part of start-up spent importing litellm), `run_wall` and
-`run_cpu` (probes, every request, every record durable), `records`, `tuning` (what
-evalkit switched off in litellm) and `peak_rss_mb`.
+`run_cpu` (probes, every request, every record durable), `records`, `summary_s` (the
+end-of-run summary the CLI prints, streamed from the run file), `tuning` (what evalkit
+switched off in litellm) and `peak_rss_mb` (all of it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main(project: Path, out: Path) -> dict:
     from evalkit.litellm_tuning import applied
     from evalkit.prepare import RunOptions, prepare
     from evalkit.runner import execute, probe_plan
+    from evalkit.summary import summarize_file
 
     prepared = prepare(RunOptions(suite="gen", config=str(project / "evalkit.toml"), out=str(out)))
     before_import = time.perf_counter()
@@ -44,12 +46,17 @@ def main(project: Path, out: Path) -> dict:
     startup = time.perf_counter() - STARTED
     wall, cpu = time.perf_counter(), time.process_time()
     asyncio.run(run())
+    run_wall, run_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    summarized = time.perf_counter()
+    if summarize_file(out).records != records:
+        raise RuntimeError("the summary does not count every record")
     return {
         "startup": startup,
         "litellm_import": litellm_import,
-        "run_wall": time.perf_counter() - wall,
-        "run_cpu": time.process_time() - cpu,
+        "run_wall": run_wall,
+        "run_cpu": run_cpu,
         "records": records,
+        "summary_s": time.perf_counter() - summarized,
         "tuning": applied(),
         "peak_rss_mb": peak_rss_mb(),
     }
