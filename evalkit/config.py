@@ -215,7 +215,7 @@ def resolve_endpoint(loaded: Loaded, name: str) -> EndpointConfig:
     ]
     for replica in replicas:
         SECRETS.add_url(replica)
-    # with replicas, `url` is the first one: what probes check and the manifest shows
+    # with replicas, `url` is the first one, what a manifest lists as the model's url
     url = interpolate(endpoint.url, f"{where}.url") if endpoint.url else None
     url = replicas[0] if replicas else url
     key = interpolate(endpoint.api_key, f"{where}.api_key") if endpoint.api_key else None

@@ -92,9 +92,20 @@ class Endpoint:
         more = len(self.config.replicas) - 1
         return f"{shown} (+{more} replica{'s' if more > 1 else ''})" if more > 0 else shown
 
+    @property
+    def servers(self) -> list[str]:
+        """The URL of each server: the replicas, or the one url (none when embedded)."""
+        return self.config.replicas or ([self.config.url] if self.config.url else [])
+
     def mark_down(self, info: ErrorInfo) -> None:
         """Take the endpoint as down: later calls fail at once with this reason."""
         self.down = info
+
+    def leave_out(self, url: str) -> None:
+        """Send no request to this replica for the rest of the run (a probe found it down
+        or without a model the run needs, while another replica serves)."""
+        if self._replicas is not None:
+            self._replicas.leave_out(url)
 
     async def complete(
         self,

@@ -71,12 +71,23 @@ def environment(
 
 
 def _probe_status(info: ModelInfo, health: list[EndpointHealth]) -> tuple[str, bool | None]:
-    probe = next((h for h in health if h.endpoint == info.endpoint), None)
-    if probe is None:
+    """What the probes found for the model's endpoint: over its replicas, when it has
+    several, the endpoint serves if one of them does."""
+    probes = [h for h in health if h.endpoint == info.endpoint]
+    if not probes:
         return "not probed", None
-    if not probe.reachable:
+    served = info.litellm_model.split("/", 1)[-1]
+    up = [h for h in probes if h.reachable]
+    serving = [h for h in up if served not in h.missing and info.name not in h.missing]
+    if not up:
+        probe = probes[0]
         why = f"HTTP {probe.status_code}" if probe.status_code else probe.error or "unreachable"
         return f"OFFLINE ({why})", False
-    if info.litellm_model.split("/", 1)[-1] in probe.missing or info.name in probe.missing:
+    if not serving:
         return "MODEL MISSING", False
-    return "Operational" + (f" (server {probe.version})" if probe.version else ""), True
+    status = "Operational"
+    if serving[0].version:
+        status += f" (server {serving[0].version})"
+    if len(serving) < len(probes):
+        status += f", {len(serving)} of {len(probes)} replicas serving"
+    return status, True

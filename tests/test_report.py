@@ -15,6 +15,7 @@ from runfiles import (
     big_brain_records,
     big_brain_run,
     manifest,
+    model_info,
     record,
     write_run,
     write_suite,
@@ -23,11 +24,12 @@ from runfiles import (
 from evalkit import report_html, report_md
 from evalkit.cli import main
 from evalkit.report import build_report
+from evalkit.report_env import environment
 from evalkit.report_html import render as render_html
 from evalkit.report_md import render as render_md
 from evalkit.report_svg import MAX_GROUPS, groups
 from evalkit.runfile import read_run
-from evalkit.types import Answer, Issue
+from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo
 
 HOSTILE = (
     "Here you go:\n```python\nprint('hi')\n```\n"
@@ -238,6 +240,34 @@ def test_a_report_that_fails_midway_leaves_the_old_file_and_no_partial(
     assert main(["report", str(seed_project), "-o", str(target)]) == 2
     assert target.read_text(encoding="utf-8") == "the previous report\n"
     assert sorted(p.name for p in Path().iterdir() if "report" in p.name) == ["report.md"]
+
+
+@pytest.mark.parametrize(
+    ("reachable", "status"),
+    [
+        ((True, False), "Operational (server 0.9.0), 1 of 2 replicas serving"),
+        ((True, True), "Operational (server 0.9.0)"),
+        ((False, False), "OFFLINE (HTTP 404)"),
+    ],
+)
+def test_an_endpoint_with_replicas_serves_when_one_does(reachable: tuple, status: str) -> None:
+    health = [
+        EndpointHealth(
+            endpoint="big-brain",
+            kind="ollama",
+            url=f"https://pod-{i}.example",
+            reachable=up,
+            version="0.9.0" if up else None,
+            models=["gemma3:27b"] if up else [],
+            status_code=None if up else 404,
+        )
+        for i, up in enumerate(reachable)
+    ]
+    judge = JudgeInfo(name="j", model="gemma3:27b")
+    (column,) = environment(
+        {"gemma3:27b": model_info("gemma3:27b", "big-brain")}, [], judge, health
+    )
+    assert (column.status, column.up) == (status, any(reachable))
 
 
 # --- hostile text --------------------------------------------------------------------

@@ -178,6 +178,51 @@ def test_replicas_share_the_load_within_their_slots(
     assert first.max_active <= 2 and second.max_active <= 2  # concurrency is per replica
 
 
+@pytest.mark.parametrize("down", ["first", "second"])
+def test_a_replica_down_at_the_start_is_left_out_and_the_other_serves(
+    tmp_path: Path,
+    ollama: Callable[..., FakeOllama],
+    monkeypatch: pytest.MonkeyPatch,
+    down: str,
+) -> None:
+    """A stopped pod (404 HTML) among the replicas: every record ok through the other, the
+    stopped one never sent a chat, and the manifest holds a health line for each."""
+    stopped = ollama(models=["m1", "judge"], down_404_html=True)
+    serving = ollama(models=["m1", "judge"], latency=0.01, parallel=4)
+    first, second = (stopped, serving) if down == "first" else (serving, stopped)
+    _replicated_project(tmp_path, first, second)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--out", str(tmp_path / "run.jsonl")]) == 0
+    run = read_run(tmp_path / "run.jsonl")
+    assert all(r.status == "ok" for r in run.records.values())
+    assert stopped.count(path="/api/chat") == 0 and serving.count(path="/api/chat") == 24
+    health = {h.url: h.reachable for h in run.manifest.health}
+    assert health == {stopped.url: False, serving.url: True}
+
+
+def test_a_replica_without_a_needed_model_is_left_out(
+    tmp_path: Path, ollama: Callable[..., FakeOllama], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = ollama(models=["judge"])  # m1 not pulled here
+    full = ollama(models=["m1", "judge"], latency=0.01, parallel=4)
+    _replicated_project(tmp_path, bare, full)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--out", str(tmp_path / "run.jsonl")]) == 0
+    assert bare.count(path="/api/chat") == 0 and full.count(path="/api/chat") == 24
+
+
+def test_every_replica_down_is_the_endpoint_down(
+    tmp_path: Path, ollama: Callable[..., FakeOllama], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = (ollama(models=["m1", "judge"], down_404_html=True) for _ in range(2))
+    _replicated_project(tmp_path, first, second)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--out", str(tmp_path / "run.jsonl")]) == 3
+    records = read_run(tmp_path / "run.jsonl").records.values()
+    assert {r.status for r in records} == {"unavailable"}
+    assert first.count(path="/api/chat") + second.count(path="/api/chat") == 0
+
+
 def test_a_slow_candidate_does_not_hold_back_a_fast_one(
     tmp_path: Path, ollama: Callable[..., FakeOllama], monkeypatch: pytest.MonkeyPatch
 ) -> None:
