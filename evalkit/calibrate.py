@@ -17,17 +17,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import Field, computed_field
 
 from evalkit.labels import Label, read_labels
 from evalkit.runfile import RunFile, read_run
 from evalkit.stats import agreement
-from evalkit.types import Record
+from evalkit.types import Model, Record
 
 SCORES = (1, 2, 3, 4, 5)
 
 
-class Item(BaseModel):
+class Item(Model):
     """One answer graded by both the judge and a human."""
 
     task_id: str
@@ -54,7 +54,7 @@ class Item(BaseModel):
         return self.judge_score - self.human_score
 
 
-class CriterionAgreement(BaseModel):
+class CriterionAgreement(Model):
     """Agreement on one rubric criterion of one task, over the answers both sides checked."""
 
     task_id: str
@@ -73,7 +73,7 @@ class CriterionAgreement(BaseModel):
         return self.agree / self.n
 
 
-class Unmatched(BaseModel):
+class Unmatched(Model):
     """What could not be paired, and why."""
 
     no_record: int = 0
@@ -84,7 +84,7 @@ class Unmatched(BaseModel):
     """ok records that no label grades."""
 
 
-class Calibration(BaseModel):
+class Calibration(Model):
     """The agreement of a run's judge with human labels."""
 
     run: str

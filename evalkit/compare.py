@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from statistics import fmean
 from typing import Literal, get_args
 
-from pydantic import BaseModel
-
 from evalkit.runfile import ScoreFile, ScoreLine
 from evalkit.stats import (
     DEFAULT_SEED,
@@ -24,13 +22,14 @@ from evalkit.stats import (
     paired_bootstrap_ci,
     wilcoxon_signed_rank,
 )
+from evalkit.types import Model
 
 Outcome = Literal["improved", "regressed", "unchanged", "only_a", "only_b", "not_ok"]
 _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 Pair = tuple[str, str]
 
 
-class RunRef(BaseModel):
+class RunRef(Model):
     """Which run file a side of the comparison is."""
 
     path: str
@@ -43,7 +42,7 @@ class RunRef(BaseModel):
     """The suite's name."""
 
 
-class RowComparison(BaseModel):
+class RowComparison(Model):
     """One (task, candidate) row in A and B."""
 
     task_id: str
@@ -85,7 +84,7 @@ class RowComparison(BaseModel):
         )
 
 
-class CandidateComparison(BaseModel):
+class CandidateComparison(Model):
     """One candidate's figures over the rows graded ok in both files."""
 
     candidate: str
@@ -121,7 +120,7 @@ class CandidateComparison(BaseModel):
     failure), as against absent from B (not run there)."""
 
 
-class Regrade(BaseModel):
+class Regrade(Model):
     """B graded the same answers as A with another judge: how far the judges agree."""
 
     judge_a: str
@@ -134,7 +133,7 @@ class Regrade(BaseModel):
     """Agreement over the rows ok in both; None when there are none."""
 
 
-class Comparison(BaseModel):
+class Comparison(Model):
     """Everything `compare` reports; `--format json` prints this model."""
 
     a: RunRef

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from evalkit.errors import ConfigError, describe_validation
 from evalkit.redact import SECRETS
-from evalkit.types import Strict
+from evalkit.types import Model, Strict
 
 CONFIG_NAME = "evalkit.toml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -134,7 +134,7 @@ class Config(Strict):
         return self
 
 
-class Loaded(BaseModel):
+class Loaded(Model):
     """A config and where it came from (judges and suites are found beside it)."""
 
     config: Config

@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Generic, Literal, NamedTuple, Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from evalkit.config import ModelConfig
 from evalkit.endpoints import PROVIDER_PREFIX, CallFailed, Endpoint, Pool
@@ -23,7 +23,7 @@ from evalkit.errors import ConfigError, UnknownJudgeError, describe_validation
 from evalkit.judge_prompt import InvalidVerdict, load_template, parse_verdict, render
 from evalkit.judge_prompt import verdict_schema as schema_for
 from evalkit.panel import PanelJudge, SampledJudge
-from evalkit.types import Answer, ErrorInfo, Grading, JudgeInfo, Strict, Task
+from evalkit.types import Answer, ErrorInfo, Grading, JudgeInfo, Model, Strict, Task
 
 ENTRY_POINT_GROUP = "evalkit.judges"
 RETRY_PROMPT = (
@@ -52,7 +52,7 @@ class Judge(Protocol):
         ...
 
 
-class JudgeContext(BaseModel):
+class JudgeContext(Model):
     """What a judge plugin is constructed with."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evalkit.stats import Interval, paired_bootstrap_ci
-from evalkit.types import Answer, ErrorInfo, Status, Strict, utc_now
+from evalkit.types import Answer, ErrorInfo, Model, Status, Strict, utc_now
 
 Side = Literal["a", "b"]
 Preference = Literal["a", "b", "tie"]
@@ -76,7 +76,7 @@ class PairRecord(Strict):
         return (self.task_id, self.a, self.b, self.judge)
 
 
-class Rate(BaseModel):
+class Rate(Model):
     """A share of the consistent pairs, with its bootstrap interval."""
 
     count: int
@@ -87,7 +87,7 @@ class Rate(BaseModel):
     """95% percentile bootstrap interval of the rate, resampling the consistent pairs."""
 
 
-class PairwiseSummary(BaseModel):
+class PairwiseSummary(Model):
     """How candidate A fared against B over a pairwise run."""
 
     a: str

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 
 from evalkit.endpoints import CallFailed
 from evalkit.errors import ConfigError, ResumeMismatchError, describe_validation
@@ -30,7 +30,7 @@ from evalkit.prepare import PreparedRun, RunOptions, prepare
 from evalkit.results import RunWriter
 from evalkit.runfile import read_run
 from evalkit.runner import RunPlan, messages_for
-from evalkit.types import Answer, PairwiseInfo, Status, Strict, Task, utc_now
+from evalkit.types import Answer, Model, PairwiseInfo, Status, Strict, Task, utc_now
 
 PAIR_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "criteria_ids", "category", "first", "second"}
@@ -128,7 +128,7 @@ def parse_pick(reply: str) -> Pick:
         raise InvalidVerdict(describe_validation(exc)) from None
 
 
-class PairwiseRun(BaseModel):
+class PairwiseRun(Model):
     """A pairwise run ready to execute."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

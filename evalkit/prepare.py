@@ -10,7 +10,7 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from evalkit import __version__
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
@@ -21,10 +21,10 @@ from evalkit.results import RunWriter
 from evalkit.runfile import read_run
 from evalkit.runner import RunPlan
 from evalkit.suites import load_suite
-from evalkit.types import EndpointHealth, RunManifest
+from evalkit.types import EndpointHealth, Model, RunManifest
 
 
-class RunOptions(BaseModel):
+class RunOptions(Model):
     """What the user asked for on the command line (None: not given)."""
 
     suite: str | None = None
@@ -49,7 +49,7 @@ class RunOptions(BaseModel):
     """--force: resume even when the manifest differs."""
 
 
-class PreparedRun(BaseModel):
+class PreparedRun(Model):
     """A run ready to execute."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

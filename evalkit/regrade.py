@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from evalkit import __version__
 from evalkit.config import apply_endpoint_overrides, load_config
@@ -23,10 +23,10 @@ from evalkit.results import RunWriter
 from evalkit.runfile import RunFile, read_run
 from evalkit.runner import RunPlan
 from evalkit.suites import Suite, load_suite
-from evalkit.types import Answer, EndpointHealth, Record, RunManifest, utc_now
+from evalkit.types import Answer, EndpointHealth, Model, Record, RunManifest, utc_now
 
 
-class RegradeOptions(BaseModel):
+class RegradeOptions(Model):
     """What the user asked for (None: not given)."""
 
     parent: str | None = None
@@ -45,7 +45,7 @@ class RegradeOptions(BaseModel):
     """--force: go on although the suite or the judge changed."""
 
 
-class Regrade(BaseModel):
+class Regrade(Model):
     """A re-grade ready to execute: one plan per candidate, each holding only the tasks
     that candidate has an answer for, so the runner never has a key to ask a candidate."""
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evalkit.report_env import EnvironmentColumn, environment
 from evalkit.report_suite import SuiteText, locate_suite, read_suite
@@ -22,12 +22,13 @@ from evalkit.types import (
     CriterionResult,
     Issue,
     JudgeInfo,
+    Model,
     Record,
     SuiteInfo,
 )
 
 
-class Cell(BaseModel):
+class Cell(Model):
     """One candidate's result on one task."""
 
     candidate: str
@@ -81,7 +82,7 @@ class Cell(BaseModel):
         return f"{self.state} ({self.short_reason})" if self.short_reason else self.state
 
 
-class TaskSection(BaseModel):
+class TaskSection(Model):
     """One task: its prompt (when the suite is at hand) and every candidate's result."""
 
     number: int
@@ -107,7 +108,7 @@ class TaskSection(BaseModel):
         return f"{self.number}. {self.task_id}"
 
 
-class CandidateTotals(BaseModel):
+class CandidateTotals(Model):
     """One candidate over the whole run."""
 
     candidate: str
@@ -133,7 +134,7 @@ class CandidateTotals(BaseModel):
         return self.by_status.get("unavailable", 0) == self.tasks > 0 and not self.answered
 
 
-class Report(BaseModel):
+class Report(Model):
     """Everything the report shows."""
 
     title: str

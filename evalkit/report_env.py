@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel
-
 from evalkit.redact import redact_url
-from evalkit.types import EndpointHealth, JudgeInfo, ModelInfo
+from evalkit.types import EndpointHealth, JudgeInfo, Model, ModelInfo
 
 
-class EnvironmentColumn(BaseModel):
+class EnvironmentColumn(Model):
     """One model's column in the environment table."""
 
     model: str

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from evalkit.suites import fingerprint
-from evalkit.types import SuiteInfo, Task
+from evalkit.types import Model, SuiteInfo, Task
 
 
-class SuiteText(BaseModel):
+class SuiteText(Model):
     """The suite's tasks as found on disk, or why they could not be found."""
 
     tasks: dict[str, Task]

@@ -10,9 +10,8 @@ from __future__ import annotations
 from html import escape
 from statistics import fmean
 
-from pydantic import BaseModel
-
 from evalkit.report import Report
+from evalkit.types import Model
 
 MAX_GROUPS = 40
 """The most groups of bars drawn; beyond it, categories, then no chart."""
@@ -23,7 +22,7 @@ WIDTH, HEIGHT = 960, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 28, 64
 
 
-class Group(BaseModel):
+class Group(Model):
     """One group of bars: a task (or a category) and each candidate's score there."""
 
     label: str

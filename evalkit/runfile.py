@@ -24,13 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
 from evalkit.pairs import PairRecord
-from evalkit.types import Record, RunManifest, Status
+from evalkit.types import Model, Record, RunManifest, Status
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
 
 
-class RunFile(BaseModel):
+class RunFile(Model):
     """A run file as read: its manifest and the latest record of every key."""
 
     path: str
@@ -45,7 +45,7 @@ class RunFile(BaseModel):
     """Pairwise lines (`"type": "pair"`): the last of each (task_id, a, b, judge) key."""
 
 
-class _Skimmed(BaseModel):
+class _Skimmed(Model):
     """Reads the fields it declares and skips the rest of the object unchecked."""
 
     model_config = ConfigDict(extra="ignore")
@@ -93,7 +93,7 @@ class ScoreLine(_Skimmed):
         return (self.task_id, self.candidate, self.judge)
 
 
-class ScoreFile(BaseModel):
+class ScoreFile(Model):
     """A run file as `compare` reads it: the manifest and the latest ScoreLine of every key."""
 
     path: str

@@ -9,17 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
-from pydantic import BaseModel
-
 from evalkit.runfile import RunFile
-from evalkit.types import Record
+from evalkit.types import Model, Record
 
 DEFAULT_LIMIT = 100
 """Records drawn unless --limit says otherwise: a terminal table of thousands of rows is
 slow to draw (rich takes about 0.5 ms a row) and unreadable; the filters narrow it."""
 
 
-class Selection(BaseModel):
+class Selection(Model):
     """The records a `show` invocation draws."""
 
     records: list[Record]

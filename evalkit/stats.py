@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from evalkit.types import Model
 
 DEFAULT_SEED = 20260414
 """The bootstrap's seed unless one is given: a fixed seed makes every report reproducible."""
@@ -26,7 +26,7 @@ EXACT_MAX_N = 50
 """Up to this many non-zero differences the Wilcoxon p-value is exact; above, normal."""
 
 
-class Interval(BaseModel):
+class Interval(Model):
     """A bootstrap confidence interval."""
 
     low: float
@@ -167,7 +167,7 @@ def average_ranks(values: Sequence[float]) -> list[float]:
     return ranks
 
 
-class WilcoxonResult(BaseModel):
+class WilcoxonResult(Model):
     """A two-sided Wilcoxon signed-rank test of paired differences against zero."""
 
     statistic: float
@@ -302,7 +302,7 @@ def _check_pairs(a: Sequence[float], b: Sequence[float]) -> None:
         raise ValueError("no paired scores")
 
 
-class Agreement(BaseModel):
+class Agreement(Model):
     """How far two graders agree on the same items."""
 
     n: int

@@ -12,13 +12,13 @@ from pathlib import Path
 from statistics import mean
 from typing import NamedTuple
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evalkit.runfile import RunLines
-from evalkit.types import Record, RunManifest
+from evalkit.types import Model, Record, RunManifest
 
 
-class CandidateSummary(BaseModel):
+class CandidateSummary(Model):
     """One candidate's line in the summary."""
 
     candidate: str
@@ -37,7 +37,7 @@ class CandidateSummary(BaseModel):
     """Distinct reasons of records that are not ok (the first five)."""
 
 
-class RunSummary(BaseModel):
+class RunSummary(Model):
     """What the end of a run shows."""
 
     path: str
