@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
 from evalkit.pairs import PairRecord
-from evalkit.types import Model, Record, RunManifest, Status
+from evalkit.types import Model, Record, RunManifest, Score, Status
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=BaseModel)
@@ -54,7 +54,7 @@ class _Skimmed(Model):
 class ScoreVerdict(_Skimmed):
     """A verdict's score and label."""
 
-    score: int
+    score: Score
     """1-5."""
     label: str
     """The rubric's label for the score."""

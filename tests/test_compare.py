@@ -316,3 +316,15 @@ def test_rows_lost_in_b_fail_the_gate_when_b_failed_them(
     assert (line.lost, line.failed) == (1, 1 if b_status else 0)
     assert main(["compare", str(a), str(b), "--format", "json", "--fail-on-regression"]) == code
     assert message in capsys.readouterr().err
+
+
+def test_a_bad_score_in_either_file_names_the_file_the_line_and_the_field(
+    tmp_path: Path, capsys
+) -> None:
+    a, b = _cli_files(tmp_path, 0)
+    lines = Path(b).read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace('"score":4', '"score":7', 1)
+    assert '"score":7' in lines[2]
+    Path(b).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["compare", a, b]) == 2
+    assert f"{b}, line 3: not a result record: verdict.score" in capsys.readouterr().err
