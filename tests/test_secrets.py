@@ -60,3 +60,30 @@ def test_planted_secrets_appear_nowhere(
         assert secret not in seen
     assert server.requests, "the run must have reached the server"
     assert [r for r in server.requests if r["path"] == "/api/chat"]
+
+
+def test_a_replica_with_credentials_that_is_down_leaks_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture,
+    caplog: pytest.LogCaptureFixture,
+    ollama: Callable[..., FakeOllama],
+) -> None:
+    """Every replica is probed: the one that is down is reported by its URL, redacted."""
+    server = ollama(models=["m1", "m2", "judge"])
+    write_project(tmp_path, server.url, n_tasks=2)
+    down = f"http://admin:{PASSWORD}@127.0.0.1:{closed_port()}/?token={TOKEN}"
+    config = (tmp_path / "evalkit.toml").read_text()
+    replicas = f'replicas = ["{down}", "{server.url}"]'
+    (tmp_path / "evalkit.toml").write_text(config.replace(f'url = "{server.url}"', replicas))
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.DEBUG)
+    run_file = tmp_path / "run.jsonl"
+    assert main(["run", "gen", "--out", str(run_file)]) == 0  # the other replica served
+    assert main(["check"]) == 3  # but `check` says one is down, by its redacted URL
+    main(["report", str(run_file)])
+    captured = capfd.readouterr()
+    seen = "\n".join([run_file.read_text(), captured.out, captured.err, caplog.text])
+    assert "127.0.0.1" in seen and "1 of 2 replicas serving" in seen
+    for secret in (PASSWORD, TOKEN):
+        assert secret not in seen
