@@ -8,14 +8,15 @@ a 100,000-record run holds about 20 MB where reading every record whole took 600
 
 from __future__ import annotations
 
+from array import array
 from pathlib import Path
 from statistics import mean
-from typing import NamedTuple
+from typing import get_args
 
 from pydantic import Field
 
 from evalkit.runfile import RunLines
-from evalkit.types import Model, Record, RunManifest
+from evalkit.types import Model, Record, RunManifest, Status
 
 
 class CandidateSummary(Model):
@@ -56,21 +57,56 @@ class RunSummary(Model):
     """Per candidate, in the manifest's order, then any other candidate seen."""
 
 
-class _Brief(NamedTuple):
-    """What the summary keeps of a key's latest record."""
+STATUSES: tuple[Status, ...] = get_args(Status)
+"""The statuses in their order as codes: 0 is ok."""
 
-    candidate: str
-    status: str
-    score: int | None
-    latency_ms: float | None
-    reason: str | None
-    voted: bool
+
+class _Tally:
+    """One (candidate, judge)'s latest record of each task, as columns: about 150 bytes a
+    task (a tuple of fields per task took 340, which broke the flat-memory target at
+    100,000 tasks, measured)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, int] = {}
+        """Task id -> its row in the columns."""
+        self.status = array("B")
+        """Index into STATUSES."""
+        self.score = array("B")
+        """The score when ok, else 0."""
+        self.latency = array("d")
+        """The answer's latency, or 0.0 when there is none."""
+        self.reasons: dict[int, str] = {}
+        """Row -> why that record is not ok (only rows that have a reason)."""
+        self.voted: set[int] = set()
+        """Rows whose verdict holds a panel's or sampled judge's votes."""
+
+    def put(self, record: Record) -> None:
+        """Record a line; a later line of the same task replaces its row."""
+        ok = record.status == "ok" and record.verdict is not None
+        row = self.rows.setdefault(record.task_id, len(self.rows))
+        values = (
+            STATUSES.index(record.status),
+            record.verdict.score if ok and record.verdict else 0,
+            (record.answer.latency_ms or 0.0) if record.answer else 0.0,
+        )
+        if row == len(self.status):
+            for column, value in zip((self.status, self.score, self.latency), values, strict=True):
+                column.append(value)
+        else:
+            self.status[row], self.score[row], self.latency[row] = values
+        self.reasons.pop(row, None)
+        if record.error is not None:
+            self.reasons[row] = record.error.message
+        if record.members:
+            self.voted.add(row)
+        else:
+            self.voted.discard(row)
 
 
 def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
-    """Stream the run file once; keep `first` records whole and a _Brief of each key."""
+    """Stream the run file once; keep `first` records whole and a _Tally row a key."""
     lines = RunLines(Path(path), Record)
-    latest: dict[tuple[str, str, str], _Brief] = {}
+    tallies: dict[tuple[str, str], _Tally] = {}
     kept: dict[tuple[str, str, str], Record] = {}
     for _, record in lines:
         if not isinstance(record, Record):
@@ -78,40 +114,33 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
         key = record.key
         if key in kept or len(kept) < first:
             kept[key] = record
-        ok = record.status == "ok" and record.verdict is not None
-        latency = record.answer.latency_ms if record.answer else None
-        latest[key] = _Brief(
-            record.candidate,
-            record.status,
-            record.verdict.score if ok and record.verdict else None,
-            latency or None,
-            record.error.message if record.error else None,
-            bool(record.members),
-        )
-    grouped: dict[str, list[_Brief]] = {c: [] for c in lines.manifest.candidates}
-    for brief in latest.values():
-        grouped.setdefault(brief.candidate, []).append(brief)
+        tallies.setdefault((record.candidate, record.judge), _Tally()).put(record)
+    grouped: dict[str, list[_Tally]] = {c: [] for c in lines.manifest.candidates}
+    for (candidate, _), tally in tallies.items():
+        grouped.setdefault(candidate, []).append(tally)
+    every = list(tallies.values())
     return RunSummary(
         path=str(path),
         manifest=lines.manifest,
-        records=len(latest),
-        all_ok=all(b.status == "ok" for b in latest.values()),
-        voted=any(b.voted for b in latest.values()),
+        records=sum(len(t.rows) for t in every),
+        all_ok=all(code == 0 for t in every for code in t.status),
+        voted=any(t.voted for t in every),
         first=list(kept.values()),
-        candidates=[_one(candidate, briefs) for candidate, briefs in grouped.items()],
+        candidates=[_one(candidate, parts) for candidate, parts in grouped.items()],
     )
 
 
-def _one(candidate: str, briefs: list[_Brief]) -> CandidateSummary:
+def _one(candidate: str, tallies: list[_Tally]) -> CandidateSummary:
     statuses: dict[str, int] = {}
-    for brief in briefs:
-        statuses[brief.status] = statuses.get(brief.status, 0) + 1
-    scores = [b.score for b in briefs if b.score is not None]
-    latencies = [b.latency_ms for b in briefs if b.latency_ms]
-    reasons = list(dict.fromkeys(b.reason for b in briefs if b.reason))
+    for tally in tallies:
+        for code in tally.status:
+            statuses[STATUSES[code]] = statuses.get(STATUSES[code], 0) + 1
+    scores = [score for t in tallies for score in t.score if score]
+    latencies = [latency for t in tallies for latency in t.latency if latency]
+    reasons = list(dict.fromkeys(r for t in tallies for r in t.reasons.values()))
     return CandidateSummary(
         candidate=candidate,
-        records=len(briefs),
+        records=sum(len(t.rows) for t in tallies),
         by_status=statuses,
         mean_score=round(mean(scores), 2) if scores else None,
         mean_latency_ms=round(mean(latencies), 1) if latencies else None,

@@ -26,6 +26,7 @@ def test_a_later_record_of_a_key_replaces_the_earlier_one(tmp_path: Path) -> Non
     assert summary.records == 3 and not summary.all_ok
     assert (m1.records, m1.by_status, m1.mean_score) == (2, {"ok": 2}, 3.0)
     assert (m2.records, m2.by_status, m2.mean_score) == (1, {"error": 1}, None)
+    assert m1.reasons == [] and len(m2.reasons) == 1  # t1's old reason went with it
     assert [(r.task_id, r.candidate, r.status) for r in summary.first] == [
         ("t1", "m1", "ok"),  # in first-seen order, as its latest version
         ("t2", "m1", "ok"),
