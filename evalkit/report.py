@@ -247,6 +247,10 @@ def _tasks(found: list[Record], text: SuiteText, candidates: Sequence[str]) -> l
     return sections
 
 
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+"""Issue severities, most severe first."""
+
+
 def _cell(candidate: str, record: Record | None) -> Cell:
     if record is None:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
@@ -259,7 +263,7 @@ def _cell(candidate: str, record: Record | None) -> Cell:
             score=verdict.score,
             label=verdict.label,
             reasoning=verdict.reasoning,
-            issues=sorted(verdict.issues, key=lambda i: SEVERITIES.index(i.severity)),
+            issues=sorted(verdict.issues, key=lambda i: _RANK[i.severity]),
             criteria=verdict.criteria,
             capped_from=verdict.capped_from,
         )

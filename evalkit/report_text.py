@@ -133,9 +133,12 @@ def _fatal(tasks: list[TaskSection], graded: list[Cell]) -> str:
         return f"No fatal issues in {len(graded)} graded answer(s)."
     answers = len({(task.task_id, cell.candidate) for task, cell, _ in fatal})
     head = f"{len(fatal)} fatal issue(s) in {answers} of {len(graded)} graded answer(s)"
-    normal = {i.description: _normal(i.description) for _, _, i in fatal}
-    counts = Counter(normal[issue.description] for _, _, issue in fatal)
-    first = {normal[i.description]: i.description for _, _, i in reversed(fatal)}
+    wordings = Counter(issue.description for _, _, issue in fatal)
+    normal = {wording: _normal(wording) for wording in wordings}  # once per wording
+    counts: Counter[str] = Counter()
+    for wording, n in wordings.items():
+        counts[normal[wording]] += n
+    first = {normal[wording]: wording for wording in reversed(wordings)}
     repeated = [(first[key], n) for key, n in counts.most_common(3) if n > 1]
     if repeated:
         return head + "; most frequent: " + "; ".join(f"{d} ({n}×)" for d, n in repeated) + "."
