@@ -99,7 +99,7 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
     gc.disable()
     runs = [read(path) for path in paths]
-    reading_only()
+    reading_only(runs)
     return runs
 
 
@@ -139,6 +139,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     (run,) = _read_for_reading(read_run, args.runfile)
     chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
     report = build_report(run, Path(args.suite) if args.suite else None)
+    reading_only(report)
     if chosen == "html":
         from evalkit.report_html import write
     else:
