@@ -36,19 +36,21 @@ class Replicas:
         self.sent = [0] * len(urls)
         """Requests sent to each replica in all."""
         self._cooling_until = [0.0] * len(urls)
-        self._serving = set(range(len(urls)))
+        self._serving = list(range(len(urls)))
         """Replicas in rotation: all but those left out."""
 
     def leave_out(self, url: str) -> None:
         """Take a replica out of rotation for good (while any other remains in it)."""
-        self._serving.discard(self.urls.index(url))
+        index = self.urls.index(url)
+        if index in self._serving:
+            self._serving.remove(index)
 
     @contextmanager
     def pick(self) -> Iterator[str]:
         """The URL of the least busy replica that is not cooling down, held for one
         request; a connection failure or a 5xx there cools it down."""
         now = time.monotonic()
-        serving = sorted(self._serving) or range(len(self.urls))
+        serving = self._serving or range(len(self.urls))
         ready = [i for i in serving if self._cooling_until[i] <= now]
         index = min(ready or serving, key=lambda i: self.in_flight[i])
         self.in_flight[index] += 1

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from evalkit import md
-from evalkit.report import Cell, Report, TaskSection
+from evalkit.report import Cell, Report, TaskSection, write_blocks
 from evalkit.report_svg import chart
 from evalkit.report_text import no_answers
 
@@ -58,11 +58,8 @@ def render(report: Report) -> str:
 
 
 def write(report: Report, out: TextIO) -> None:
-    """The whole page, written a block at a time: the same text as `render` without
-    holding it all at once (see report_md.write)."""
-    for block in lines(report):
-        out.write(block)
-        out.write("\n")
+    """The whole page, written a block at a time (the same text as `render`)."""
+    write_blocks(lines(report), "\n", out)
 
 
 def lines(report: Report) -> Iterator[str]:

@@ -108,9 +108,7 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
     lines = RunLines(Path(path), Record)
     tallies: dict[tuple[str, str], _Tally] = {}
     kept: dict[tuple[str, str, str], Record] = {}
-    for _, record in lines:
-        if not isinstance(record, Record):
-            continue  # a pairwise line: not part of this summary
+    for record in lines:
         key = record.key
         if key in kept or len(kept) < first:
             kept[key] = record
