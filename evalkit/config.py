@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from evalkit.errors import ConfigError, describe_validation
 from evalkit.redact import SECRETS
-from evalkit.types import Model, Strict
+from evalkit.types import Schema, Strict
 
 CONFIG_NAME = "evalkit.toml"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -36,7 +36,7 @@ class EndpointConfig(Strict):
     replicas: list[str] = Field(default_factory=list)
     """Instead of `url`: several servers serving the same models (e.g. GPU pods), used as
     one endpoint. Each request goes to the one with the fewest in flight (see
-    evalkit.replicas); `concurrency` is per server. ${VAR} allowed in each."""
+    evalkit.endpoints.replicas); `concurrency` is per server. ${VAR} allowed in each."""
     api_key: str | None = None
     """Bearer token for proxies that need one; ${VAR} allowed. Never written anywhere."""
     concurrency: int = Field(default=2, ge=1, le=256)
@@ -134,7 +134,7 @@ class Config(Strict):
         return self
 
 
-class Loaded(Model):
+class Loaded(Schema):
     """A config and where it came from (judges and suites are found beside it)."""
 
     config: Config

@@ -25,7 +25,7 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-class Model(BaseModel):
+class Schema(BaseModel):
     """Base of evalkit's models: each builds its validator on first use, not at import.
 
     A command uses a few of them: `compare` never touches the suite, endpoint, panel or
@@ -35,7 +35,7 @@ class Model(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
-class Strict(Model):
+class Strict(Schema):
     """Base for file formats: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
@@ -353,3 +353,64 @@ class RunManifest(Strict):
     """For a pairwise run (records of type "pair"): the two candidates compared."""
     started_at: str = Field(default_factory=utc_now)
     """When the run began (UTC, ISO 8601)."""
+
+
+Side = Literal["a", "b"]
+Preference = Literal["a", "b", "tie"]
+Outcome = Literal["a", "b", "tie", "inconsistent"]
+
+
+class PairJudgement(Strict):
+    """The judge's pick for one order of the two answers."""
+
+    first: Side
+    """Which candidate's answer was shown first (as "Answer 1")."""
+    preferred: Preference | None = None
+    """The candidate the judge preferred, mapped back from the position it picked, or tie;
+    null when the judge gave no valid reply."""
+    reasoning: str = ""
+    """The judge's reasoning."""
+    raw: list[str] = Field(default_factory=list)
+    """Raw replies that did not validate."""
+    judge_answer: Answer | None = None
+    """Latency and tokens of the judge call."""
+    error: ErrorInfo | None = None
+    """Why there is no pick."""
+    unavailable: bool = False
+    """True when the judge's endpoint or model was down."""
+
+
+class PairRecord(Strict):
+    """One pairwise line: both answers to one task and the judge's two picks."""
+
+    type: Literal["pair"] = "pair"
+    """Always "pair"; tells pairwise lines from results and the manifest."""
+    task_id: str
+    """The task's id in the suite."""
+    a: str
+    """Candidate A's name."""
+    b: str
+    """Candidate B's name."""
+    judge: str
+    """The judge's name."""
+    status: Status
+    """ok when both orders were judged; otherwise why not, as for result records."""
+    answer_a: Answer | None = None
+    """A's answer; kept when anything later failed, so a resume only judges."""
+    answer_b: Answer | None = None
+    """B's answer, likewise."""
+    judgements: list[PairJudgement] = Field(default_factory=list)
+    """The two picks: A shown first, then B shown first."""
+    outcome: Outcome | None = None
+    """a, b or tie when both orders agree; inconsistent when they do not; null unless ok."""
+    error: ErrorInfo | None = None
+    """Why the record is not ok."""
+    started_at: str = Field(default_factory=utc_now)
+    """When work on this key began (UTC, ISO 8601)."""
+    finished_at: str = Field(default_factory=utc_now)
+    """When the record was written."""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """The (task_id, a, b, judge) key; a later record for it supersedes this one."""
+        return (self.task_id, self.a, self.b, self.judge)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from evalkit import __version__
 from evalkit.errors import EvalkitError, InputError
-from evalkit.results import RunWriter
-from evalkit.suites import load_suite
+from evalkit.runfile.writer import RunWriter
+from evalkit.suites.loader import load_suite
 from evalkit.types import Answer, ErrorInfo, JudgeInfo, ModelInfo, Record, RunManifest
 
 UNGRADED = "ungraded"

@@ -1,4 +1,4 @@
-"""Exact reference figures computed with numpy, for checking evalkit.stats' Monte Carlo
+"""Exact reference figures computed with numpy, for checking evalkit.analysis.stats' Monte Carlo
 bootstrap: the bootstrap distribution of a mean of integer differences is the n-fold
 convolution of their empirical distribution, so its quantiles can be computed outright."""
 

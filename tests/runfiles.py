@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from evalkit.results import RunWriter
-from evalkit.suites import fingerprint as suite_fingerprint
+from evalkit.runfile.writer import RunWriter
+from evalkit.suites.rows import fingerprint as suite_fingerprint
 from evalkit.types import (
     Answer,
     CriterionResult,

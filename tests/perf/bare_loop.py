@@ -20,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from evalkit.judge_prompt import render, verdict_schema
+from evalkit.judges.prompt import render, verdict_schema
 from evalkit.types import Task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,9 +69,9 @@ def main() -> None:
     began = time.perf_counter()
     client = None
     if args.tuned:
-        from evalkit.endpoints import import_litellm
-        from evalkit.litellm_tuning import register_model_info
-        from evalkit.ollama_usage import tapped_handler
+        from evalkit.endpoints.litellm_tuning import register_model_info
+        from evalkit.endpoints.ollama_usage import tapped_handler
+        from evalkit.endpoints.pool import import_litellm
 
         litellm = import_litellm()
         client = tapped_handler()

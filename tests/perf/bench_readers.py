@@ -149,8 +149,8 @@ def main() -> None:
         cases = [
             ("python -c pass", [*python, "-c", "pass"]),
             (
-                "import evalkit.cli, evalkit.runfile",
-                [*python, "-c", "import evalkit.cli, evalkit.runfile"],
+                "import evalkit.cli.main, evalkit.runfile.reader",
+                [*python, "-c", "import evalkit.cli.main, evalkit.runfile.reader"],
             ),
             ("compare A B", [*evalkit, "compare", str(a), str(b)]),
             (

@@ -59,7 +59,8 @@ def main(runs: int = RUNS) -> bool:
         suite = Path(tmp) / "suites" / "gen"
         floor = best_of(runs, [PYTHON, "-c", "pass"])
         parse = best_of(
-            runs, [PYTHON, "-c", f"from evalkit.runfile import read_run; read_run({str(a)!r})"]
+            runs,
+            [PYTHON, "-c", f"from evalkit.runfile.reader import read_run; read_run({str(a)!r})"],
         )
         timings = {
             "--help": best_of(runs, [*evalkit, "--help"]),

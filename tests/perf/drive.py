@@ -1,12 +1,13 @@
 """Run evalkit in this process with the run phase timed apart from start-up.
 
-    python tests/perf/drive.py PROJECT_DIR [--out RUNFILE]
+    python tests/perf/drive.py PROJECT_DIR [RUNFILE] [--pairwise]
 
 Prints one JSON object: `startup` (interpreter to a prepared plan, litellm imported),
 `litellm_import` (the part of start-up spent importing litellm), `run_wall` and
 `run_cpu` (probes, every request, every record durable), `records`, `summary_s` (the
 end-of-run summary the CLI prints, streamed from the run file), `tuning` (what evalkit
-switched off in litellm) and `peak_rss_mb` (all of it).
+switched off in litellm) and `peak_rss_mb` (all of it). With `--pairwise`, the profile's
+two candidates are judged side by side (`run --pairwise`) instead.
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ from pathlib import Path
 STARTED = time.perf_counter()
 
 
-def main(project: Path, out: Path) -> dict:
+def main(project: Path, out: Path, pairwise: bool = False) -> dict:
     """Prepare, then time probes plus execute."""
-    from evalkit.endpoints import import_litellm
-    from evalkit.litellm_tuning import applied
-    from evalkit.prepare import RunOptions, prepare
-    from evalkit.runner import execute, probe_plan
-    from evalkit.summary import summarize_file
+    from evalkit.analysis.summary import summarize_file
+    from evalkit.endpoints.litellm_tuning import applied
+    from evalkit.endpoints.pool import import_litellm
+    from evalkit.run.pairwise import execute_pairs, prepare_pairwise
+    from evalkit.run.prepare import RunOptions, prepare
+    from evalkit.run.runner import execute, probe_plan
 
-    prepared = prepare(RunOptions(suite="gen", config=str(project / "evalkit.toml"), out=str(out)))
+    options = RunOptions(suite="gen", config=str(project / "evalkit.toml"), out=str(out))
+    paired = prepare_pairwise(options) if pairwise else None
+    prepared = paired.prepared if paired else prepare(options)
     before_import = time.perf_counter()
     import_litellm()
     litellm_import = time.perf_counter() - before_import
@@ -41,14 +45,17 @@ def main(project: Path, out: Path) -> dict:
     async def run() -> None:
         health = await probe_plan(prepared.plan)
         with prepared.open(health) as writer:
-            await execute(prepared.plan, writer, count)
+            if paired:
+                await execute_pairs(prepared.plan, paired.judge, writer, paired.done, count)
+            else:
+                await execute(prepared.plan, writer, count)
 
     startup = time.perf_counter() - STARTED
     wall, cpu = time.perf_counter(), time.process_time()
     asyncio.run(run())
     run_wall, run_cpu = time.perf_counter() - wall, time.process_time() - cpu
     summarized = time.perf_counter()
-    if summarize_file(out).records != records:
+    if not pairwise and summarize_file(out).records != records:
         raise RuntimeError("the summary does not count every record")
     return {
         "startup": startup,
@@ -72,6 +79,7 @@ def peak_rss_mb() -> float:
 
 
 if __name__ == "__main__":
-    project = Path(sys.argv[1])
-    out = Path(sys.argv[2]) if len(sys.argv) > 2 else project / "results" / "run.jsonl"
-    print(json.dumps(main(project, out)))
+    args = [a for a in sys.argv[1:] if a != "--pairwise"]
+    project = Path(args[0])
+    out = Path(args[1]) if len(args) > 1 else project / "results" / "run.jsonl"
+    print(json.dumps(main(project, out, "--pairwise" in sys.argv)))

@@ -145,9 +145,8 @@ def write_project(
     parts.append(f'[profiles.bench]\ncandidates = [{names}]\njudge = "j"\n')
     (root / "evalkit.toml").write_text("\n".join(parts))
     (root / "judges").mkdir(exist_ok=True)
-    (root / "judges" / "rubric-judge.md").write_text(
-        (REPO / "judges" / "rubric-judge.md").read_text()
-    )
+    for template in ("rubric-judge.md", "pairwise-judge.md"):
+        (root / "judges" / template).write_text((REPO / "judges" / template).read_text())
     (root / "judges" / "j.toml").write_text(f'model = "{judge_model}"\ntemperature = 0.0\n')
     write_suite(root, n_tasks)
     return root

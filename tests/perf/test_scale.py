@@ -14,13 +14,13 @@ import pytest
 from ollama_server import FakeOllama
 from projects import task_row, write_project, write_suite
 
-import evalkit.results as results
-import evalkit.suites as suites
+import evalkit.runfile.writer as results
+import evalkit.suites.loader as suites
 from evalkit.cli import main
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, resolve_endpoint
 from evalkit.errors import ConfigError, SuiteError
-from evalkit.results import RunWriter
-from evalkit.runfile import read_run
+from evalkit.runfile.reader import read_run
+from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
 
 
@@ -243,8 +243,8 @@ def test_a_slow_candidate_does_not_hold_back_a_fast_one(
 
 
 def test_litellm_per_call_work_is_switched_off() -> None:
-    from evalkit.endpoints import import_litellm
-    from evalkit.litellm_tuning import applied
+    from evalkit.endpoints.litellm_tuning import applied
+    from evalkit.endpoints.pool import import_litellm
 
     litellm = import_litellm()
     assert set(applied()) == {
@@ -258,7 +258,7 @@ def test_litellm_per_call_work_is_switched_off() -> None:
 def test_a_failing_replica_is_left_out_while_it_cools_down() -> None:
     import httpx
 
-    from evalkit.replicas import Replicas
+    from evalkit.endpoints.replicas import Replicas
 
     replicas = Replicas(["http://a", "http://b"])
     with pytest.raises(httpx.ConnectError), replicas.pick() as url:

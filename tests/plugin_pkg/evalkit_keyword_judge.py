@@ -9,7 +9,7 @@ from evalkit.types import CriterionResult, Grading, JudgeInfo, Task, Verdict
 
 
 class KeywordJudge:
-    """Implements evalkit.judges.Judge; constructed with a JudgeContext."""
+    """Implements evalkit.Judge; constructed with a JudgeContext."""
 
     def __init__(self, context: Any) -> None:
         self.name = context.name

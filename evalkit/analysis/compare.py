@@ -1,0 +1,328 @@
+"""Compare two run files: row by row, then per candidate with a paired bootstrap interval
+and a Wilcoxon signed-rank test, and, when B re-grades A's answers with another judge,
+how far the two judges agree.
+
+Rows are joined on (task_id, candidate). Only rows graded `ok` in both files are scored;
+rows present in one file only, and rows not ok in either, are listed and counted apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from statistics import fmean
+from typing import Literal, get_args
+
+from evalkit.analysis.stats import (
+    DEFAULT_SEED,
+    Agreement,
+    Interval,
+    WilcoxonResult,
+    agreement,
+    paired_bootstrap_ci,
+    wilcoxon_signed_rank,
+)
+from evalkit.runfile.reader import ScoreFile, ScoreLine
+from evalkit.types import Schema
+
+Outcome = Literal["improved", "regressed", "unchanged", "only_a", "only_b", "not_ok"]
+_OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+Pair = tuple[str, str]
+
+
+class RunRef(Schema):
+    """Which run file a side of the comparison is."""
+
+    path: str
+    """Where it was read from."""
+    run_id: str
+    """The run's id."""
+    judge: str
+    """The manifest's judge."""
+    suite: str
+    """The suite's name."""
+
+
+class RowComparison(Schema):
+    """One (task, candidate) row in A and B."""
+
+    task_id: str
+    """The task."""
+    candidate: str
+    """The candidate model."""
+    status_a: str | None
+    """The record's status in A; None when A has no record for the row."""
+    status_b: str | None
+    """The record's status in B; None when B has no record for the row."""
+    score_a: int | None = None
+    """A's score when ok there."""
+    score_b: int | None = None
+    """B's score when ok there."""
+    label_a: str | None = None
+    """A's verdict label when ok there."""
+    label_b: str | None = None
+    """B's verdict label when ok there."""
+    delta: int | None = None
+    """score_b - score_a; only when the row is ok in both."""
+    outcome: Outcome
+    """improved, regressed, unchanged (ok in both); only_a, only_b; not_ok (in A or B)."""
+    same_answer: bool | None = None
+    """Whether A and B hold the same answer text; None when either has no answer."""
+
+    @property
+    def scored(self) -> bool:
+        """True when the row counts in the means: ok in both files."""
+        return self.delta is not None
+
+    @property
+    def changed(self) -> bool:
+        """True when anything about the row differs between A and B."""
+        return (
+            self.delta != 0
+            or self.label_a != self.label_b
+            or self.status_a != self.status_b
+            or not self.scored
+        )
+
+
+class CandidateComparison(Schema):
+    """One candidate's figures over the rows graded ok in both files."""
+
+    candidate: str
+    """The candidate model."""
+    paired: int
+    """Rows ok in both A and B: the only rows in the means and tests."""
+    mean_a: float | None = None
+    """Mean score in A over the paired rows."""
+    mean_b: float | None = None
+    """Mean score in B over the paired rows."""
+    mean_delta: float | None = None
+    """mean_b - mean_a; negative is a drop."""
+    ci: Interval | None = None
+    """Paired percentile bootstrap interval of mean_delta."""
+    wilcoxon: WilcoxonResult | None = None
+    """Two-sided signed-rank test of the paired differences."""
+    improved: int = 0
+    """Paired rows scored higher in B."""
+    regressed: int = 0
+    """Paired rows scored lower in B."""
+    unchanged: int = 0
+    """Paired rows scored the same."""
+    only_a: int = 0
+    """Rows with a record in A only (never scored)."""
+    only_b: int = 0
+    """Rows with a record in B only (never scored)."""
+    not_ok: int = 0
+    """Rows in both files but not ok in A, B or both (never scored)."""
+    lost: int = 0
+    """Rows ok in A but not ok or absent in B: a drop the means cannot show."""
+    failed: int = 0
+    """Of the lost rows, those B holds but not ok (an error, an endpoint down, a judge
+    failure), as against absent from B (not run there)."""
+
+
+class Regrade(Schema):
+    """B graded the same answers as A with another judge: how far the judges agree."""
+
+    judge_a: str
+    """A's judge."""
+    judge_b: str
+    """B's judge."""
+    same_answers: int
+    """Rows whose answer text is identical in A and B."""
+    agreement: Agreement | None
+    """Agreement over the rows ok in both; None when there are none."""
+
+
+class Comparison(Schema):
+    """Everything `compare` reports; `--format json` prints this model."""
+
+    a: RunRef
+    """The baseline run."""
+    b: RunRef
+    """The run compared against it."""
+    rows: list[RowComparison]
+    """Every (task, candidate) row of either file, A's order first."""
+    candidates: list[CandidateComparison]
+    """Per-candidate figures, A's candidates first."""
+    regrade: Regrade | None = None
+    """Present when B re-grades A's answers with a different judge."""
+    notes: list[str]
+    """Differences worth knowing before reading the figures (suite, settings, judges)."""
+    resamples: int
+    """Bootstrap resamples behind each interval."""
+    seed: int
+    """The bootstrap's seed: the same files and seed give the same intervals."""
+
+
+def compare_runs(
+    a: ScoreFile, b: ScoreFile, *, resamples: int = 10_000, seed: int = DEFAULT_SEED
+) -> Comparison:
+    """Compare B against the baseline A."""
+    notes: list[str] = []
+    picked_a, picked_b = _pick(a, "A", notes), _pick(b, "B", notes)
+    pairs = list(dict.fromkeys([*picked_a, *picked_b]))
+    rows = [_row(pair, picked_a.get(pair), picked_b.get(pair)) for pair in pairs]
+    order = [*a.manifest.candidates, *b.manifest.candidates, *(r.candidate for r in rows)]
+    candidates = [
+        _candidate(name, [r for r in rows if r.candidate == name], resamples, seed)
+        for name in dict.fromkeys(order)
+    ]
+    regrade = _regrade(a, b, rows, picked_a, picked_b)
+    notes.extend(_differences(a, b, rows, regrade))
+    return Comparison(
+        a=_ref(a),
+        b=_ref(b),
+        rows=rows,
+        candidates=candidates,
+        regrade=regrade,
+        notes=notes,
+        resamples=resamples,
+        seed=seed,
+    )
+
+
+def regressions(comparison: Comparison, max_drop: float = 0.0) -> list[str]:
+    """What fails `--fail-on-regression`, one line each: a candidate whose mean score
+    dropped by more than `max_drop` points from A to B, or that failed in B on rows it
+    was graded ok on in A (a gate must not pass because B could not grade them)."""
+    found = []
+    for c in comparison.candidates:
+        if c.mean_delta is not None and -c.mean_delta > max_drop:
+            found.append(
+                f"{c.candidate}: mean {c.mean_a:.2f} -> {c.mean_b:.2f} ({c.mean_delta:+.3f},"
+                f" allowed drop {max_drop:g})"
+            )
+        if c.failed:
+            found.append(
+                f"{c.candidate}: {c.failed} row(s) graded ok in A are not ok in B"
+                " (error, endpoint down or judge failure): no score can vouch for them"
+            )
+    return found
+
+
+def gate_warnings(comparison: Comparison) -> list[str]:
+    """What `--fail-on-regression` reports without failing: rows graded ok in A that B
+    does not hold at all (B ran fewer tasks or candidates)."""
+    return [
+        f"{c.candidate}: {c.lost - c.failed} row(s) graded ok in A are absent from B;"
+        " the gate covers only the rows in both"
+        for c in comparison.candidates
+        if c.lost > c.failed
+    ]
+
+
+def _ref(run: ScoreFile) -> RunRef:
+    manifest = run.manifest
+    return RunRef(
+        path=run.path, run_id=manifest.run_id, judge=manifest.judge.name, suite=manifest.suite.name
+    )
+
+
+def _pick(run: ScoreFile, side: str, notes: list[str]) -> dict[Pair, ScoreLine]:
+    """One record per (task, candidate): the manifest judge's, when a file holds several."""
+    judge = run.manifest.judge.name
+    picked: dict[Pair, ScoreLine] = {}
+    ignored = 0
+    for record in run.records.values():
+        pair = (record.task_id, record.candidate)
+        held = picked.get(pair)
+        if held is None or (held.judge != judge and record.judge == judge):
+            ignored += held is not None
+            picked[pair] = record
+        else:
+            ignored += 1
+    if ignored:
+        notes.append(f"{side}: {ignored} record(s) by other judges than {judge!r} ignored")
+    return picked
+
+
+def _row(pair: Pair, a: ScoreLine | None, b: ScoreLine | None) -> RowComparison:
+    values: dict = {"task_id": pair[0], "candidate": pair[1], "outcome": "not_ok"}
+    values["status_a"], values["status_b"] = a and a.status, b and b.status
+    if a and a.answer and b and b.answer:
+        values["same_answer"] = a.answer.text == b.answer.text
+    if a and a.verdict and a.status == "ok":
+        values["score_a"], values["label_a"] = a.verdict.score, a.verdict.label
+    if b and b.verdict and b.status == "ok":
+        values["score_b"], values["label_b"] = b.verdict.score, b.verdict.label
+    if a is None or b is None:
+        values["outcome"] = "only_b" if a is None else "only_a"
+    elif "score_a" in values and "score_b" in values:
+        delta = values["delta"] = values["score_b"] - values["score_a"]
+        values["outcome"] = "improved" if delta > 0 else "regressed" if delta < 0 else "unchanged"
+    return RowComparison(**values)
+
+
+def _candidate(
+    name: str, rows: list[RowComparison], resamples: int, seed: int
+) -> CandidateComparison:
+    counts = {outcome: sum(r.outcome == outcome for r in rows) for outcome in _OUTCOMES}
+    lost = [r for r in rows if r.status_a == "ok" and r.status_b != "ok"]
+    failed = sum(r.status_b is not None for r in lost)
+    line = CandidateComparison(candidate=name, paired=0, lost=len(lost), failed=failed, **counts)
+    paired = [r for r in rows if r.scored]
+    if not paired:
+        return line
+    deltas = [r.delta for r in paired if r.delta is not None]
+    line.paired = len(paired)
+    line.mean_a = fmean(r.score_a for r in paired if r.score_a is not None)
+    line.mean_b = fmean(r.score_b for r in paired if r.score_b is not None)
+    line.mean_delta = sum(deltas) / len(deltas)  # exact zero when nothing moved
+    line.ci = paired_bootstrap_ci(deltas, resamples=resamples, seed=seed)
+    line.wilcoxon = wilcoxon_signed_rank(deltas)
+    return line
+
+
+def _regrade(
+    a: ScoreFile,
+    b: ScoreFile,
+    rows: list[RowComparison],
+    picked_a: dict[Pair, ScoreLine],
+    picked_b: dict[Pair, ScoreLine],
+) -> Regrade | None:
+    """A re-grade: the judges differ and every row answered in both has the same text."""
+    compared = [r for r in rows if r.same_answer is not None]
+    if not compared or not all(r.same_answer for r in compared):
+        return None
+    keys = [(r.task_id, r.candidate) for r in compared]
+    renamed = any(picked_a[k].judge != picked_b[k].judge for k in keys)
+    if a.manifest.judge == b.manifest.judge and not renamed:
+        return None
+    scored = [r for r in rows if r.scored]
+    return Regrade(
+        judge_a=a.manifest.judge.name,
+        judge_b=b.manifest.judge.name,
+        same_answers=len(compared),
+        agreement=agreement(
+            [r.score_a for r in scored if r.score_a is not None],
+            [r.score_b for r in scored if r.score_b is not None],
+        )
+        if scored
+        else None,
+    )
+
+
+def _differences(
+    a: ScoreFile, b: ScoreFile, rows: list[RowComparison], regrade: Regrade | None
+) -> Iterable[str]:
+    """What differs between the runs besides the answers, so a delta is read correctly."""
+    ma, mb = a.manifest, b.manifest
+    if ma.suite.name != mb.suite.name:
+        yield f"different suites: {ma.suite.name!r} and {mb.suite.name!r}"
+    elif ma.suite.fingerprint != mb.suite.fingerprint:
+        yield f"suite {ma.suite.name!r} changed between the runs (its fingerprint differs)"
+    if regrade is None and ma.judge != mb.judge:
+        what = "the same judge name with a changed definition"
+        if ma.judge.name != mb.judge.name:
+            what = f"judges {ma.judge.name!r} and {mb.judge.name!r}"
+        yield f"A and B were graded by {what}: deltas mix answer and judge differences"
+    for name in dict.fromkeys(r.candidate for r in rows):
+        before, after = ma.models.get(name), mb.models.get(name)
+        if before is None or after is None:
+            continue
+        if before.litellm_model != after.litellm_model:
+            yield f"{name}: model {before.litellm_model} -> {after.litellm_model}"
+        for key in sorted(set(before.params) | set(after.params)):
+            old, new = before.params.get(key), after.params.get(key)
+            if old != new:
+                yield f"{name}: {key} {old} -> {new}"

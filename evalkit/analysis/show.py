@@ -1,0 +1,74 @@
+"""`show`: the records of a run file, filtered, for a person at a terminal.
+
+Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
+it matches any value of every filter given. display.show draws the selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
+
+from evalkit.runfile.reader import RunFile
+from evalkit.types import Record, Schema
+
+DEFAULT_LIMIT = 100
+"""Records drawn unless --limit says otherwise: a terminal table of thousands of rows is
+slow to draw (rich takes about 0.5 ms a row) and unreadable; the filters narrow it."""
+
+
+class Selection(Schema):
+    """The records a `show` invocation draws."""
+
+    records: list[Record]
+    """The selected records, in file order, at most `limit` of them."""
+    matched: int
+    """Records matching the filters before the limit."""
+    total: int
+    """Records in the run file (latest per key)."""
+
+
+def select(
+    run: RunFile,
+    tasks: Sequence[str] = (),
+    candidates: Sequence[str] = (),
+    statuses: Sequence[str] = (),
+    limit: int = DEFAULT_LIMIT,
+) -> Selection:
+    """The records matching every given filter; `limit` 0 means no limit."""
+
+    def matches(value: str, patterns: Sequence[str]) -> bool:
+        return not patterns or any(fnmatchcase(value, p) for p in patterns)
+
+    chosen = [
+        r
+        for r in run.records.values()
+        if matches(r.task_id, tasks)
+        and matches(r.candidate, candidates)
+        and (not statuses or r.status in statuses)
+    ]
+    shown = chosen[:limit] if limit > 0 else chosen
+    return Selection(records=shown, matched=len(chosen), total=len(run.records))
+
+
+def shorten(text: str, width: int = 60) -> str:
+    """One line of at most `width` characters: whitespace folded, an ellipsis if cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def reason(record: Record) -> str:
+    """Why a record is not ok, with whose call failed; empty when it is ok."""
+    if record.error is None:
+        return ""
+    who = "judge: " if record.error.role == "judge" else ""
+    return f"{who}{record.error.kind}: {record.error.message}"
+
+
+def short_reason(record: Record) -> str:
+    """The reason in a few words for a table cell: `HTTP 404`, `judge: InvalidVerdict`."""
+    if record.error is None:
+        return ""
+    who = "judge: " if record.error.role == "judge" else ""
+    code = record.error.status_code
+    return f"{who}HTTP {code}" if code else f"{who}{record.error.kind}"

@@ -1,0 +1,40 @@
+"""What every command module shares: exit codes, the config flags, and the fast exit of
+the commands that only read files. The root (`cli.main`) imports the command modules; they
+import this module, never the root."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_REGRESSION = 0, 1, 2, 3, 4
+RESUME_HINT = "python -m evalkit run --resume "
+
+
+def config_flags(parser: argparse.ArgumentParser) -> None:
+    """--config, --profile and --endpoint, as every command that calls models takes them."""
+    parser.add_argument(
+        "--config", default=os.environ.get("EVALKIT_CONFIG"), help="config file (evalkit.toml)"
+    )
+    parser.add_argument(
+        "--profile", default=os.environ.get("EVALKIT_PROFILE"), help="profile from the config"
+    )
+    parser.add_argument(
+        "--endpoint",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="override an endpoint's URL (repeatable)",
+    )
+
+
+kept: list[object] = []
+"""What a read-only command read or built (see `reading_only`), held until `cli.main.entry`
+exits without freeing it; empty for every other command."""
+
+
+def reading_only(*objects: object) -> None:
+    """Say that this command only reads files from here on, holding `objects` (at least
+    one): `entry` then exits without tearing them down. Freed when the command returned, a
+    10,000-record report's objects took 35 ms (measured)."""
+    kept.extend(objects)

@@ -1,0 +1,99 @@
+"""The command line: each subcommand parses, calls the library, prints.
+
+Nothing heavy is imported at module level, so `--help` and the commands that only read
+run files start fast; litellm, datasets and llama.cpp load inside the commands that call
+models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from evalkit.cli.common import EXIT_INPUT, kept
+from evalkit.cli.judges import add_commands as add_judging
+from evalkit.cli.readers import add_commands as add_reading
+from evalkit.cli.run import add_commands as add_running
+
+EPILOG = """\
+examples:
+  python -m evalkit run big-brain
+      the big-brain suite on the embedded Gemma 3 270M (answers and judges in-process)
+  python -m evalkit run big-brain --profile big-brain
+      gemma3:1b (local Ollama) vs gemma3:27b (GPU pod, $BIG_BRAIN_URL), judged by gemma3:27b
+  python -m evalkit run big-brain --profile big-brain --endpoint big-brain=https://POD-11434.proxy.runpod.net
+      the same, naming the pod's URL on the command line
+  python -m evalkit run --resume results/big-brain/RUN.jsonl
+      finish the keys that are not ok (a kept answer is only graded again)
+  python -m evalkit check --profile big-brain
+      is every endpoint up, and does it have every model the profile needs?
+  python -m evalkit report results/big-brain/RUN.jsonl -o report.html
+      the benchmark report of a run file (compare and show read run files too)
+
+exit codes: 0 all ok; 2 usage, config or input error; 3 finished with records not ok;
+4 compare found a regression; 1 a bug.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every subcommand."""
+    root = argparse.ArgumentParser(
+        prog="evalkit",
+        description="LLM-as-judge evaluation for models you run yourself.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from evalkit import __version__
+
+    root.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+
+    add_running(commands)
+    add_reading(commands)
+    add_judging(commands)
+    return root
+
+
+def entry() -> None:
+    """The process's entry point (`python -m evalkit`, the `evalkit` script): run `main`,
+    then exit. A command that only read run files exits without tearing down what it
+    read (see `reading_only`): nothing of theirs needs closing (files are closed, output
+    is flushed here)."""
+    try:
+        code = main()
+        if kept:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    except BrokenPipeError:  # `... | head` stopped reading: not an error worth a traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os._exit(141)  # what a shell reports for a command ended by SIGPIPE
+    raise SystemExit(code)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code (what tests call)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_INPUT
+    from evalkit.errors import EvalkitError
+
+    try:
+        return handler(args)
+    except EvalkitError as exc:
+        from evalkit.display.console import error
+        from evalkit.redact import SECRETS
+
+        error(SECRETS.scrub(str(exc)))
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print(
+            "interrupted: the run file keeps every finished record; resume with --resume",
+            file=sys.stderr,
+        )
+        return 130

@@ -1,0 +1,172 @@
+"""The commands that only read run files: `compare`, `report`, `show`. They import neither
+litellm nor datasets, and exit without tearing down what they read (`cli.entry`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION, reading_only
+
+F = TypeVar("F")
+
+READER_EPILOG = """\
+examples:
+  python -m evalkit compare results/big-brain/OLD.jsonl results/big-brain/NEW.jsonl
+  python -m evalkit compare OLD.jsonl NEW.jsonl --format md > comparison.md
+  python -m evalkit compare OLD.jsonl NEW.jsonl --fail-on-regression 0.25   # exit 4 in CI
+  python -m evalkit report results/big-brain/RUN.jsonl -o report.html
+  python -m evalkit show RUN.jsonl --candidate 'gemma3:*' --status unavailable --full
+"""
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """compare, report and show: they only read run files (no litellm, no datasets)."""
+    options = {"epilog": READER_EPILOG, "formatter_class": argparse.RawDescriptionHelpFormatter}
+    compare = commands.add_parser(
+        "compare",
+        help="compare two run files: per row, per candidate, with statistics",
+        description="Join A and B on (task, candidate); per candidate: means over rows ok in"
+        " both, mean delta with a 95% paired bootstrap interval, Wilcoxon signed-rank p.",
+        **options,
+    )
+    compare.add_argument("a", help="the baseline run file")
+    compare.add_argument("b", help="the run file compared against it")
+    compare.add_argument(
+        "--format", choices=["table", "md", "json"], default="table", help="default: table"
+    )
+    compare.add_argument(
+        "--fail-on-regression",
+        nargs="?",
+        const=0.0,
+        type=float,
+        metavar="DELTA",
+        help="exit 4 when a candidate's mean score drops by more than DELTA (default 0)",
+    )
+    compare.add_argument(
+        "--rows",
+        choices=["changed", "all", "none"],
+        default="changed",
+        help="scored rows to list one by one (json always has all)",
+    )
+    compare.add_argument(
+        "--limit", type=int, default=30, help="rows per terminal table (default 30; 0: all)"
+    )
+    compare.set_defaults(handler=_cmd_compare)
+
+    report = commands.add_parser(
+        "report",
+        help="render a run file as the benchmark report (Markdown or HTML)",
+        description="Environment, summary, quality per task, every answer with its verdict,"
+        " comparison, latency and key findings.",
+        **options,
+    )
+    report.add_argument("runfile")
+    report.add_argument("--format", choices=["md", "html"], help="default: from -o, else md")
+    report.add_argument("-o", "--output", help="write to FILE instead of standard output")
+    report.add_argument("--suite", help="the suite folder holding the prompts (default: found)")
+    report.set_defaults(handler=_cmd_report)
+
+    show = commands.add_parser(
+        "show", help="list a run file's records", description="Records, filtered.", **options
+    )
+    show.add_argument("runfile")
+    show.add_argument("--task", action="append", default=[], help="task id glob (repeatable)")
+    show.add_argument("--candidate", action="append", default=[], help="candidate glob")
+    show.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        choices=["ok", "unavailable", "error", "judge_error"],
+        help="status to show (repeatable)",
+    )
+    show.add_argument("--full", action="store_true", help="full answers and verdicts")
+    show.add_argument("--limit", type=int, default=100, help="records to show (0: all)")
+    show.set_defaults(handler=_cmd_show)
+
+
+def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
+    """Read run files (with `read_run` or `read_scores`) for a command that only reads them,
+    and switch the cyclic garbage collector off for the rest of the command.
+
+    Such a command builds tens of thousands of objects that live until it exits and form
+    no reference cycles; with the collector on, its full passes rescan them all again and
+    again, which on 10,000 records cost as much as reading them (measured). Reference
+    counting still frees everything that is dropped."""
+    import gc
+
+    gc.disable()
+    runs = [read(path) for path in paths]
+    reading_only(runs)
+    return runs
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from evalkit.analysis.compare import compare_runs, gate_warnings, regressions
+    from evalkit.runfile.reader import read_scores
+
+    a, b = _read_for_reading(read_scores, args.a, args.b)
+    result = compare_runs(a, b)
+    if args.format == "json":
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif args.format == "md":
+        from evalkit.report.compare_markdown import render
+
+        sys.stdout.write(render(result, args.rows))
+    else:
+        from evalkit.display import compare as compare_view
+
+        compare_view.comparison(result, args.rows, args.limit)
+    if args.fail_on_regression is None:
+        return EXIT_OK
+    for line in gate_warnings(result):
+        print(f"warning: {line}", file=sys.stderr)
+    found = regressions(result, args.fail_on_regression)
+    for line in found:
+        print(f"regression: {line}", file=sys.stderr)
+    return EXIT_REGRESSION if found else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from evalkit.errors import EvalkitError
+    from evalkit.report.build import build_report
+    from evalkit.runfile.reader import read_run
+
+    (run,) = _read_for_reading(read_run, args.runfile)
+    chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
+    report = build_report(run, Path(args.suite) if args.suite else None)
+    reading_only(report)
+    if chosen == "html":
+        from evalkit.report.html import write
+    else:
+        from evalkit.report.markdown import write
+    if not args.output:
+        write(report, sys.stdout)
+        return EXIT_OK
+    out = Path(args.output)
+    partial = out.with_name(f".{out.name}.partial")
+    try:  # written beside the target, then renamed: a failure never leaves half a report
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with partial.open("w", encoding="utf-8") as handle:
+            write(report, handle)
+        partial.replace(out)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise EvalkitError(f"{out}: cannot write: {exc.strerror}") from None
+    print(f"report: {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from evalkit.analysis.show import select
+    from evalkit.display import show as show_view
+    from evalkit.runfile.reader import read_run
+
+    (run,) = _read_for_reading(read_run, args.runfile)
+    selection = select(run, args.task, args.candidate, args.status, args.limit)
+    show_view.records(selection, args.full)
+    return EXIT_OK

@@ -1,0 +1,195 @@
+"""`run` (answer and grade a suite; `--pairwise` judges two candidates side by side) and
+`check` (probe the endpoints a profile uses). Nothing heavy is imported until a command
+runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from evalkit.cli.common import EXIT_INCOMPLETE, EXIT_OK, RESUME_HINT, config_flags
+
+RUN_EPILOG = """\
+examples:
+  python -m evalkit run big-brain --limit 1
+  python -m evalkit run suites/engineering --candidates gemma3:1b --judge embedded
+  python -m evalkit run big-brain --profile big-brain --out results/today.jsonl
+  BIG_BRAIN_URL=https://POD-11434.proxy.runpod.net \\
+      python -m evalkit run big-brain --profile big-brain
+  python -m evalkit run --resume results/big-brain/RUN.jsonl \\
+      --endpoint big-brain=https://NEW-POD-11434.proxy.runpod.net
+  python -m evalkit run big-brain --profile big-brain --pairwise gemma3:1b,gemma3:27b
+      both answers to each task side by side, judged in both orders
+"""
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Register `run` and `check`."""
+    run = commands.add_parser(
+        "run",
+        help="answer and grade a suite into a run file",
+        description="Answer every task with every candidate, grade each answer, write JSONL.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("suite", nargs="?", help="suite: a folder in suites/, a path, or a hub id")
+    config_flags(run)
+    run.add_argument("--candidates", help="comma-separated models to test (default: profile's)")
+    run.add_argument(
+        "--judge", default=os.environ.get("EVALKIT_JUDGE"), help="judge name or judge TOML path"
+    )
+    run.add_argument("--limit", type=int, help="only the first N tasks")
+    run.add_argument("--out", help="run file path (default: results/<suite>/<run-id>.jsonl)")
+    run.add_argument("--resume", metavar="RUNFILE", help="finish the keys of RUNFILE not yet ok")
+    run.add_argument("--force", action="store_true", help="resume even if settings changed")
+    run.add_argument(
+        "--pairwise", metavar="A,B", help="judge A's and B's answers side by side, both orders"
+    )
+    run.set_defaults(handler=cmd_run)
+
+    check = commands.add_parser(
+        "check",
+        help="probe the endpoints a profile uses",
+        description="Reachability, version and models of each endpoint, and what is missing.",
+    )
+    config_flags(check)
+    check.add_argument("--judge", default=os.environ.get("EVALKIT_JUDGE"), help="judge to check")
+    check.set_defaults(handler=cmd_check)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    resume_pair = pairwise_resume(args.resume)
+    if args.pairwise or resume_pair:
+        return run_pairwise(args, resume_pair)
+    from evalkit.analysis.summary import summarize_file
+    from evalkit.display import console
+    from evalkit.display import run as run_view
+    from evalkit.run.prepare import RunOptions, prepare
+    from evalkit.run.runner import execute, probe_plan
+
+    options = RunOptions(
+        suite=args.suite,
+        config=args.config,
+        profile=args.profile,
+        candidates=[c.strip() for c in args.candidates.split(",")] if args.candidates else None,
+        judge=args.judge,
+        endpoints=args.endpoint,
+        limit=args.limit,
+        out=args.out,
+        resume=args.resume,
+        force=args.force,
+    )
+    prepared = prepare(options)
+    plan = prepared.plan
+
+    async def go() -> None:
+        health = await probe_plan(plan)
+        run_view.note_health(health)
+        with (
+            prepared.open(health) as writer,
+            run_view.progress(plan.pending(), prepared.manifest.suite.name) as advance,
+        ):
+            await execute(plan, writer, advance)
+
+    asyncio.run(go())
+    summary = summarize_file(prepared.path)
+    run_view.run_summary(summary)
+    expected = len(plan.tasks) * len(plan.candidates)
+    complete = summary.records >= expected and summary.all_ok
+    console.note(f"run file: {prepared.path}")
+    if not complete:
+        console.note(
+            f"some records are not ok; finish them with:"
+            f" python -m evalkit run --resume {prepared.path}"
+        )
+    return EXIT_OK if complete else EXIT_INCOMPLETE
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from evalkit.config import apply_endpoint_overrides, load_config, profile_config
+    from evalkit.display import run as run_view
+    from evalkit.endpoints.pool import Pool
+    from evalkit.judges.loading import load_judge
+    from evalkit.run.runner import RunPlan, probe_plan
+
+    loaded = apply_endpoint_overrides(load_config(args.config), args.endpoint)
+    _, profile = profile_config(loaded, args.profile)
+    pool = Pool(loaded)
+    judge = load_judge(args.judge or profile.judge, pool)
+    plan = RunPlan(tasks=[], candidates=profile.candidates, judge=judge, pool=pool)
+    health = asyncio.run(probe_plan(plan))
+    run_view.health_table(health)
+    ready = all(h.reachable and not h.missing for h in health)
+    return EXIT_OK if ready else EXIT_INCOMPLETE
+
+
+def run_pairwise(args: argparse.Namespace, resume_pair: tuple[str, str] | None) -> int:
+    """`run SUITE --pairwise A,B` (or the resume of such a run)."""
+    import asyncio
+
+    from evalkit.analysis.pairwise import summarize_pairs
+    from evalkit.display import console
+    from evalkit.display import judges as judges_view
+    from evalkit.display import run as run_view
+    from evalkit.errors import ConfigError
+    from evalkit.run.pairwise import count_pending_pairs, execute_pairs, prepare_pairwise
+    from evalkit.run.prepare import RunOptions
+    from evalkit.run.runner import probe_plan
+    from evalkit.runfile.reader import read_run
+
+    pair = _pair(args.pairwise) if args.pairwise else resume_pair
+    if pair is None or args.candidates:
+        raise ConfigError("--pairwise takes two candidates, A,B, and replaces --candidates")
+    options = {"candidates": list(pair), "endpoints": args.endpoint}
+    for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force"):
+        options[name] = getattr(args, name)
+    run = prepare_pairwise(RunOptions(**options))
+    prepared = run.prepared
+
+    async def go() -> None:
+        health = await probe_plan(prepared.plan)
+        run_view.note_health(health)
+        pending = count_pending_pairs(prepared.plan, run.done)
+        with (
+            prepared.open(health) as writer,
+            run_view.progress(pending, prepared.manifest.suite.name) as advance,
+        ):
+            await execute_pairs(prepared.plan, run.judge, writer, run.done, advance)
+
+    asyncio.run(go())
+    records = list(read_run(prepared.path).pairs.values())
+    judges_view.pairwise(summarize_pairs(records))
+    console.note(f"run file: {prepared.path}")
+    if all(r.status == "ok" for r in records):
+        return EXIT_OK
+    console.note(f"some pairs are not judged; finish them with: {RESUME_HINT}{prepared.path}")
+    return EXIT_INCOMPLETE
+
+
+def pairwise_resume(path: str | None) -> tuple[str, str] | None:
+    """The (A, B) of a pairwise run file being resumed, or None for any other run."""
+    if not path:
+        return None
+    from pydantic import ValidationError
+
+    from evalkit.types import RunManifest
+
+    try:  # only line 1: the whole file is read (and any error reported) by prepare()
+        with open(path, encoding="utf-8") as handle:
+            info = RunManifest.model_validate_json(handle.readline()).pairwise
+    except (OSError, ValueError, ValidationError):
+        return None
+    return (info.a, info.b) if info else None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    from evalkit.errors import ConfigError
+
+    names = [name.strip() for name in text.split(",")]
+    if len(names) != 2 or not all(names) or names[0] == names[1]:
+        raise ConfigError(f"--pairwise {text!r}: expected two different candidates, A,B")
+    return names[0], names[1]

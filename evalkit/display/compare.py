@@ -1,0 +1,104 @@
+"""`compare` in the terminal: per-candidate figures, judge agreement on a re-grade, the
+rows that changed and the rows never scored."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from evalkit.analysis.compare import Comparison
+from evalkit.display.console import console, more, note, signed_style, status
+
+TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "p", "+", "-", "=", "unscored")
+"""compare_markdown.CANDIDATE_COLUMNS after the name, in words short enough for 80 columns."""
+
+
+def comparison(result: Comparison, rows: str, limit: int) -> None:
+    """`compare` in the terminal: what was compared, per-candidate figures, agreement of
+    the judges on a re-grade, changed rows, and rows never scored."""
+    from evalkit.report.compare_markdown import (
+        AGREEMENT_COLUMNS,
+        agreement_figures,
+        figures,
+        method_note,
+    )
+
+    for side, ref in (("A", result.a), ("B", result.b)):
+        note(f"{side}: {ref.path} (run {ref.run_id}, suite {ref.suite}, judge {ref.judge})")
+    for line in result.notes:
+        console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
+    table = Table(
+        title="Per candidate: rows graded ok in both",
+        caption="n: rows ok in both · A, B: mean scores · p: Wilcoxon"
+        " · + - =: rows improved, regressed, unchanged",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    table.add_column("candidate", min_width=10)
+    for column in TERMINAL_CANDIDATE_COLUMNS:
+        table.add_column(column, justify="right", no_wrap=True)
+    for line in result.candidates:
+        cells = figures(line)
+        cells[3] = signed_style(line.mean_delta, cells[3])
+        table.add_row(escape(line.candidate), *cells)
+    console.print(table)
+    console.print(escape(method_note(result)), style="dim", highlight=False)
+    if result.regrade is not None:
+        agreement = Table(title="Inter-judge agreement: B re-grades A's answers")
+        for column in AGREEMENT_COLUMNS:
+            agreement.add_column(column)
+        regrade = result.regrade
+        agreement.add_row(
+            escape(regrade.judge_a), escape(regrade.judge_b), *agreement_figures(regrade)
+        )
+        console.print(agreement)
+    if rows != "none":
+        _comparison_rows(result, rows == "all", limit)
+    _unscored_rows(result, limit)
+
+
+def _comparison_rows(result: Comparison, every: bool, limit: int) -> None:
+    from evalkit.report.compare_markdown import label_change
+
+    listed = [r for r in result.rows if r.scored and (every or r.changed)]
+    if not listed:
+        note("no scored row changed between A and B")
+        return
+    table = Table(title="Rows scored in both" if every else "Rows that changed")
+    for column in ("task", "candidate", "A", "B", "Δ", "label"):
+        table.add_column(column, justify="right" if column in ("A", "B", "Δ") else "left")
+    for row in listed[:limit] if limit else listed:
+        delta = row.delta or 0
+        table.add_row(
+            escape(row.task_id),
+            escape(row.candidate),
+            f"{row.score_a}/5",
+            f"{row.score_b}/5",
+            signed_style(delta, f"{delta:+d}"),
+            escape(label_change(row)),
+        )
+    console.print(table)
+    more(len(listed), limit, "rows; --format md or json lists every one")
+
+
+def _unscored_rows(result: Comparison, limit: int) -> None:
+    from evalkit.report.compare_markdown import WHY
+
+    unscored = [r for r in result.rows if not r.scored]
+    if not unscored:
+        return
+    table = Table(title=f"Not scored ({len(unscored)}): counted apart, never averaged")
+    for column in ("task", "candidate", "status A", "status B", "why"):
+        table.add_column(column)
+    for row in unscored[:limit] if limit else unscored:
+        table.add_row(
+            escape(row.task_id),
+            escape(row.candidate),
+            status(row.status_a),
+            status(row.status_b),
+            WHY[row.outcome],
+        )
+    console.print(table)
+    more(len(unscored), limit, "rows; --format md or json lists every one")

@@ -1,0 +1,131 @@
+"""The terminal while a run works and when it ends: the progress bar, endpoint health,
+and the run's per-record table with per-candidate totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from evalkit.analysis.summary import RunSummary
+from evalkit.display.console import STATUS_STYLE, console, note
+from evalkit.types import EndpointHealth, PairRecord, Record, Spread
+
+
+@contextmanager
+def progress(total: int, title: str) -> Iterator[Callable[[Record | PairRecord], None]]:
+    """A progress bar; yields a function to call with each finished record."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        transient=False,
+    )
+    with bar:
+        job = bar.add_task(title, total=total, last="")
+
+        def advance(record: Record | PairRecord) -> None:
+            style = STATUS_STYLE.get(record.status, "white")
+            if isinstance(record, PairRecord):
+                score = f" {record.outcome}" if record.outcome else ""
+                who = f"{escape(record.task_id)} · {escape(record.a)} vs {escape(record.b)}"
+            else:
+                score = f" {record.verdict.score}/5" if record.verdict else ""
+                who = f"{escape(record.task_id)} · {escape(record.candidate)}"
+            last = f"[{style}]{record.status}[/]{score} {who}"
+            bar.update(job, advance=1, last=last)
+
+        yield advance
+
+
+def health_table(results: list[EndpointHealth]) -> None:
+    """Each endpoint's reachability, version and models."""
+    table = Table(title="Endpoints")
+    for column in ("endpoint", "kind", "url", "status", "version", "models", "missing"):
+        table.add_column(column)
+    for health in results:
+        status = (
+            "[green]up[/]" if health.reachable else f"[red]down[/] {escape(health.error or '')}"
+        )
+        table.add_row(
+            health.endpoint,
+            health.kind,
+            escape(health.url),
+            status,
+            health.version or "",
+            escape(", ".join(health.models)),
+            f"[red]{escape(', '.join(health.missing))}[/]" if health.missing else "",
+        )
+    console.print(table)
+
+
+def note_health(health: list[EndpointHealth]) -> None:
+    """Before a run: one line per endpoint that is down or lacks a model."""
+    for line in health:
+        if not line.reachable:
+            note(f"{line.endpoint}: {line.error}; its records are written unavailable")
+        elif line.missing:
+            note(f"{line.endpoint}: missing model(s) {', '.join(line.missing)}")
+
+
+def run_summary(summary: RunSummary) -> None:
+    """The first records of a run one per row, then per-candidate totals of them all."""
+    manifest = summary.manifest
+    tasks = Table(title=f"{manifest.suite.name}: judged by {manifest.judge.name}")
+    columns = ("task", "candidate", "status", "score", "label", "latency")
+    for column in (*columns, "votes") if summary.voted else columns:
+        tasks.add_column(column, justify="right" if column in ("score", "latency") else "left")
+    for record in summary.first:
+        style = STATUS_STYLE.get(record.status, "white")
+        latency = record.answer.latency_ms if record.answer and record.answer.latency_ms else None
+        votes = [_votes(record.spread, len(record.members))] if summary.voted else []
+        tasks.add_row(
+            escape(record.task_id),
+            escape(record.candidate),
+            f"[{style}]{record.status}[/]",
+            f"{record.verdict.score}/5" if record.verdict else "-",
+            escape(record.verdict.label) if record.verdict else escape(_short_reason(record)),
+            f"{latency:,.0f} ms" if latency else "-",
+            *votes,
+        )
+    console.print(tasks)
+    if summary.records > len(summary.first):
+        more = summary.records - len(summary.first)
+        note(f"... {more:,} more records: python -m evalkit show {summary.path} --limit 0")
+    totals = Table(title="Candidates")
+    for column in ("candidate", "records", "ok", "not ok", "mean score", "total latency"):
+        totals.add_column(column)
+    for line in summary.candidates:
+        not_ok = {k: v for k, v in line.by_status.items() if k != "ok"}
+        totals.add_row(
+            escape(line.candidate),
+            str(line.records),
+            str(line.by_status.get("ok", 0)),
+            ", ".join(f"{v} {k}" for k, v in not_ok.items()) or "0",
+            f"{line.mean_score:.2f}" if line.mean_score is not None else "n/a",
+            f"{line.total_latency_ms:,.0f} ms",
+        )
+    console.print(totals)
+
+
+def _short_reason(record: Record) -> str:
+    if record.error is None:
+        return ""
+    role = "judge: " if record.error.role == "judge" else ""
+    return (role + record.error.message)[:90]
+
+
+def _votes(spread: Spread | None, members: int) -> str:
+    """A panel's or sampled judge's votes: range, exact combined value, disagreement."""
+    if spread is None:
+        return f"{members} votes, no majority" if members else ""
+    text = f"{spread.min}-{spread.max} ({spread.combine} {spread.exact:g} of {spread.votes})"
+    if spread.failed:
+        text += f", {spread.failed} failed"
+    return f"[red]{text}, split[/]" if spread.disagree else text

@@ -1,0 +1,102 @@
+"""`show` in the terminal: selected records as a table, or each in full."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich import box
+from rich.markup import escape
+from rich.table import Table
+
+from evalkit.analysis.show import Selection
+from evalkit.display.console import STATUS_STYLE, console, note, status
+from evalkit.types import Record
+
+
+def records(selection: Selection, full: bool) -> None:
+    """`show`: the selected records as a table, or one block each with `full`."""
+    if not selection.records:
+        note(f"no record matches (the run file has {selection.total})")
+        return
+    if full:
+        for record in selection.records:
+            _record_block(record)
+    else:
+        _records_table(selection)
+    if selection.matched > len(selection.records):
+        hidden = selection.matched - len(selection.records)
+        note(f"... {hidden} more matching records: narrow the filters or raise --limit (0: all)")
+
+
+def _records_table(selection: Selection) -> None:
+    """One line per record: the answer is cut to the width the other columns leave (the
+    full text is one --full away); the judge column appears only when judges differ."""
+    from evalkit.analysis.show import short_reason, shorten
+
+    judges = {record.judge for record in selection.records}
+    title = f"{selection.matched} of {selection.total} records"
+    if len(judges) == 1:
+        title += f", judge {judges.pop()}"
+    header = ["task", "candidate", *(["judge"] if judges else []), "status", "score", "ms"]
+    rows = [_record_cells(record, bool(judges), short_reason) for record in selection.records]
+    header.append("label / reason")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    room = max(12, console.width - sum(widths) - 3 * len(widths) - 2)
+    table = Table(title=escape(title), box=box.SIMPLE_HEAD)
+    for column in header:
+        table.add_column(column, justify="right" if column in ("score", "ms") else "left")
+    table.add_column("answer")
+    for record, row in zip(selection.records, rows, strict=True):
+        style = STATUS_STYLE.get(record.status, "white")
+        cells = [escape(cell) for cell in row]
+        cells[header.index("status")] = f"[{style}]{cells[header.index('status')]}[/]"
+        answer = shorten(record.answer.text, room) if record.answer else ""
+        table.add_row(*cells, escape(answer))
+    console.print(table)
+
+
+def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> list[str]:
+    """A record's short cells, plain text, in `_records_table`'s column order."""
+    from evalkit.analysis.show import shorten
+
+    answer, verdict = record.answer, record.verdict
+    latency = answer.latency_ms if answer and answer.latency_ms else None
+    return [
+        shorten(record.task_id, 32),
+        shorten(record.candidate, 20),
+        *([shorten(record.judge, 20)] if with_judge else []),
+        record.status,
+        f"{verdict.score}/5" if verdict else "-",
+        f"{latency:,.0f}" if latency else "-",
+        shorten(verdict.label if verdict else short_reason(record), 28),
+    ]
+
+
+def _record_block(record: Record) -> None:
+    """One record in full: the answer, the verdict with its issues and criteria, or why
+    there is none. Model text is printed as Text, so markup in it is shown, not applied."""
+    from rich.rule import Rule
+    from rich.text import Text
+
+    from evalkit.analysis.show import reason
+
+    verdict = record.verdict
+    score = f" {verdict.score}/5 {escape(verdict.label)}" if verdict else ""
+    latency = record.answer.latency_ms if record.answer else None
+    timing = f" · {latency:,.0f} ms" if latency else ""
+    head = f"{escape(record.task_id)} · {escape(record.candidate)} · judge {escape(record.judge)}"
+    console.print(Rule(f"{head} · {status(record.status)}{score}{timing}", align="left"))
+    if record.answer is not None:
+        console.print(Text(record.answer.text))
+    if verdict is not None:
+        console.print(Text.assemble(("reasoning: ", "bold"), verdict.reasoning))
+        for issue in verdict.issues:
+            severity = (f"  {issue.severity.upper()}: ", "bold")
+            console.print(Text.assemble(severity, issue.description))
+        for criterion in verdict.criteria:
+            mark = ("  met  ", "green") if criterion.met else ("  MISS ", "red")
+            console.print(Text.assemble(mark, (criterion.id, "bold"), " ", criterion.note))
+    if record.error is not None:
+        console.print(Text.assemble(("reason: ", "bold red"), reason(record)))
+    for raw in record.judge_raw:
+        console.print(Text.assemble(("judge's raw reply: ", "bold magenta"), raw))

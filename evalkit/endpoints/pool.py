@@ -1,0 +1,304 @@
+"""The only place evalkit calls litellm, and the one retry policy around it.
+
+An `Endpoint` is one server. Every model and role (candidate or judge) that uses it shares
+its limit on requests in flight, its HTTP connection pool and its circuit breaker: after
+`BREAKER_THRESHOLD` consecutive connection failures or 404s the endpoint is taken as down
+and later calls fail at once as `unavailable` instead of each waiting out its retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from evalkit.config import EndpointConfig, Loaded, ModelConfig, model_config, resolve_endpoint
+from evalkit.endpoints.litellm_tuning import quieten, register_model_info
+from evalkit.endpoints.replicas import Replicas
+from evalkit.endpoints.retry import is_connection_failure, is_timeout, policy, status_of
+from evalkit.redact import SECRETS, redact_url
+from evalkit.types import Answer, ErrorInfo, ModelInfo
+
+BREAKER_THRESHOLD = 5
+PROVIDER_PREFIX = {"ollama": "ollama_chat", "embedded": "embedded", "openai": "openai"}
+
+
+class CallFailed(Exception):
+    """A model call that failed for good; `info` is what goes into the record."""
+
+    def __init__(self, info: ErrorInfo, *, unavailable: bool) -> None:
+        super().__init__(info.message)
+        self.info = info
+        self.unavailable = unavailable
+        """True when the endpoint is down or unreachable, rather than the request failing."""
+
+
+def import_litellm() -> Any:
+    """Import litellm once, quietly and offline (it fetches a cost map otherwise), with
+    the per-call work a run does not need switched off (see evalkit.endpoints.litellm_tuning).
+
+    The import allocates about a million objects. The cyclic collector is paused while it
+    runs (its passes over them cost about 0.6 s of the import), and they are then frozen
+    out of its reach: they live as long as the process, and without the freeze every later
+    full collection rescans them all, and so does interpreter exit (1.5 s, measured)."""
+    if "litellm" not in sys.modules:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            import litellm
+        finally:
+            gc.freeze()
+            if enabled:
+                gc.enable()
+    import litellm
+
+    quieten(litellm)
+    return litellm
+
+
+def litellm_model(endpoint: EndpointConfig, model: ModelConfig, name: str) -> str:
+    """The model string litellm is called with, e.g. ollama_chat/gemma3:1b."""
+    return f"{PROVIDER_PREFIX[endpoint.kind]}/{model.model or name}"
+
+
+class Endpoint:
+    """One server: its settings, its slots, its connections and its breaker."""
+
+    def __init__(self, name: str, config: EndpointConfig) -> None:
+        self.name = name
+        self.config = config
+        servers = len(config.replicas) or 1
+        self.capacity = config.concurrency * servers
+        """Requests in flight at most: `concurrency` per server, all models and roles."""
+        self.slots = asyncio.Semaphore(self.capacity)
+        self._replicas = Replicas(config.replicas) if servers > 1 else None
+        self.down: ErrorInfo | None = None
+        """Set when a probe or the breaker found the endpoint down."""
+        self.missing_models: dict[str, ErrorInfo] = {}
+        """Models a probe found the server does not have, by config name."""
+        self._failures_in_a_row = 0
+        self._http: Any = None
+
+    @property
+    def display_url(self) -> str:
+        """The URL as it may be shown: credentials removed."""
+        shown = redact_url(self.config.url) or f"({self.config.kind})"
+        more = len(self.config.replicas) - 1
+        return f"{shown} (+{more} replica{'s' if more > 1 else ''})" if more > 0 else shown
+
+    @property
+    def servers(self) -> list[str]:
+        """The URL of each server: the replicas, or the one url (none when embedded)."""
+        return self.config.replicas or ([self.config.url] if self.config.url else [])
+
+    def mark_down(self, info: ErrorInfo) -> None:
+        """Take the endpoint as down: later calls fail at once with this reason."""
+        self.down = info
+
+    def leave_out(self, url: str) -> None:
+        """Send no request to this replica for the rest of the run (a probe found it down
+        or without a model the run needs, while another replica serves)."""
+        if self._replicas is not None:
+            self._replicas.leave_out(url)
+
+    async def complete(
+        self,
+        name: str,
+        model: ModelConfig,
+        messages: list[dict[str, str]],
+        *,
+        schema: dict | None = None,
+        role: str = "candidate",
+        overrides: dict[str, Any] | None = None,
+    ) -> Answer:
+        """One chat completion with retries; raises CallFailed when it cannot be had."""
+        self._fail_if_down(name, role)
+        litellm = import_litellm()
+        if self.config.kind == "embedded":
+            from evalkit.endpoints.embedded import register
+
+            register(litellm)
+        kwargs = self._request(name, model, messages, schema, overrides or {})
+        register_model_info(litellm, kwargs["model"])
+        attempts = 0
+        started = time.monotonic()
+        retrying = policy(self.config.retries, self.config.deadline, self.config.backoff)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    self._fail_if_down(name, role)  # the breaker may have opened meanwhile
+                    attempts += 1
+                    remaining = self.config.deadline - (time.monotonic() - started)
+                    try:
+                        answer = await self._attempt(litellm, kwargs, max(0.5, remaining))
+                    except Exception as exc:
+                        self._count_failure(exc)
+                        raise
+                    self._failures_in_a_row = 0
+            return answer.model_copy(update={"attempts": attempts})
+        except CallFailed:
+            raise
+        except Exception as exc:  # every failure becomes a recorded reason, never a crash
+            raise self._failed(exc, role, attempts) from exc
+
+    def _request(
+        self,
+        name: str,
+        model: ModelConfig,
+        messages: list[dict[str, str]],
+        schema: dict | None,
+        overrides: dict[str, Any],
+    ) -> dict[str, Any]:
+        params = {**model.params(), **overrides}
+        kwargs: dict[str, Any] = {
+            "model": litellm_model(self.config, model, name),
+            "messages": messages,
+            "num_retries": 0,
+            "stream": self.config.stream,
+            **params,
+        }
+        if self.config.stream:
+            kwargs["stream_options"] = {"include_usage": True}  # else no token counts
+        if self.config.url and self._replicas is None:
+            kwargs["api_base"] = self.config.url
+        if self.config.api_key:
+            kwargs["api_key"] = self.config.api_key
+        if self.config.kind == "ollama":
+            kwargs["client"] = self._client()
+        if schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "schema": schema, "strict": True},
+            }
+        return kwargs
+
+    def _client(self) -> Any:
+        """One pooled HTTP client per endpoint, with the tap that reads Ollama's durations."""
+        if self._http is None:
+            from evalkit.endpoints.ollama_usage import tapped_handler
+
+            self._http = tapped_handler()
+        return self._http
+
+    @contextmanager
+    def _server(self) -> Iterator[dict[str, str]]:
+        """Where one attempt goes: the endpoint's URL (already in the request), or the
+        least busy of its replicas."""
+        if self._replicas is None:
+            yield {}
+            return
+        with self._replicas.pick() as url:
+            yield {"api_base": url}
+
+    async def _attempt(self, litellm: Any, kwargs: dict[str, Any], remaining: float) -> Answer:
+        from evalkit.endpoints.ollama_usage import collect_usage
+
+        timeout = min(self.config.timeout, remaining)
+        async with self.slots:
+            began = time.monotonic()
+            with collect_usage() as usage, self._server() as server:
+                call = litellm.acompletion(timeout=timeout, **kwargs, **server)
+                response = await asyncio.wait_for(call, timeout=timeout + 5)
+                if kwargs["stream"]:
+                    response = await _gather_stream(litellm, response, kwargs["messages"])
+            latency = (time.monotonic() - began) * 1000
+        choice = response.choices[0]
+        tokens = getattr(response, "usage", None)
+        return Answer(
+            text=choice.message.content or "",
+            latency_ms=round(latency, 1),
+            prompt_tokens=getattr(tokens, "prompt_tokens", None),
+            completion_tokens=getattr(tokens, "completion_tokens", None),
+            finish_reason=choice.finish_reason,
+            **usage.durations_ms(),
+        )
+
+    def _fail_if_down(self, name: str, role: str) -> None:
+        known_down = self.down or self.missing_models.get(name)
+        if known_down is not None:
+            raise CallFailed(known_down.model_copy(update={"role": role}), unavailable=True)
+
+    def _count_failure(self, exc: BaseException) -> None:
+        """The circuit breaker: attempts (not calls) that found the server gone, in a row
+        across every call to this endpoint; any other outcome resets the count."""
+        gone = is_connection_failure(exc) or status_of(exc) == 404
+        self._failures_in_a_row = self._failures_in_a_row + 1 if gone else 0
+        if self._failures_in_a_row >= BREAKER_THRESHOLD and self.down is None:
+            reason = _reason(exc, status_of(exc))
+            self.mark_down(
+                ErrorInfo(
+                    kind="EndpointDown",
+                    message=SECRETS.scrub(
+                        f"{reason} from {self.display_url}: endpoint down (circuit breaker"
+                        f" opened after {self._failures_in_a_row} failed attempts in a row)"
+                    ),
+                    status_code=status_of(exc),
+                )
+            )
+
+    def _failed(self, exc: BaseException, role: str, attempts: int) -> CallFailed:
+        status = status_of(exc)
+        info = ErrorInfo(
+            kind="Timeout" if is_timeout(exc) else type(exc).__name__,
+            message=SECRETS.scrub(f"{_reason(exc, status)} from {self.display_url}"),
+            status_code=status,
+            role=role,  # type: ignore[arg-type]
+            attempts=attempts,
+        )
+        return CallFailed(info, unavailable=is_connection_failure(exc) or status == 404)
+
+
+def _reason(exc: BaseException, status: int | None) -> str:
+    """A one-line reason: the status and the first line of the message, HTML stripped."""
+    text = str(exc).strip()
+    if "<html" in text.lower() or "<!doctype" in text.lower():
+        text = "HTML error page (proxy or stopped pod)"
+    text = text.splitlines()[0][:300] if text else type(exc).__name__
+    if is_timeout(exc):
+        return f"timed out ({text})"
+    return f"HTTP {status}: {text}" if status else text
+
+
+async def _gather_stream(litellm: Any, stream: Any, messages: list[dict[str, str]]) -> Any:
+    """Read a streamed reply to the end and rebuild one response from its chunks."""
+    chunks = [chunk async for chunk in stream]
+    return litellm.stream_chunk_builder(chunks, messages=messages)
+
+
+class Pool:
+    """The endpoints of one run, each created once on first use and shared by every model
+    and role that lives on it."""
+
+    def __init__(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        self.endpoints: dict[str, Endpoint] = {}
+
+    def endpoint(self, name: str) -> Endpoint:
+        """The endpoint by config name, with ${VAR} resolved."""
+        if name not in self.endpoints:
+            self.endpoints[name] = Endpoint(name, resolve_endpoint(self.loaded, name))
+        return self.endpoints[name]
+
+    def model(self, name: str, where: str) -> tuple[Endpoint, ModelConfig]:
+        """A model by config name and the endpoint that serves it."""
+        model = model_config(self.loaded, name, where)
+        return self.endpoint(model.endpoint), model
+
+    def model_info(self, name: str) -> ModelInfo:
+        """A model's resolved settings for the manifest (URL redacted, no keys)."""
+        endpoint, model = self.model(name, "model")
+        return ModelInfo(
+            name=name,
+            endpoint=endpoint.name,
+            kind=endpoint.config.kind,
+            url=redact_url(endpoint.config.url),
+            litellm_model=litellm_model(endpoint.config, model, name),
+            params=model.params(),
+            notes="; ".join(n for n in (model.notes, endpoint.config.notes) if n) or None,
+        )

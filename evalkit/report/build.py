@@ -1,0 +1,142 @@
+"""The report people read, built from one run file: what the seed document
+(seeds/big-brain-benchmark-2026-04-14.txt) was by hand, computed.
+
+`build_report` turns a run file (and the suite's prompts, when the suite folder is at
+hand) into a `Report` (report.document); report.markdown and report.html render it.
+Everything a renderer shows is computed here, so Markdown and HTML always say the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import fmean
+
+from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
+from evalkit.report.environment import environment
+from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
+from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
+from evalkit.runfile.reader import RunFile
+from evalkit.types import (
+    Record,
+)
+
+
+def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
+    """The report of a run file; prompts come from the suite folder when it is found."""
+    manifest = run.manifest
+    text = read_suite(manifest.suite, locate_suite(manifest.suite, Path(run.path), suite_dir))
+    records = _one_per_pair(run)
+    candidates = list(dict.fromkeys([*manifest.candidates, *(r.candidate for r in records)]))
+    tasks = _tasks(records, text, candidates)
+    report = Report(
+        title=f"{manifest.suite.name}: {' vs '.join(candidates)}",
+        path=run.path,
+        run_id=manifest.run_id,
+        started_at=manifest.started_at,
+        evalkit_version=manifest.evalkit_version,
+        suite=manifest.suite,
+        judge=manifest.judge,
+        suite_note=text.note,
+        environment=environment(manifest.models, candidates, manifest.judge, manifest.health),
+        candidates=[_totals(name, tasks) for name in candidates],
+        tasks=tasks,
+        judge_latency_ms=sum(
+            r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
+        ),
+    )
+    report.summary, report.findings = summary(report), findings(report)
+    report.next_steps = next_steps(report)
+    return report
+
+
+def _one_per_pair(run: RunFile) -> list[Record]:
+    """The run's records, one per (task, candidate): the manifest judge's when several."""
+    judge = run.manifest.judge.name
+    chosen: dict[tuple[str, str], Record] = {}
+    for record in run.records.values():
+        held = chosen.get((record.task_id, record.candidate))
+        if held is None or held.judge != judge:
+            chosen[(record.task_id, record.candidate)] = record
+    return list(chosen.values())
+
+
+def _tasks(found: list[Record], text: SuiteText, candidates: Sequence[str]) -> list[TaskSection]:
+    records = {(r.task_id, r.candidate): r for r in found}
+    ids = list(dict.fromkeys(task_id for task_id, _ in records))
+    order = {task_id: i for i, task_id in enumerate(text.tasks)}
+    ids.sort(key=lambda task_id: order.get(task_id, len(order)))
+    sections = []
+    for number, task_id in enumerate(ids, start=1):
+        task = text.tasks.get(task_id)
+        cells = [_cell(name, records.get((task_id, name))) for name in candidates]
+        sections.append(
+            TaskSection(
+                number=number,
+                task_id=task_id,
+                category=task.category if task else None,
+                prompt=task.prompt if task else None,
+                system=task.system if task else None,
+                reference=task.reference if task else None,
+                cells=cells,
+                winner=_winner(cells),
+            )
+        )
+    return sections
+
+
+_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+"""Issue severities, most severe first."""
+
+
+def _cell(candidate: str, record: Record | None) -> Cell:
+    if record is None:
+        return Cell(candidate=candidate, status="missing", reason="no record in the run file")
+    values: dict = {"candidate": candidate, "status": record.status}
+    if record.answer is not None:
+        values.update(answer=record.answer.text, latency_ms=record.answer.latency_ms)
+    verdict = record.verdict
+    if verdict is not None and record.status == "ok":
+        values.update(
+            score=verdict.score,
+            label=verdict.label,
+            reasoning=verdict.reasoning,
+            issues=sorted(verdict.issues, key=lambda i: _RANK[i.severity]),
+            criteria=verdict.criteria,
+            capped_from=verdict.capped_from,
+        )
+    if record.error is not None:
+        error = record.error
+        who = "judge: " if error.role == "judge" else ""
+        short = f"HTTP {error.status_code}" if error.status_code else error.kind
+        values.update(reason=f"{who}{error.message}", short_reason=f"{who}{short}")
+    return Cell(**values)
+
+
+def _winner(cells: list[Cell]) -> str:
+    graded = [c for c in cells if c.score is not None]
+    if len(graded) < 2:
+        return "N/A"
+    best = max(c.score or 0 for c in graded)
+    leaders = [c.candidate for c in graded if c.score == best]
+    return leaders[0] if len(leaders) == 1 else "tie"
+
+
+def _totals(candidate: str, tasks: list[TaskSection]) -> CandidateTotals:
+    cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
+    by_status: dict[str, int] = {}
+    for cell in cells:
+        by_status[cell.status] = by_status.get(cell.status, 0) + 1
+    scores = [c.score for c in cells if c.score is not None]
+    latencies = [c.latency_ms for c in cells if c.latency_ms is not None]
+    reasons = [c.reason for c in cells if c.reason and c.status != "missing"]
+    return CandidateTotals(
+        candidate=candidate,
+        tasks=len(cells),
+        answered=sum(c.answer is not None for c in cells),
+        graded=len(scores),
+        by_status=by_status,
+        mean_score=fmean(scores) if scores else None,
+        total_latency_ms=sum(latencies) if latencies else None,
+        reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
+    )

@@ -1,0 +1,182 @@
+"""The report as data: a `Report` of task sections (one `Cell` per candidate per task),
+per-candidate totals and the computed prose. `build` fills it from a run file; the
+renderers (`markdown`, `html`) only format what it holds, so both always say the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from statistics import fmean
+from typing import TextIO
+
+from pydantic import Field
+
+from evalkit.report.environment import EnvironmentColumn
+from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
+
+
+class Cell(Schema):
+    """One candidate's result on one task."""
+
+    candidate: str
+    """The candidate model."""
+    status: str
+    """ok, unavailable, error, judge_error, or missing (no record for the key)."""
+    score: int | None = None
+    """The verdict's score when ok."""
+    label: str | None = None
+    """The verdict's label when ok."""
+    latency_ms: float | None = None
+    """The answer's latency, when there is an answer."""
+    answer: str | None = None
+    """The answer's full text."""
+    reasoning: str | None = None
+    """The judge's reasoning."""
+    issues: list[Issue] = Field(default_factory=list)
+    """The judge's issues, most severe first."""
+    criteria: list[CriterionResult] = Field(default_factory=list)
+    """The judge's finding on each rubric criterion."""
+    capped_from: int | None = None
+    """The judge's own score when a missed fatal criterion capped it."""
+    reason: str | None = None
+    """Why the record is not ok, in full."""
+    short_reason: str | None = None
+    """The reason in a few words, for table cells: HTTP 404, InvalidVerdict, ..."""
+
+    @property
+    def graded(self) -> bool:
+        """True when the cell has a score."""
+        return self.score is not None
+
+    @property
+    def state(self) -> str:
+        """Why there is no score, in capitals: UNAVAILABLE (the candidate's endpoint was
+        down), NOT GRADED (an answer the judge could not reach), JUDGE_ERROR, ERROR, or
+        NOT RUN (no record); empty when graded."""
+        if self.score is not None:
+            return ""
+        if self.status == "missing":
+            return "NOT RUN"
+        if self.answer is not None and self.status in ("unavailable", "error"):
+            return "NOT GRADED"
+        return self.status.upper()
+
+    @property
+    def headline(self) -> str:
+        """The cell in a few words: `2/5 BROKEN` or `UNAVAILABLE (HTTP 404)`."""
+        if self.score is not None:
+            return f"{self.score}/5 {self.label}"
+        return f"{self.state} ({self.short_reason})" if self.short_reason else self.state
+
+
+class TaskSection(Schema):
+    """One task: its prompt (when the suite is at hand) and every candidate's result."""
+
+    number: int
+    """1-based position in the report."""
+    task_id: str
+    """The task's id."""
+    category: str | None = None
+    """The task's category, from the suite."""
+    prompt: str | None = None
+    """The prompt, from the suite; None when the suite was not found."""
+    system: str | None = None
+    """The system message, from the suite."""
+    reference: str | None = None
+    """What a good answer contains, from the suite."""
+    cells: list[Cell]
+    """One per candidate, in the order of `Report.candidates`."""
+    winner: str
+    """The highest-scoring candidate, `tie`, or `N/A` when fewer than two were graded."""
+
+    @property
+    def title(self) -> str:
+        """`1. gitea-webhook`, as the seed's tables name tasks."""
+        return f"{self.number}. {self.task_id}"
+
+
+class CandidateTotals(Schema):
+    """One candidate over the whole run."""
+
+    candidate: str
+    """The candidate model."""
+    tasks: int
+    """Tasks in the report."""
+    answered: int
+    """Tasks with an answer, graded or not."""
+    graded: int
+    """Tasks graded ok."""
+    by_status: dict[str, int]
+    """Tasks by status (missing: no record)."""
+    mean_score: float | None
+    """Mean over graded tasks."""
+    total_latency_ms: float | None
+    """Sum of answer latencies; None when no answer has one."""
+    reasons: list[str]
+    """Distinct reasons of not-ok records, most frequent first."""
+
+    @property
+    def unavailable_everywhere(self) -> bool:
+        """True when the candidate answered no task because its endpoint was down."""
+        return self.by_status.get("unavailable", 0) == self.tasks > 0 and not self.answered
+
+
+class Report(Schema):
+    """Everything the report shows."""
+
+    title: str
+    """The document's title."""
+    path: str
+    """The run file."""
+    run_id: str
+    """The run's id."""
+    started_at: str
+    """When the run began."""
+    evalkit_version: str
+    """evalkit version that made the run."""
+    suite: SuiteInfo
+    """The suite."""
+    judge: JudgeInfo
+    """The judge."""
+    suite_note: str | None
+    """Why prompts are missing, or that the suite changed since the run."""
+    environment: list[EnvironmentColumn]
+    """Candidates first, then the judge's model."""
+    candidates: list[CandidateTotals]
+    """Per-candidate totals, in run order."""
+    tasks: list[TaskSection]
+    """Task by task, in suite order (run order without the suite)."""
+    judge_latency_ms: float
+    """Total time the judge took over all verdicts."""
+    summary: list[str] = Field(default_factory=list)
+    """The summary's sentences."""
+    findings: list[str] = Field(default_factory=list)
+    """Key findings computed from the data."""
+    next_steps: list[str] = Field(default_factory=list)
+    """What to do next (bring an endpoint back, resume the run)."""
+
+    def graded_by_all(self) -> list[TaskSection]:
+        """The tasks every candidate was graded on: the only fair ground for means."""
+        return [t for t in self.tasks if all(c.graded for c in t.cells)]
+
+    def common_means(self) -> dict[str, float]:
+        """Each candidate's mean over `graded_by_all`; empty when there is no such task
+        or only one candidate."""
+        common = self.graded_by_all()
+        if not common or len(self.candidates) < 2:
+            return {}
+        return {
+            line.candidate: fmean(t.cells[i].score or 0 for t in common)
+            for i, line in enumerate(self.candidates)
+        }
+
+
+def write_blocks(blocks: Iterable[str], separator: str, out: TextIO) -> None:
+    """`separator.join(blocks) + "\\n"`, written a block at a time: a renderer's text
+    without holding it all at once (for 10,000 records, 19 MB of Markdown; building and
+    encoding it whole cost a third of the report's page faults, measured)."""
+    for number, block in enumerate(blocks):
+        if number:
+            out.write(separator)
+        out.write(block)
+    out.write("\n")

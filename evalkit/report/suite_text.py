@@ -1,0 +1,88 @@
+"""The prompts behind a run, for the report: run files hold answers and verdicts, not the
+tasks, so the report reads the suite folder's data/*.jsonl itself when the folder is at
+hand. It reads them with `json` only: `datasets` costs seconds to import and a report must
+not need it (nor the network, for a suite named by hub id).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from evalkit.suites.rows import fingerprint
+from evalkit.types import Schema, SuiteInfo, Task
+
+
+class SuiteText(Schema):
+    """The suite's tasks as found on disk, or why they could not be found."""
+
+    tasks: dict[str, Task]
+    """Tasks by id, in the suite's order; empty when the suite was not found."""
+    source: str | None = None
+    """The folder the tasks were read from."""
+    note: str | None = None
+    """Why prompts are missing, or a warning that the suite changed since the run."""
+
+
+def locate_suite(info: SuiteInfo, run_path: Path, explicit: Path | None = None) -> Path | None:
+    """Where the suite folder is: `explicit`, the ref as a path, suites/<ref> in the working
+    directory, or suites/<ref> above the run file (results/<suite>/RUN.jsonl sits two
+    levels below the directory that holds suites/)."""
+    if explicit is not None:
+        return explicit
+    candidates = [Path(info.ref), Path("suites") / info.ref]
+    candidates += [parent / "suites" / info.ref for parent in run_path.resolve().parents]
+    return next((c for c in candidates if (c / "data").is_dir()), None)
+
+
+def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
+    """Read the tasks of the suite folder; never raises, a problem becomes the note."""
+    if folder is None:
+        return SuiteText(
+            tasks={},
+            note=f"prompts not available: suite folder {info.ref!r} not found"
+            " (pass --suite PATH to the report)",
+        )
+    try:
+        tasks = _read_rows(folder)
+    except (OSError, ValueError, ValidationError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return SuiteText(tasks={}, note=f"prompts not available: {folder}: {reason}")
+    note = None
+    if fingerprint(tasks) != info.fingerprint:
+        note = (
+            f"the suite in {folder} has changed since this run (fingerprint differs):"
+            " the prompts shown are today's"
+        )
+    return SuiteText(tasks={t.id: t for t in tasks}, source=str(folder), note=note)
+
+
+def _read_rows(folder: Path) -> list[Task]:
+    """Every row of data/**/*.jsonl as a Task, in the order `datasets` loads them."""
+    files = sorted((folder / "data").rglob("*.jsonl"))
+    if not files:
+        raise ValueError("no data/*.jsonl files")
+    tasks = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                tasks.append(_task(line))
+    return tasks
+
+
+def _task(line: str) -> Task:
+    """One row as a Task. Arrow fills absent columns with null, which a suite row treats
+    as absent: rows with such nulls take the slower path through a cleaned dict."""
+    try:
+        return Task.model_validate_json(line)
+    except ValidationError:
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            raise
+        cleaned = {k: v for k, v in row.items() if not (v is None and k in _NULLABLE)}
+        return Task.model_validate(cleaned)
+
+
+_NULLABLE = ("tags", "system")

@@ -1,0 +1,195 @@
+"""Fan-out: every (task, candidate) key not yet done is answered, graded as soon as its
+answer exists, and recorded.
+
+Keys already `ok` in the run file get no request at all. A key whose answer was kept
+(graded wrongly, or its judge was down) is only graded again. Work is admitted a bounded
+number of keys at a time, so a suite of any size runs in constant memory, and the
+endpoints' own slot limits decide how many requests are in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Generic, NamedTuple, TypeVar
+
+from evalkit.endpoints.pool import CallFailed, Pool
+from evalkit.endpoints.probes import probe_all
+from evalkit.errors import EvalkitError
+from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.runfile.writer import RunWriter
+from evalkit.types import Answer, EndpointHealth, PairRecord, Record, Task, utc_now
+
+Key = tuple[str, str, str]
+OnRecord = Callable[[Record], None]
+R = TypeVar("R", Record, PairRecord)
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs, resolved: what to ask, whom, who grades, what is done."""
+
+    tasks: Sequence[Task]
+    """A list, or a suite's TaskStream that reads the dataset again on each pass."""
+    candidates: list[str]
+    judge: Judge
+    pool: Pool
+    done: dict[Key, Record] = field(default_factory=dict)
+    """Records already in the run file (a resume), latest per key."""
+    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+    """Answers to grade instead of asking the candidate, by (task_id, candidate): a
+    re-grade of another run file. A key with neither an answer here nor a kept one calls
+    the candidate."""
+
+    def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str]]:
+        """The (task, candidate) pairs still to do, in suite order (of `candidates` only,
+        when given)."""
+        for task in self.tasks:
+            for candidate in candidates or self.candidates:
+                prior = self.done.get((task.id, candidate, self.judge.name))
+                if prior is None or prior.status != "ok":
+                    yield task, candidate
+
+    def pending(self) -> int:
+        """How many keys are still to do."""
+        if not self.done:  # nothing done yet: no pass over a streamed suite to count them
+            return len(self.tasks) * len(self.candidates)
+        return sum(1 for _ in self.pending_keys())
+
+
+def messages_for(task: Task) -> list[dict[str, str]]:
+    """The chat messages a candidate is sent for a task."""
+    system = [{"role": "system", "content": task.system}] if task.system else []
+    return [*system, {"role": "user", "content": task.prompt}]
+
+
+async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
+    """Probe every endpoint the plan uses; down endpoints and missing models are marked."""
+    needs: dict = {}
+    for name in plan.candidates:
+        endpoint, model = plan.pool.model(name, "candidates")
+        needs.setdefault(endpoint, {})[name] = model.model or name
+    for endpoint in plan.judge.endpoints():
+        needs.setdefault(endpoint, {})
+    info = plan.judge.info()
+    for name in judge_models_of(info):  # a panel's members too
+        endpoint, model = plan.pool.model(name, f"judge {info.name}")
+        needs.setdefault(endpoint, {})[name] = model.model or name
+    return await probe_all(needs)
+
+
+async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
+    """Answer (unless an answer is kept), grade, and build the record for one key."""
+    started = utc_now()
+    base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
+    prior = plan.done.get((task.id, candidate, plan.judge.name))
+    answer = prior.answer if prior is not None else None
+    answer = answer or plan.answers.get((task.id, candidate))
+    if answer is None:
+        endpoint, model = plan.pool.model(candidate, "candidates")
+        try:
+            answer = await endpoint.complete(candidate, model, messages_for(task))
+        except CallFailed as failed:
+            status = "unavailable" if failed.unavailable else "error"
+            return Record(**base, status=status, error=failed.info, started_at=started)
+    grading = await plan.judge.grade(task, answer.text)
+    if grading.verdict is not None:
+        status = "ok"
+    elif grading.unavailable:
+        status = "unavailable"
+    elif grading.error is not None and grading.error.kind == "InvalidVerdict":
+        status = "judge_error"
+    else:
+        status = "error"
+    return Record(
+        **base,
+        status=status,
+        answer=answer,
+        verdict=grading.verdict,
+        judge_raw=grading.raw,
+        judge_answer=grading.judge_answer,
+        error=grading.error,
+        members=grading.members,
+        spread=grading.spread,
+        started_at=started,
+    )
+
+
+async def execute(plan: RunPlan, writer: RunWriter, on_record: OnRecord | None = None) -> None:
+    """Run every pending key; each record is written the moment it is complete, and is
+    counted (`on_record`) once it is durable.
+
+    Each candidate's keys are admitted through a lane of their own, in suite order: one
+    shared queue in suite order let a slow endpoint's keys fill every place, so a fast
+    endpoint idled behind them."""
+    lanes = [
+        Lane(window=lane_window(plan, [candidate]), work=_keys_of(plan, candidate))
+        for candidate in plan.candidates
+    ]
+    await drain(lanes, writer, on_record)
+
+
+def _keys_of(plan: RunPlan, candidate: str) -> Iterator[Callable[[], Awaitable[Record]]]:
+    """One candidate's pending keys, each as the work that makes its record."""
+    for task, _ in plan.pending_keys([candidate]):
+        yield partial(run_key, plan, task, candidate)
+
+
+class Lane(NamedTuple, Generic[R]):
+    """Work admitted in order, at most `window` items in flight at once."""
+
+    window: int
+    """Items in flight at once: enough to keep every slot they use busy, few enough that a
+    suite of any size runs in constant memory."""
+    work: Iterable[Callable[[], Awaitable[R]]]
+    """Each item makes one record; read lazily, one item per free place."""
+
+
+async def drain(
+    lanes: Sequence[Lane[R]], writer: RunWriter, on_record: Callable[[R], None] | None = None
+) -> None:
+    """Run every lane's work; each record is appended (group commit, off the event loop)
+    and then counted (`on_record`) once it is durable. Used by runs, re-grades and
+    pairwise runs alike."""
+    async with asyncio.TaskGroup() as group:
+        for lane in lanes:
+            group.create_task(_lane(lane, writer, on_record, group))
+
+
+async def _lane(
+    lane: Lane[R],
+    writer: RunWriter,
+    on_record: Callable[[R], None] | None,
+    group: asyncio.TaskGroup,
+) -> None:
+    """Admit one lane's work, a bounded number at a time."""
+    admitted = asyncio.Semaphore(lane.window)
+
+    async def one(make: Callable[[], Awaitable[R]]) -> None:
+        try:
+            record = await make()
+            await writer.append(record)
+            if on_record is not None:
+                on_record(record)
+        finally:
+            admitted.release()
+
+    for make in lane.work:
+        await admitted.acquire()
+        group.create_task(one(make))
+
+
+def lane_window(plan: RunPlan, candidates: list[str]) -> int:
+    """Keys in flight at once for a lane asking `candidates`: twice the slots they can
+    occupy (their endpoints' and the judge's), so a freed slot always has a key waiting for
+    it, and a suite of any size runs in constant memory."""
+    slots = sum(endpoint.capacity for endpoint in plan.judge.endpoints())
+    for candidate in candidates:
+        try:
+            endpoint, _ = plan.pool.model(candidate, "candidates")
+            slots += endpoint.capacity
+        except EvalkitError:  # a re-grade's candidate need not be in this config
+            pass
+    return max(4, 2 * slots)

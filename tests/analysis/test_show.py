@@ -1,0 +1,147 @@
+"""show: filters, the terminal table and --full; and the three commands that only read run
+files importing neither litellm nor datasets (nor numpy: statistics are pure Python)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from runfiles import Row, big_brain_run, record, write_run, write_suite
+
+from evalkit.analysis.show import select, shorten
+from evalkit.cli import main
+from evalkit.runfile.reader import read_run
+from evalkit.types import Issue
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Path:
+    rows = [
+        Row("gitea-webhook", "gemma3:1b", "ok", 2),
+        Row("gitea-webhook", "gemma3:27b", "unavailable", None),
+        Row("evennia", "gemma3:1b", "ok", 3),
+        Row("evennia", "gemma3:27b", "unavailable", None),
+        Row("fleet", "gemma3:1b", "judge_error", None),
+        Row("fleet", "gemma3:27b", "error", None),
+    ]
+    return write_run(tmp_path / "run.jsonl", rows)
+
+
+# (tasks, candidates, statuses, limit) -> (task, candidate) pairs shown, matched
+FILTERS = [
+    ((), (), (), 100, 6, 6),
+    (("gitea*",), (), (), 100, 2, 2),
+    ((), ("*27b",), (), 100, 3, 3),
+    ((), (), ("unavailable",), 100, 2, 2),
+    ((), (), ("error", "judge_error"), 100, 2, 2),
+    (("gitea*", "fleet"), ("gemma3:1b",), (), 100, 2, 2),
+    (("evennia",), (), ("error",), 100, 0, 0),
+    ((), (), (), 4, 4, 6),
+    ((), (), (), 0, 6, 6),
+]
+
+
+@pytest.mark.parametrize(("tasks", "candidates", "statuses", "limit", "shown", "matched"), FILTERS)
+def test_filters_select_records(run, tasks, candidates, statuses, limit, shown, matched) -> None:
+    selection = select(read_run(run), tasks, candidates, statuses, limit)
+    assert (len(selection.records), selection.matched, selection.total) == (shown, matched, 6)
+    for r in selection.records:
+        assert not statuses or r.status in statuses
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "expected"),
+    [("short", 10, "short"), ("a\n  b\tc", 10, "a b c"), ("x" * 20, 10, "x" * 9 + "…")],
+)
+def test_shorten(text: str, width: int, expected: str) -> None:
+    assert shorten(text, width) == expected
+
+
+def test_show_lists_records_with_short_reasons(run: Path, capsys) -> None:
+    assert main(["show", str(run), "--candidate", "*27b"]) == 0
+    out = capsys.readouterr().out
+    assert "3 of 6 records" in out and "HTTP 404" in out and "gemma3:1b" not in out
+
+
+def test_show_says_how_many_more_match_past_the_limit(run: Path, capsys) -> None:
+    main(["show", str(run), "--limit", "2"])
+    assert "4 more matching records" in capsys.readouterr().out
+
+
+def test_show_says_when_nothing_matches(run: Path, capsys) -> None:
+    main(["show", str(run), "--task", "nope"])
+    assert "no record matches (the run file has 6)" in capsys.readouterr().out
+
+
+def test_show_full_prints_answer_and_verdict_with_markup_left_as_text(
+    tmp_path: Path, capsys
+) -> None:
+    text = "line one [red]not red[/red]\nline two " + "long " * 40
+    issues = [Issue(severity="fatal", description="Wrong [bold]primitive[/bold]")]
+    path = write_run(tmp_path / "r.jsonl", [record("t", "m", "ok", 2, text=text, issues=issues)])
+    assert main(["show", str(path), "--full"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "line one [red]not red[/red]" in out
+    assert ("long " * 40).strip() in out  # the whole answer, not shortened
+    assert "FATAL: Wrong [bold]primitive[/bold]" in out
+    assert "reasoning: Graded 2/5 against the reference." in out
+
+
+def test_show_full_gives_the_reason_of_a_record_without_verdict(run: Path, capsys) -> None:
+    main(["show", str(run), "--status", "unavailable", "--full"])
+    assert "reason: NotFoundError: HTTP 404 from" in capsys.readouterr().out
+
+
+# --- what the read-only commands import ----------------------------------------------
+
+FORBIDDEN = ("litellm", "datasets", "llama_cpp", "numpy", "scipy")
+PROBE = f"""
+import json, sys
+from evalkit.cli import main
+code = main(sys.argv[1:])
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & set({FORBIDDEN!r}))
+print("IMPORTED " + json.dumps({{"code": code, "heavy": heavy}}))
+"""
+
+
+@pytest.fixture
+def two_runs(tmp_path: Path) -> tuple[Path, Path]:
+    write_suite(tmp_path / "suites" / "big-brain")
+    a = big_brain_run(tmp_path / "results" / "big-brain" / "a.jsonl")
+    b = big_brain_run(tmp_path / "results" / "big-brain" / "b.jsonl")
+    return a, b
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "{a}", "{b}"],
+        ["compare", "{a}", "{b}", "--format", "md", "--fail-on-regression"],
+        ["report", "{a}", "--format", "md"],
+        ["report", "{a}", "--format", "html"],
+        ["show", "{a}", "--full"],
+    ],
+)
+def test_reading_commands_import_neither_litellm_nor_datasets(two_runs, command) -> None:
+    """Each command runs in a fresh interpreter, which then lists the heavy modules it
+    loaded: a regression here costs every reader seconds of start-up."""
+    a, b = two_runs
+    argv = [part.format(a=a, b=b) for part in command]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        cwd=a.parent,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=120,
+        check=False,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("IMPORTED "))
+    result = json.loads(line.removeprefix("IMPORTED "))
+    assert result == {"code": 0, "heavy": []}, done.stderr

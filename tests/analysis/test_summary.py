@@ -1,0 +1,43 @@
+"""The end-of-run summary: streamed from the run file, the latest record of each key
+counted once, the first records kept whole, pairwise lines left out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runfiles import Row, manifest, write_run
+
+from evalkit.analysis.summary import summarize_file
+
+
+def _run(tmp_path: Path, rows: list[Row]) -> Path:
+    return write_run(tmp_path / "run.jsonl", rows, manifest(["m1", "m2"]))
+
+
+def test_a_later_record_of_a_key_replaces_the_earlier_one(tmp_path: Path) -> None:
+    rows = [
+        Row("t1", "m1", "unavailable", None),
+        Row("t2", "m1", "ok", 2),
+        Row("t1", "m1", "ok", 4),  # the resume that finished t1
+        Row("t1", "m2", "error", None),
+    ]
+    summary = summarize_file(_run(tmp_path, rows))
+    m1, m2 = summary.candidates
+    assert summary.records == 3 and not summary.all_ok
+    assert (m1.records, m1.by_status, m1.mean_score) == (2, {"ok": 2}, 3.0)
+    assert (m2.records, m2.by_status, m2.mean_score) == (1, {"error": 1}, None)
+    assert m1.reasons == [] and len(m2.reasons) == 1  # t1's old reason went with it
+    assert [(r.task_id, r.candidate, r.status) for r in summary.first] == [
+        ("t1", "m1", "ok"),  # in first-seen order, as its latest version
+        ("t2", "m1", "ok"),
+        ("t1", "m2", "error"),
+    ]
+
+
+def test_only_the_first_records_are_kept_whole(tmp_path: Path) -> None:
+    rows = [Row(f"t{i}", "m1", "ok", 1 + i % 5) for i in range(30)]
+    summary = summarize_file(_run(tmp_path, rows), first=10)
+    assert summary.records == 30 and summary.all_ok
+    assert [r.task_id for r in summary.first] == [f"t{i}" for i in range(10)]
+    assert summary.candidates[0].mean_score == 3.0
+    assert summary.candidates[1].records == 0  # in the manifest, never answered

@@ -1,0 +1,67 @@
+"""The command line: help with worked examples that loads no heavy library, and the
+embedded default model end to end on one real task."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evalkit.runfile.reader import read_run
+
+HEAVY = ("litellm", "datasets", "llama_cpp")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
+def test_help_shows_examples_and_imports_nothing_heavy(args: list[str]) -> None:
+    probe = (
+        "import sys, contextlib, io\n"
+        "from evalkit.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):\n"
+        f"    main({args!r})\n"
+        f"print(repr(out.getvalue())); print([m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    help_text, loaded = result.stdout.strip().splitlines()
+    assert "examples:" in help_text and "python -m evalkit run big-brain" in help_text
+    assert loaded == "[]"
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture) -> None:
+    from evalkit.cli import main
+
+    assert main([]) == 2
+    assert "examples:" in capsys.readouterr().out
+
+
+@pytest.mark.embedded
+def test_embedded_model_runs_one_big_brain_task(project: Path) -> None:
+    """The README's first command, cut to one task: the real Gemma 3 270M answers in-process
+    and judges its own answer; the record is ok, or an honest judge_error."""
+    result = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", "big-brain", "--limit", "1", "--out", "one.jsonl"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode in (0, 3), result.stderr
+    assert "one.jsonl" in result.stdout.replace("\n", "")
+    run = read_run(project / "one.jsonl")
+    [record] = run.records.values()
+    assert run.manifest.models["gemma3-270m"].kind == "embedded"
+    assert record.answer.text and record.answer.completion_tokens > 0
+    if record.status == "ok":
+        assert 1 <= record.verdict.score <= 5
+        assert [c.id for c in record.verdict.criteria] == [
+            c["id"]
+            for c in json.loads(
+                (project / "suites/big-brain/data/test.jsonl").read_text().splitlines()[0]
+            )["rubric"]
+        ]
+    else:  # a weak judge may fail to produce a valid verdict: recorded, never scored
+        assert record.status == "judge_error" and record.verdict is None and record.judge_raw

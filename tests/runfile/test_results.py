@@ -1,0 +1,97 @@
+"""Run files: whole lines, fsynced; last record per key wins; a crash's partial line is
+skipped by readers and cut off by the next writer; corruption is named by line."""
+
+from pathlib import Path
+
+import pytest
+
+from evalkit.errors import RunFileError
+from evalkit.redact import SECRETS
+from evalkit.runfile.reader import read_run
+from evalkit.runfile.writer import RunWriter
+from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
+
+
+def manifest() -> RunManifest:
+    return RunManifest(
+        run_id="r1",
+        evalkit_version="0",
+        suite=SuiteInfo(name="s", ref="s", fingerprint="f", tasks=1),
+        profile="p",
+        candidates=["m"],
+        models={},
+        judge=JudgeInfo(name="j"),
+    )
+
+
+def record(task: str, status: str = "ok", text: str = "a") -> Record:
+    return Record(task_id=task, candidate="m", judge="j", status=status, answer=Answer(text=text))
+
+
+def test_roundtrip_and_last_record_per_key_wins(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()) as writer:
+        writer.write(record("t1", "error"))
+        writer.write(record("t2"))
+        writer.write(record("t1", "ok", "second"))
+    run = read_run(path)
+    assert run.manifest.run_id == "r1"
+    assert [k[0] for k in run.records] == ["t1", "t2"]
+    assert run.records[("t1", "m", "j")].answer.text == "second"
+
+
+def test_partial_final_line_is_skipped_then_repaired(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()) as writer:
+        writer.write(record("t1"))
+    with path.open("ab") as handle:
+        handle.write(b'{"type": "result", "task_id": "t2", "cand')  # a crash mid-write
+    run = read_run(path)
+    assert run.partial_tail and list(run.records) == [("t1", "m", "j")]
+    with RunWriter(path) as writer:
+        writer.write(record("t3"))
+    lines = path.read_bytes().split(b"\n")
+    assert len(lines) == 4 and lines[-1] == b""  # manifest, t1, t3, and nothing partial
+    assert [k[0] for k in read_run(path).records] == ["t1", "t3"]
+
+
+GOOD = [manifest().model_dump_json().encode(), record("t1").model_dump_json().encode()]
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        ([], "no complete manifest line"),
+        ([b'{"hello": 1}', *GOOD[1:]], "line 1: not a run file"),
+        ([*GOOD, b"garbage", GOOD[1]], "line 3: corrupt line \\(not JSON\\)"),
+        ([*GOOD, b'{"x": 1}'], "line 3: not a result record"),
+    ],
+    ids=["empty", "foreign", "corrupt-middle", "foreign-record"],
+)
+def test_bad_run_files_are_named_by_line(tmp_path: Path, lines: list[bytes], error: str) -> None:
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    with pytest.raises(RunFileError, match=error):
+        read_run(path)
+
+
+def test_truncated_manifest_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(GOOD[0][:20])
+    with pytest.raises(RunFileError, match="no complete manifest line"):
+        read_run(path)
+
+
+def test_new_writer_refuses_an_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    RunWriter(path, manifest()).close()
+    with pytest.raises(RunFileError, match="already exists"):
+        RunWriter(path, manifest())
+
+
+def test_writer_scrubs_known_secrets(tmp_path: Path) -> None:
+    SECRETS.add("hunter2-secret-token")
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()) as writer:
+        writer.write(record("t1", text="the token is hunter2-secret-token"))
+    assert b"hunter2-secret-token" not in path.read_bytes()
