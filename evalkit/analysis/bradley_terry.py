@@ -33,12 +33,14 @@ BASE_RATING = 1000.0
 """The anchor's rating: the mean rating, or the baseline's."""
 DEFAULT_PRIOR = 1.0
 """Virtual ties added to every pair of candidates."""
-TOLERANCE = 1e-7
+TOLERANCE = 1e-6
 """Newton stops after a step that moved no parameter more than this (log-odds units):
-its convergence is quadratic, so the error left is of the order of the step squared."""
+its convergence is quadratic, so the error left is of the order of the step squared
+(1e-12 log-odds, 1e-10 rating points)."""
 TRUST = 1.0
 """A Newton step moving a theta by more than this (log-odds) is checked and halved."""
 MAX_ITERATIONS = 100
+"""Newton iterations before a fit is declared not to converge (a handful suffice)."""
 
 Winner = Literal["a", "b", "tie"]
 SCORE2 = {"a": 2, "tie": 1, "b": 0}
@@ -49,9 +51,13 @@ class Comparison(NamedTuple):
     """One judged comparison of two candidates' answers to a task."""
 
     task_id: str
+    """The task both answered; comparisons of one task are resampled together."""
     a: str
+    """One candidate (the answer shown first, if the order matters to you; not here)."""
     b: str
+    """The other candidate."""
     result: Winner
+    """"a" or "b" for the winner, "tie" for neither (half a win each)."""
 
 
 class Ratings(Result):
@@ -74,8 +80,11 @@ class Encoded(NamedTuple):
     """Validated comparisons as candidate indices, the lower index first."""
 
     task_ids: list[str]
+    """Each comparison's task."""
     first: list[int]
+    """Index of the candidate with the lower index."""
     second: list[int]
+    """Index of the other."""
     score2: list[int]
     """Twice the outcome for `first`: 2 win, 1 tie, 0 loss."""
     flipped: list[bool]
@@ -254,20 +263,18 @@ def bradley_terry(
     covariates. `baseline` names the candidate rated 1000 (default: the mean is 1000)."""
     coded = encode(outcomes, candidates)
     anchor = anchor_index(candidates, baseline)
-    names = [name for name, column in (covariates or {}).items() if any(column)]
+    check_bounded(candidates, coded, prior)
+    given = covariates or {}
+    names = [name for name, column in given.items() if any(column)]
+    for name in names:
+        if len(given[name]) != len(coded.first):
+            raise ValueError(
+                f"covariate {name!r}: {len(given[name])} values for {len(coded.first)} outcomes"
+            )
     if not names:
-        wins, counts = pair_table(coded, len(candidates), prior)
-        check_bounded(candidates, wins, counts)
-        theta, gamma = fit_pairs(len(candidates), wins, counts), []
+        theta, gamma = fit_pairs(len(candidates), *pair_table(coded, len(candidates), prior)), []
     else:
-        columns = [list(covariates[name]) for name in names]  # type: ignore[index]
-        for name, column in zip(names, columns, strict=True):
-            if len(column) != len(coded.first):
-                raise ValueError(
-                    f"covariate {name!r}: {len(column)} values for {len(coded.first)} outcomes"
-                )
-        check_bounded(candidates, *pair_table(coded, len(candidates), prior))
-        rows = [tuple(c[r] for c in columns) for r in range(len(coded.first))]
+        rows = list(zip(*(given[name] for name in names), strict=True))
         fitted = fit_covariates(len(candidates), coded, oriented(coded, rows), prior)
         theta, gamma = fitted[0][0], fitted[1][0]
     return Ratings(
@@ -280,6 +287,7 @@ def bradley_terry(
 
 
 def anchor_index(candidates: Sequence[str], baseline: str | None) -> int | None:
+    """The baseline's index, or None to anchor the mean; an unknown baseline is an error."""
     if baseline is None:
         return None
     if baseline not in candidates:
@@ -300,15 +308,16 @@ def pair_table(coded: Encoded, size: int, prior: float) -> tuple[list[float], li
     return wins, counts
 
 
-def check_bounded(
-    candidates: Sequence[str], wins: Sequence[float], counts: Sequence[float]
-) -> None:
-    """A ValueError naming the candidates whose maximum-likelihood rating is unbounded."""
-    seen = {i for pair, n in zip(pairs_of(len(candidates)), counts, strict=True) if n for i in pair}
-    missing = [name for i, name in enumerate(candidates) if i not in seen]
+def check_bounded(candidates: Sequence[str], coded: Encoded, prior: float) -> None:
+    """A ValueError naming a candidate without comparisons, or (prior 0) the candidates
+    whose maximum-likelihood rating is unbounded."""
+    compared = set(coded.first) | set(coded.second)
+    missing = [name for i, name in enumerate(candidates) if i not in compared]
     if missing:
         raise ValueError(f"no comparisons for {', '.join(missing)}: no rating to fit")
-    found = unbounded(len(candidates), wins, counts)
+    found = (
+        None if prior > 0 else unbounded(len(candidates), *pair_table(coded, len(candidates), 0))
+    )
     if found is not None:
         group, verb, others = found
         raise ValueError(

@@ -10,17 +10,12 @@ seed give the same leaderboard on every supported Python (draws use `random.Rand
 every resample is fitted to convergence, none is skipped for the pairwise ratings; the
 plain `rank` and `rank_scores` are pure Python, and only style control imports numpy.
 
-Ranks: a candidate's `rank` is 1 + the number of candidates rated higher by more than 1e-6
-(so equal ratings share the better rank: 1, 2, 2, 4);
-`rank_ub` is 1 + the number of candidates whose whole interval lies above this one's
-(Arena's "rank (UB)"): candidates not separated by their intervals share it.
+Ranks and the result models are `leaderboard`'s (re-exported here with `rank_scores`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal
 
 from evalkit.analysis.bradley_terry import (
     DEFAULT_PRIOR,
@@ -40,7 +35,15 @@ from evalkit.analysis.bradley_terry import (
     to_ratings,
     unbounded,
 )
-from evalkit.analysis.resampling import Draw, Resampler, Result, percentile_interval
+from evalkit.analysis.leaderboard import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    Leaderboard,
+    Standing,
+    rank_scores,
+    standings,
+)
+from evalkit.analysis.resampling import Draw, Resampler
 from evalkit.analysis.style import STYLE_FEATURES, style_covariates
 
 __all__ = [
@@ -52,65 +55,6 @@ __all__ = [
     "rank",
     "rank_scores",
 ]
-
-DEFAULT_RESAMPLES = 1000
-DEFAULT_SEED = 0
-EQUAL = 1e-6
-"""Ratings (or mean scores) closer than this count as equal when ranking."""
-STYLE_CHUNK = 100
-"""Resamples fitted together in one numpy batch under style control (memory: this many
-times the comparisons, in float64, a few times over)."""
-
-
-class Standing(Result):
-    """One candidate's place on a leaderboard."""
-
-    candidate: str
-    """The candidate's name."""
-    rating: float
-    """Bradley-Terry rating on the Elo scale, or the mean score for absolute scores."""
-    ci: tuple[float, float]
-    """Percentile bootstrap interval of the rating, tasks (or clusters) resampled."""
-    rank: int
-    """1 + candidates rated strictly higher (equal ratings share the better rank)."""
-    rank_ub: int
-    """1 + candidates whose interval lies wholly above this one's."""
-    n: int
-    """Comparisons it took part in (pairwise), or scores it received (absolute)."""
-
-
-class Leaderboard(Result):
-    """Candidates ranked, best first, with what the figures mean."""
-
-    method: Literal["bradley-terry", "mean-score"]
-    """Ratings from pairwise outcomes, or mean absolute scores."""
-    style_control: bool
-    """Whether `standings` are at equal style (length and markdown differences fitted)."""
-    standings: list[Standing]
-    """By rank, then name."""
-    uncontrolled: list[Standing] | None
-    """Under style control, the same fit without it (same resamples); else None."""
-    style: dict[str, float]
-    """Under style control, rating points per typical (root mean square) normalised
-    difference of each style feature; features that never differ are left out."""
-    win_rates: dict[str, dict[str, float]]
-    """win_rates[a][b]: share of a's comparisons with b that a won, ties half (pairwise)."""
-    comparisons: dict[str, dict[str, int]]
-    """comparisons[a][b]: how many times a and b were compared (pairwise)."""
-    anchor: str | None
-    """"mean" (ratings average 1000) or the baseline rated 1000; None for mean scores."""
-    prior: float | None
-    """Virtual ties added to every pair (pairwise); None for mean scores."""
-    unit: Literal["task", "cluster"]
-    """What the bootstrap resampled."""
-    units: int
-    """How many tasks or clusters there were."""
-    confidence: float
-    """Coverage of the intervals."""
-    resamples: int
-    """Bootstrap resamples drawn."""
-    seed: int
-    """Seed of the resampling; the same seed and data give the same leaderboard."""
 
 
 def rank(
@@ -135,38 +79,42 @@ def rank(
     markdown; `uncontrolled` then holds the plain ratings from the same resamples."""
     rows = [tuple(o) for o in outcomes]
     names = list(candidates) if candidates else sorted({n for o in rows for n in o[1:3]})
+    if len(names) < 2:
+        raise ValueError("nothing to rank: no outcomes between two candidates")
     coded = encode(rows, names)
     if style_control and answers is None:
         raise ValueError("style control needs the answers' texts (answers=...)")
-    anchor, size = anchor_index(names, baseline), len(names)
+    anchor = anchor_index(names, baseline)
     unit_of, units = _units(coded.task_ids, clusters)
-    wins, counts = pair_table(coded, size, prior)
-    check_bounded(names, wins, counts)
-    theta = fit_pairs(size, wins, counts)
-    packed, width = _packed_units(coded, unit_of, units, size)
-    resampler = Resampler(packed, seed)
-    fits, draws = _plain_replicates(resampler, packed, width, theta, prior, resamples)
-    n = _appearances(coded, size)
-    plain = _standings(names, to_ratings(theta, anchor), _ratings(fits, anchor), n, confidence)
+    theta, fits, resampler, draws = _plain_bootstrap(coded, names, unit_of, prior, resamples, seed)
+    n = _appearances(coded, len(names))
+    plain = standings(names, to_ratings(theta, anchor), _ratings(fits, anchor), n, confidence)
+    controlled, style = None, {}
+    if style_control:
+        assert answers is not None
+        covariates = style_covariates([(t, a, b) for t, a, b, _ in rows], answers)
+        per_unit = [resampler.per_unit(draw) for draw in draws]
+        point, fits, style = _style_fits(coded, covariates, prior, theta, fits, per_unit, unit_of)
+        controlled = standings(
+            names, to_ratings(point, anchor), _ratings(fits, anchor), n, confidence
+        )
     win_rates, comparisons = _win_rates(coded, names)
-    board = Leaderboard(
-        method="bradley-terry", style_control=False, standings=plain, uncontrolled=None,
-        style={}, win_rates=win_rates, comparisons=comparisons,
-        anchor="mean" if baseline is None else baseline, prior=prior,
-        unit="task" if clusters is None else "cluster", units=units,
-        confidence=confidence, resamples=resamples, seed=seed,
-    )  # fmt: skip
-    if not style_control:
-        return board
-    assert answers is not None
-    pairs = [(task_id, a, b) for task_id, a, b, _ in rows]
-    point, fits, style = _style_fits(coded, style_covariates(pairs, answers), prior, theta, fits,
-                                     [resampler.per_unit(d) for d in draws], unit_of)  # fmt: skip
-    controlled = _standings(names, to_ratings(point, anchor), _ratings(fits, anchor), n, confidence)
-    return board.model_copy(
-        update={"style_control": True, "standings": controlled, "uncontrolled": plain,
-                "style": style}
-    )  # fmt: skip
+    return Leaderboard(
+        method="bradley-terry",
+        style_control=style_control,
+        standings=plain if controlled is None else controlled,
+        uncontrolled=plain if style_control else None,
+        style=style,
+        win_rates=win_rates,
+        comparisons=comparisons,
+        anchor="mean" if baseline is None else baseline,
+        prior=prior,
+        unit="task" if clusters is None else "cluster",
+        units=units,
+        confidence=confidence,
+        resamples=resamples,
+        seed=seed,
+    )
 
 
 def _units(task_ids: Sequence[str], clusters: Mapping[str, str] | None) -> tuple[list[int], int]:
@@ -195,6 +143,25 @@ def _packed_units(
         tables[unit][2 * q + 1] += 1
     width = (max(max(table) for table in tables) * units).bit_length() + 1
     return [sum(v << (width * f) for f, v in enumerate(table)) for table in tables], width
+
+
+def _plain_bootstrap(
+    coded: Encoded,
+    names: list[str],
+    unit_of: list[int],
+    prior: float,
+    resamples: int,
+    seed: int,
+) -> tuple[list[float], list[list[float]], Resampler, list[Draw]]:
+    """The thetas fitted to the data, to each resample of units, the resampler, and the
+    resamples drawn (style control refits the same ones)."""
+    size = len(names)
+    check_bounded(names, coded, prior)
+    theta = fit_pairs(size, *pair_table(coded, size, prior))
+    packed, width = _packed_units(coded, unit_of, max(unit_of, default=-1) + 1, size)
+    resampler = Resampler(packed, seed)
+    fits, draws = _plain_replicates(resampler, packed, width, theta, prior, resamples)
+    return theta, fits, resampler, draws
 
 
 def _plain_replicates(
@@ -240,10 +207,7 @@ def _style_fits(
     size = len(theta)
     thetas, gammas = fit_covariates(size, coded, rows, prior)
     start = thetas[0][1:] + gammas[0]
-    fits: list[list[float]] = []
-    for first in range(0, len(per_unit), STYLE_CHUNK):
-        chunk = per_unit[first : first + STYLE_CHUNK]
-        fits += fit_covariates(size, coded, rows, prior, chunk, unit_of, start)[0]
+    fits = fit_covariates(size, coded, rows, prior, per_unit, unit_of, start)[0]
     style = {STYLE_FEATURES[f]: SCALE * g for f, g in zip(keep, gammas[0], strict=True)}
     return thetas[0], fits, style
 
@@ -277,91 +241,3 @@ def _win_rates(
         rates[names[i]][names[j]], rates[names[j]][names[i]] = share, 1 - share
         counts[names[i]][names[j]] = counts[names[j]][names[i]] = n
     return rates, counts
-
-
-def _standings(
-    names: Sequence[str],
-    ratings: Sequence[float],
-    replicates: Sequence[Sequence[float]],
-    n: Sequence[int],
-    confidence: float,
-) -> list[Standing]:
-    """Standings by rank then name; `replicates[k]` are candidate k's resampled ratings."""
-    cis = [percentile_interval(values, confidence) for values in replicates]
-    standings = [
-        Standing(
-            candidate=name,
-            rating=ratings[k],
-            ci=cis[k],
-            rank=1 + sum(other > ratings[k] + EQUAL for other in ratings),
-            rank_ub=1 + sum(low > cis[k][1] for low, _ in cis),
-            n=n[k],
-        )
-        for k, name in enumerate(names)
-    ]
-    return sorted(standings, key=lambda s: (s.rank, s.candidate))
-
-
-def rank_scores(
-    scores: Mapping[str, Mapping[str, Sequence[float | None]]],
-    *,
-    clusters: Mapping[str, str] | None = None,
-    confidence: float = 0.95,
-    resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> Leaderboard:
-    """Rank candidates by mean absolute score, `scores[candidate][task_id]` the scores of
-    a task's samples (None: a sample without a score, left out).
-
-    The mean is over all of a candidate's scores. Intervals resample tasks, or the
-    `clusters` tasks map to, the same draws for every candidate; a resample in which a
-    candidate has no score leaves its interval (rare: only with very few scored tasks)."""
-    names = list(scores)
-    unit_index: dict[str, int] = {}
-    for tasks in scores.values():
-        for task_id in tasks:
-            if clusters is not None and task_id not in clusters:
-                raise ValueError(f"task {task_id!r} has no cluster")
-            unit_index.setdefault(
-                task_id if clusters is None else clusters[task_id], len(unit_index)
-            )
-    sums = [[0.0] * len(unit_index) for _ in names]
-    counts = [[0] * len(unit_index) for _ in names]
-    for k, name in enumerate(names):
-        for task_id, samples in scores[name].items():
-            unit = unit_index[task_id if clusters is None else clusters[task_id]]
-            scored = [s for s in samples if s is not None]
-            sums[k][unit] += math.fsum(scored)
-            counts[k][unit] += len(scored)
-        if not sum(counts[k]):
-            raise ValueError(f"candidate {name!r} has no scored sample to rank")
-    means = [math.fsum(sums[k]) / sum(counts[k]) for k in range(len(names))]
-    replicates = _score_replicates(sums, counts, seed, resamples)
-    if any(not values for values in replicates):
-        raise ValueError("too few resamples: a candidate had no score in any of them")
-    n = [sum(c) for c in counts]
-    return Leaderboard(
-        method="mean-score", style_control=False,
-        standings=_standings(names, means, replicates, n, confidence),
-        uncontrolled=None, style={}, win_rates={}, comparisons={}, anchor=None, prior=None,
-        unit="task" if clusters is None else "cluster", units=len(unit_index),
-        confidence=confidence, resamples=resamples, seed=seed,
-    )  # fmt: skip
-
-
-def _score_replicates(
-    sums: list[list[float]], counts: list[list[int]], seed: int, resamples: int
-) -> list[list[float]]:
-    """Per candidate, its mean score in each resample of units (where it has a score)."""
-    keys = list(zip(*sums, *counts, strict=True))
-    resampler = Resampler(keys, seed)
-    firsts = [group[0] for group in resampler.groups]
-    group_sums = [[row[u] for u in firsts] for row in sums]
-    group_counts = [[row[u] for u in firsts] for row in counts]
-    replicates: list[list[float]] = [[] for _ in sums]
-    for _ in range(resamples):
-        totals = resampler.totals(resampler.draw(), group_sums + group_counts)
-        for k, values in enumerate(replicates):
-            if totals[len(sums) + k]:
-                values.append(totals[k] / totals[len(sums) + k])
-    return replicates

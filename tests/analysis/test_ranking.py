@@ -132,6 +132,11 @@ def test_an_unbeaten_candidate_needs_the_prior_and_is_named_without_it() -> None
     assert ratings["champ"] > ratings["x"] + 400  # far ahead, and finite
 
 
+def test_a_candidate_without_comparisons_has_no_rating_to_fit() -> None:
+    with pytest.raises(ValueError, match="no comparisons for c: no rating to fit"):
+        bradley_terry([("t", "a", "b", "a"), ("t", "b", "a", "tie")], ["a", "b", "c"])
+
+
 @pytest.mark.parametrize(
     ("outcome", "message"),
     [
