@@ -114,6 +114,14 @@ def test_ratings_with_covariates_are_scipys_joint_fit() -> None:
     assert list(ours.covariates.values()) == pytest.approx([SCALE * g for g in gamma], abs=1e-3)
 
 
+def test_a_covariate_that_never_varies_is_left_out() -> None:
+    outcomes = _simulate([0.0, 0.5], 40, seed=12)
+    covariates = {"length": [0.0] * len(outcomes)}
+    ours = bradley_terry(outcomes, ["c0", "c1"], covariates=covariates)
+    assert ours.covariates == {}
+    assert ours.ratings == bradley_terry(outcomes, ["c0", "c1"]).ratings
+
+
 def test_a_baseline_is_rated_1000_and_gaps_do_not_depend_on_the_anchor() -> None:
     outcomes = _simulate([0.0, 0.5, 1.0], 50, seed=5)
     by_mean = bradley_terry(outcomes, ["c0", "c1", "c2"]).ratings
@@ -290,6 +298,27 @@ def test_with_style_control_no_candidate_is_separated_from_the_others() -> None:
     assert board.uncontrolled == rank(outcomes, resamples=200).standings
 
 
+def test_style_control_with_two_candidates_and_few_distinct_tasks() -> None:
+    """One comparison per task: tasks take two distinct tallies, so resamples are drawn
+    per tally and spread over tasks for the style fit; a length-only judge is still
+    explained away."""
+    pytest.importorskip("numpy")
+    rng = random.Random(14)
+    answers, outcomes = {}, []
+    for task in range(300):
+        for name, length in (("short", 300), ("long", 900)):
+            answers[(f"t{task}", name)] = "w" * int(rng.lognormvariate(math.log(length), 0.7))
+        a, b = rng.sample(["short", "long"], 2)
+        d = style_difference(*(style_features(answers[(f"t{task}", n)]) for n in (a, b)))
+        outcomes.append(
+            (f"t{task}", a, b, "a" if rng.random() < 1 / (1 + math.exp(-4 * d[0])) else "b")
+        )
+    board = rank(outcomes, answers=answers, style_control=True, resamples=200)
+    assert [s.rank_ub for s in board.standings] == [1, 1]
+    assert board.uncontrolled[0].candidate == "long"
+    assert board.uncontrolled[1].rank_ub == 2
+
+
 def test_style_control_needs_every_answer() -> None:
     outcomes, answers = _length_judged(seed=10, tasks=3)
     del answers[("t1", "plain")]
@@ -368,6 +397,20 @@ def test_rank_scores_equal_means_share_a_rank_and_unscored_samples_are_left_out(
     board = rank_scores(scores, resamples=50)
     found = {s.candidate: (s.rating, s.rank, s.n) for s in board.standings}
     assert found == {"x": (4.0, 1, 3), "y": (4.0, 1, 3), "z": (2.0, 3, 2)}
+
+
+def test_rank_scores_resamples_clusters_when_given() -> None:
+    """Ten categories with a shared effect: the interval resampling them is wider than the
+    one resampling tasks, and the leaderboard says what it resampled."""
+    rng = random.Random(13)
+    clusters = {f"t{t}": f"cat{t % 10}" for t in range(200)}
+    effect = {f"cat{c}": rng.gauss(0, 1) for c in range(10)}
+    scores = {"m": {t: [3 + effect[c] + rng.gauss(0, 0.3)] for t, c in clusters.items()}}
+    by_task = rank_scores(scores, resamples=300)
+    by_cluster = rank_scores(scores, clusters=clusters, resamples=300)
+    assert (by_cluster.unit, by_cluster.units, by_task.units) == ("cluster", 10, 200)
+    (task_ci,), (cluster_ci,) = [[s.ci for s in b.standings] for b in (by_task, by_cluster)]
+    assert cluster_ci[1] - cluster_ci[0] > 2 * (task_ci[1] - task_ci[0])
 
 
 def test_rank_scores_refuses_a_candidate_without_any_score() -> None:
