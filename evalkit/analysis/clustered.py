@@ -21,7 +21,8 @@ import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 
-from evalkit.analysis.resampling import Resampler, Result, percentile_interval
+from evalkit.analysis.resampling import Resampler, percentile_interval
+from evalkit.types import Schema
 
 DEFAULT_SEED = 20260414
 """The bootstrap's seed unless one is given (evalkit.stats' seed): reports are reproducible."""
@@ -30,7 +31,7 @@ DEFAULT_THRESHOLD = 4
 """A sample passes when its score is at least this (the issue's default, score >= 4)."""
 
 
-class ClusteredDifference(Result):
+class ClusteredDifference(Schema):
     """The mean of paired differences with an interval from resampling clusters."""
 
     mean: float
@@ -148,7 +149,7 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return adjusted
 
 
-class PassRates(Result):
+class PassRates(Schema):
     """How reliably a candidate passes a task over repeated samples."""
 
     k: int

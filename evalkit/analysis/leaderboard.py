@@ -19,7 +19,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from evalkit.analysis.resampling import Resampler, Result, percentile_interval
+from evalkit.analysis.resampling import Resampler, percentile_interval
+from evalkit.types import Schema
 
 DEFAULT_RESAMPLES = 1000
 """Bootstrap resamples of a leaderboard unless told otherwise."""
@@ -29,7 +30,7 @@ EQUAL = 1e-6
 """Ratings (or mean scores) closer than this count as equal when ranking."""
 
 
-class Standing(Result):
+class Standing(Schema):
     """One candidate's place on a leaderboard."""
 
     candidate: str
@@ -47,7 +48,7 @@ class Standing(Result):
     """Comparisons it took part in (pairwise), or scores it received (absolute)."""
 
 
-class Leaderboard(Result):
+class Leaderboard(Schema):
     """Candidates ranked, best first, with what the figures mean."""
 
     method: Literal["bradley-terry", "mean-score"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from evalkit.analysis.bradley_terry import MAX_ITERATIONS, TOLERANCE, TRUST, Encoded, pairs_of
+from evalkit.analysis.encoding import MAX_ITERATIONS, TOLERANCE, TRUST, Encoded, pairs_of
 
 CHUNK = 100
 """Fits batched together: memory is a few arrays of this many times the comparisons."""

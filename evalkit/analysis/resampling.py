@@ -7,32 +7,22 @@ units grouped so that data with few distinct units costs a few binomial draws pe
 resample instead of n index draws. The cost otherwise is about 0.1-0.3 microseconds per
 unit drawn.
 
-`binomial` and `quantile` are copies of `evalkit.stats`' (same algorithm, same draws):
-this module imports nothing of evalkit's while `stats` moves; replace them by imports
-once `evalkit.analysis.stats` exists.
+`binomial` and `quantile` are `evalkit.analysis.stats`' (same algorithm, same draws).
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Hashable, Sequence
 from itertools import repeat
 from operator import mul
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from evalkit.analysis.stats import binomial, quantile
 
 GROUPED_BELOW = 0.25
 """Draw a resample as binomials over groups of equal units when there are fewer groups
 than this share of the units; otherwise draw unit indices one by one."""
-
-
-class Result(BaseModel):
-    """Base of the analysis results: the validator is built on first use, not at import
-    (as `evalkit.types.Model`)."""
-
-    model_config = ConfigDict(defer_build=True)
 
 
 class Draw(NamedTuple):
@@ -114,65 +104,3 @@ def percentile_interval(values: Sequence[float], confidence: float) -> tuple[flo
     ordered = sorted(values)
     tail = (1 - confidence) / 2
     return quantile(ordered, tail), quantile(ordered, 1 - tail)
-
-
-def quantile(ordered: Sequence[float], q: float) -> float:
-    """The q-quantile of sorted values, interpolating linearly between order statistics
-    (numpy's default method, so figures can be checked against `numpy.quantile`)."""
-    position = (len(ordered) - 1) * q
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
-
-
-def binomial(n: int, p: float, rng: random.Random) -> int:
-    """A Binomial(n, p) draw: Devroye's geometric method when n*p < 10, otherwise
-    Hörmann's BTRS transformed rejection (as CPython 3.12's `random.binomialvariate`)."""
-    if p <= 0.0 or n == 0:
-        return 0
-    if p >= 1.0:
-        return n
-    if p > 0.5:
-        return n - binomial(n, 1.0 - p, rng)
-    if n * p < 10.0:
-        drawn = trials = 0
-        log_q = math.log(1.0 - p)
-        if log_q == 0.0:  # p below float resolution: no success in any feasible n
-            return 0
-        while True:
-            trials += math.floor(math.log(1.0 - rng.random()) / log_q) + 1
-            if trials > n:
-                return drawn
-            drawn += 1
-    return _btrs(n, p, rng)
-
-
-def _btrs(n: int, p: float, rng: random.Random) -> int:
-    """Hörmann (1993), "The generation of binomial random variates", for n*p >= 10."""
-    spq = math.sqrt(n * p * (1.0 - p))
-    b = 1.15 + 2.53 * spq
-    a = -0.0873 + 0.0248 * b + 0.01 * p
-    c = n * p + 0.5
-    v_r = 0.92 - 4.2 / b
-    uniform = rng.random
-    exact_test: tuple[float, float, int, float] | None = None
-    while True:
-        u = uniform() - 0.5
-        us = 0.5 - abs(u)
-        if us <= 0:
-            continue
-        k = math.floor((2.0 * a / us + b) * u + c)
-        if k < 0 or k > n:
-            continue
-        v = uniform()
-        if us >= 0.07 and v <= v_r:  # the squeeze accepts most draws without any log
-            return k
-        if exact_test is None:  # set up only for the few draws the squeeze leaves
-            mode = math.floor((n + 1) * p)
-            h = math.lgamma(mode + 1) + math.lgamma(n - mode + 1)
-            exact_test = ((2.83 + 5.1 / b) * spq, math.log(p / (1.0 - p)), mode, h)
-        alpha, lpq, mode, h = exact_test
-        v *= alpha / (a / (us * us) + b)
-        bound = h - math.lgamma(k + 1) - math.lgamma(n - k + 1) + (k - mode) * lpq
-        if v > 0 and math.log(v) <= bound:
-            return k

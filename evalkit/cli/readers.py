@@ -4,11 +4,15 @@ litellm nor datasets, and exit without tearing down what they read (`cli.entry`)
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION, reading_only
+
+if TYPE_CHECKING:
+    from evalkit.runfile.reader import RunFile
 
 F = TypeVar("F")
 
@@ -85,6 +89,31 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     show.add_argument("--full", action="store_true", help="full answers and verdicts")
     show.add_argument("--limit", type=int, default=100, help="records to show (0: all)")
     show.set_defaults(handler=_cmd_show)
+
+    rank = commands.add_parser(
+        "rank",
+        help="rank candidates across run files, with bootstrap intervals",
+        description="Pairwise run files: Bradley-Terry ratings (ties half) with 95% intervals"
+        " resampling tasks, ranks and win rates. Absolute-score run files: mean scores with"
+        " intervals. Several run files are pooled.",
+        **options,
+    )
+    rank.add_argument("runfiles", nargs="+", metavar="RUNFILE")
+    rank.add_argument("--format", choices=["table", "md", "json"], default="table")
+    rank.add_argument(
+        "--style-control",
+        action="store_true",
+        help="fit answer length and markdown as covariates (pairwise runs), as Arena-Hard does",
+    )
+    rank.add_argument(
+        "--cluster",
+        metavar="category|tag:NAME",
+        help="resample clusters of tasks (the suite's category, or the value of tag NAME:...)",
+    )
+    rank.add_argument("--suite", help="the suite folder, for --cluster (default: found)")
+    rank.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    rank.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    rank.set_defaults(handler=_cmd_rank)
 
 
 def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
@@ -170,3 +199,61 @@ def _cmd_show(args: argparse.Namespace) -> int:
     selection = select(run, args.task, args.candidate, args.status, args.limit)
     show_view.records(selection, args.full)
     return EXIT_OK
+
+
+def _cmd_rank(args: argparse.Namespace) -> int:
+    from evalkit.analysis.rank_runs import leaderboard
+    from evalkit.errors import ConfigError
+    from evalkit.runfile.reader import read_run
+
+    runs = _read_for_reading(read_run, *args.runfiles)
+    clusters = _clusters(runs[0], args.cluster, args.suite) if args.cluster else None
+    try:
+        board = leaderboard(
+            runs,
+            style_control=args.style_control,
+            clusters=clusters,
+            resamples=args.resamples,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"rank: {exc}") from None
+    reading_only(board)
+    if args.format == "json":
+        payload = {"runs": args.runfiles, **board.model_dump(mode="json")}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    elif args.format == "md":
+        from evalkit.report.rank_markdown import render
+
+        sys.stdout.write(render(board, args.runfiles) + "\n")
+    else:
+        from evalkit.display.rank import leaderboard as show_leaderboard
+
+        show_leaderboard(board, args.runfiles)
+    return EXIT_OK
+
+
+def _clusters(run: RunFile, how: str, suite: str | None) -> dict[str, str]:
+    """Task id -> cluster: the suite's category, or for tag:NAME the value of the task's
+    `NAME:value` tag ("(none)" when a task has none)."""
+    from pathlib import Path
+
+    from evalkit.errors import ConfigError
+    from evalkit.report.suite_text import locate_suite, read_suite
+
+    if how != "category" and not how.startswith("tag:"):
+        raise ConfigError(f"--cluster {how!r}: expected category or tag:NAME")
+    info = run.manifest.suite
+    folder = locate_suite(info, Path(run.path), Path(suite) if suite else None)
+    text = read_suite(info, folder)
+    if not text.tasks:
+        raise ConfigError(f"--cluster needs the suite's tasks: {text.note}")
+    prefix = how.removeprefix("tag:") + ":"
+    clusters = {}
+    for task in text.tasks.values():
+        if how == "category":
+            clusters[task.id] = task.category or "(none)"
+        else:
+            values = [t.removeprefix(prefix) for t in task.tags if t.startswith(prefix)]
+            clusters[task.id] = values[0] if values else "(none)"
+    return clusters
