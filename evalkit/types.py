@@ -317,11 +317,24 @@ class PairwiseInfo(Strict):
     """What a pairwise run compares, and with which prompt."""
 
     a: str
-    """The candidate called A."""
+    """The first candidate (called A in a run of two)."""
     b: str
-    """The candidate called B."""
+    """The second candidate (called B in a run of two)."""
     prompt_sha256: str
     """Hash of the pairwise prompt template."""
+    candidates: list[str] = Field(default_factory=list)
+    """Every candidate compared, in the order given; empty in files of two-candidate runs
+    written before there could be more (then it is [a, b])."""
+    baseline: str | None = None
+    """With a baseline, each other candidate is judged against it; without, every pair."""
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The (a, b) pairs judged: every pair in the candidates' order, or (baseline, c)
+        for each other candidate c."""
+        names = self.candidates or [self.a, self.b]
+        if self.baseline is not None:
+            return [(self.baseline, c) for c in names if c != self.baseline]
+        return [(x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
 
 
 class RunManifest(Strict):

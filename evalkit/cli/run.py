@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalkit.cli.common import EXIT_INCOMPLETE, EXIT_OK, RESUME_HINT, config_flags
+
+if TYPE_CHECKING:
+    from evalkit.types import PairRecord, PairwiseInfo
 
 RUN_EPILOG = """\
 examples:
@@ -43,7 +48,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--resume", metavar="RUNFILE", help="finish the keys of RUNFILE not yet ok")
     run.add_argument("--force", action="store_true", help="resume even if settings changed")
     run.add_argument(
-        "--pairwise", metavar="A,B", help="judge A's and B's answers side by side, both orders"
+        "--pairwise",
+        metavar="A,B[,C...]",
+        help="judge candidates' answers side by side, both orders: every pair of them",
+    )
+    run.add_argument(
+        "--baseline", metavar="NAME", help="with --pairwise: judge each candidate against NAME only"
     )
     run.set_defaults(handler=cmd_run)
 
@@ -60,9 +70,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
-    resume_pair = pairwise_resume(args.resume)
-    if args.pairwise or resume_pair:
-        return run_pairwise(args, resume_pair)
+    resumed = pairwise_resume(args.resume)
+    if args.pairwise or resumed:
+        return run_pairwise(args, resumed)
+    if args.baseline:
+        from evalkit.errors import ConfigError
+
+        raise ConfigError("--baseline goes with --pairwise A,B[,C...]")
     from evalkit.analysis.summary import summarize_file
     from evalkit.display import console
     from evalkit.display import run as run_view
@@ -127,42 +141,41 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK if ready else EXIT_INCOMPLETE
 
 
-def run_pairwise(args: argparse.Namespace, resume_pair: tuple[str, str] | None) -> int:
-    """`run SUITE --pairwise A,B` (or the resume of such a run)."""
+def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
+    """`run SUITE --pairwise A,B[,C...]` (or the resume of such a run)."""
     import asyncio
 
-    from evalkit.analysis.pairwise import summarize_pairs
     from evalkit.display import console
-    from evalkit.display import judges as judges_view
     from evalkit.display import run as run_view
     from evalkit.errors import ConfigError
     from evalkit.run.pairwise import count_pending_pairs, execute_pairs, prepare_pairwise
     from evalkit.run.prepare import RunOptions
     from evalkit.run.runner import probe_plan
-    from evalkit.runfile.reader import read_run
 
-    pair = _pair(args.pairwise) if args.pairwise else resume_pair
-    if pair is None or args.candidates:
-        raise ConfigError("--pairwise takes two candidates, A,B, and replaces --candidates")
-    options = {"candidates": list(pair), "endpoints": args.endpoint}
+    if args.candidates:
+        raise ConfigError("--pairwise takes the candidates, A,B[,C...], and replaces --candidates")
+    if resumed is not None:
+        names, baseline = resumed.candidates or [resumed.a, resumed.b], resumed.baseline
+    else:
+        names, baseline = _candidates(args.pairwise), args.baseline
+    options = {"candidates": names, "endpoints": args.endpoint}
     for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force"):
         options[name] = getattr(args, name)
-    run = prepare_pairwise(RunOptions(**options))
+    run = prepare_pairwise(RunOptions(**options), baseline)
     prepared = run.prepared
 
     async def go() -> None:
         health = await probe_plan(prepared.plan)
         run_view.note_health(health)
-        pending = count_pending_pairs(prepared.plan, run.done)
+        pending = count_pending_pairs(prepared.plan, run.pairs, run.done)
         with (
             prepared.open(health) as writer,
             run_view.progress(pending, prepared.manifest.suite.name) as advance,
         ):
-            await execute_pairs(prepared.plan, run.judge, writer, run.done, advance)
+            await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)
 
     asyncio.run(go())
-    records = list(read_run(prepared.path).pairs.values())
-    judges_view.pairwise(summarize_pairs(records))
+    records = _pairwise_summary(prepared.path, names)
     console.note(f"run file: {prepared.path}")
     if all(r.status == "ok" for r in records):
         return EXIT_OK
@@ -170,8 +183,27 @@ def run_pairwise(args: argparse.Namespace, resume_pair: tuple[str, str] | None) 
     return EXIT_INCOMPLETE
 
 
-def pairwise_resume(path: str | None) -> tuple[str, str] | None:
-    """The (A, B) of a pairwise run file being resumed, or None for any other run."""
+def _pairwise_summary(path: Path, names: list[str]) -> list[PairRecord]:
+    """Print a pairwise run's outcome: winners and rates for two candidates, the
+    leaderboard for more. Returns the run's pair records."""
+    from evalkit.analysis.pairwise import summarize_pairs
+    from evalkit.display import judges as judges_view
+    from evalkit.runfile.reader import read_run
+
+    run = read_run(path)
+    records = list(run.pairs.values())
+    if len(names) == 2:
+        judges_view.pairwise(summarize_pairs(records))
+    elif any(r.status == "ok" for r in records):
+        from evalkit.analysis.rank_runs import leaderboard
+        from evalkit.display.rank import leaderboard as show_leaderboard
+
+        show_leaderboard(leaderboard([run]), [str(path)])
+    return records
+
+
+def pairwise_resume(path: str | None) -> PairwiseInfo | None:
+    """What a pairwise run file being resumed compares, or None for any other run."""
     if not path:
         return None
     from pydantic import ValidationError
@@ -180,16 +212,17 @@ def pairwise_resume(path: str | None) -> tuple[str, str] | None:
 
     try:  # only line 1: the whole file is read (and any error reported) by prepare()
         with open(path, encoding="utf-8") as handle:
-            info = RunManifest.model_validate_json(handle.readline()).pairwise
+            return RunManifest.model_validate_json(handle.readline()).pairwise
     except (OSError, ValueError, ValidationError):
         return None
-    return (info.a, info.b) if info else None
 
 
-def _pair(text: str) -> tuple[str, str]:
+def _candidates(text: str) -> list[str]:
     from evalkit.errors import ConfigError
 
     names = [name.strip() for name in text.split(",")]
-    if len(names) != 2 or not all(names) or names[0] == names[1]:
-        raise ConfigError(f"--pairwise {text!r}: expected two different candidates, A,B")
-    return names[0], names[1]
+    if len(names) < 2 or not all(names) or len(set(names)) != len(names):
+        raise ConfigError(
+            f"--pairwise {text!r}: expected two or more different candidates, A,B[,C...]"
+        )
+    return names

@@ -75,10 +75,17 @@ class PairwiseJudge:
         path = judge.folder / judge.spec.pairwise_template
         self.template = load_pair_template(path)
 
-    def info(self, a: str, b: str) -> PairwiseInfo:
-        """What the manifest records about the comparison."""
+    def info(self, candidates: list[str], baseline: str | None = None) -> PairwiseInfo:
+        """What the manifest records about the comparison (two candidates or more)."""
         digest = hashlib.sha256(self.template.encode()).hexdigest()
-        return PairwiseInfo(a=a, b=b, prompt_sha256=digest)
+        many = candidates if len(candidates) > 2 or baseline else []
+        return PairwiseInfo(
+            a=candidates[0],
+            b=candidates[1],
+            prompt_sha256=digest,
+            candidates=many,
+            baseline=baseline,
+        )
 
     def render(self, task: Task, first: str, second: str) -> str:
         """The prompt with `first` shown as answer 1 and `second` as answer 2."""

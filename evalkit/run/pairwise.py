@@ -1,5 +1,7 @@
-"""Pairwise runs: both candidates' answers to each task, judged in both orders by a
-`PairwiseJudge` (evalkit.judges.pairwise), one pair line per task in the run file.
+"""Pairwise runs: candidates' answers to each task, judged two at a time in both orders by
+a `PairwiseJudge` (evalkit.judges.pairwise), one pair line per task and pair in the run
+file. Two candidates make one pair; more make every pair, or each against a baseline, and
+each candidate answers a task once whatever the number of pairs it is in.
 """
 
 from __future__ import annotations
@@ -7,17 +9,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import NamedTuple
 
 from pydantic import ConfigDict
 
 from evalkit.endpoints.pool import CallFailed
-from evalkit.errors import ResumeMismatchError
+from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.pairwise import PairwiseJudge, outcome_of
 from evalkit.run.prepare import PreparedRun, RunOptions, prepare
 from evalkit.run.runner import Lane, RunPlan, drain, lane_window, messages_for
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, PairJudgement, PairRecord, Schema, Side, Status, Task, utc_now
+
+PairKey = tuple[str, str, str, str]
 
 
 class PairwiseRun(Schema):
@@ -29,16 +34,21 @@ class PairwiseRun(Schema):
     """The run as `prepare` made it, its manifest naming the pair."""
     judge: PairwiseJudge
     """The judge, asked to compare."""
-    done: dict[tuple[str, str, str, str], PairRecord]
+    done: dict[PairKey, PairRecord]
     """Pairs already in the run file (a resume)."""
+    pairs: list[tuple[str, str]]
+    """The (a, b) pairs judged: every pair, or each candidate against the baseline."""
 
 
-def prepare_pairwise(options: RunOptions) -> PairwiseRun:
-    """Prepare as for a run of the two candidates; refuse to resume a pairwise run whose
-    pair or prompt changed (unless --force)."""
+def prepare_pairwise(options: RunOptions, baseline: str | None = None) -> PairwiseRun:
+    """Prepare as for a run of the candidates (two or more); refuse to resume a pairwise
+    run whose candidates, baseline or prompt changed (unless --force)."""
     prepared = prepare(options)
     judge = PairwiseJudge(prepared.plan.judge)
-    info = judge.info(*prepared.plan.candidates)
+    candidates = prepared.plan.candidates
+    if baseline is not None and baseline not in candidates:
+        raise ConfigError(f"--baseline {baseline!r} is not one of the candidates {candidates}")
+    info = judge.info(candidates, baseline)
     if prepared.resuming and prepared.manifest.pairwise != info and not options.force:
         raise ResumeMismatchError(
             f"{prepared.path}: cannot resume: the pairwise comparison or its prompt changed"
@@ -46,50 +56,98 @@ def prepare_pairwise(options: RunOptions) -> PairwiseRun:
         )
     prepared.manifest = prepared.manifest.model_copy(update={"pairwise": info})
     done = read_run(prepared.path).pairs if prepared.resuming else {}
-    return PairwiseRun(prepared=prepared, judge=judge, done=done)
+    return PairwiseRun(prepared=prepared, judge=judge, done=done, pairs=info.pairs())
 
 
-async def answer_pair(
-    plan: RunPlan, task: Task, names: dict[Side, str], prior: PairRecord | None
-) -> tuple[dict[Side, Answer], dict[Side, CallFailed]]:
-    """Both candidates' answers: kept ones reused, the others asked for at once."""
-    kept = {"a": prior.answer_a, "b": prior.answer_b} if prior else {}
-    answers: dict[Side, Answer] = {s: a for s, a in kept.items() if a is not None}
-    failures: dict[Side, CallFailed] = {}
+class TaskPairs(NamedTuple):
+    """One task's pairs still to judge, and the answers earlier records kept."""
 
-    async def ask(side: Side) -> None:
-        endpoint, model = plan.pool.model(names[side], "candidates")
-        try:
-            answers[side] = await endpoint.complete(names[side], model, messages_for(task))
-        except CallFailed as failed:
-            failures[side] = failed
-
-    await asyncio.gather(*(ask(side) for side in ("a", "b") if side not in answers))
-    return answers, failures
+    task: Task
+    """The task."""
+    pairs: list[tuple[str, str]]
+    """Its (a, b) pairs that are not ok yet."""
+    kept: dict[str, Answer]
+    """Answers already in the run file, by candidate: reused, never asked again."""
 
 
-async def run_pair(
-    plan: RunPlan, judge: PairwiseJudge, task: Task, prior: PairRecord | None
-) -> PairRecord:
-    """Answer (unless kept), judge both orders, and build the pair's record."""
+def pending_pairs(
+    plan: RunPlan, pairs: list[tuple[str, str]], done: dict[PairKey, PairRecord]
+) -> Iterator[TaskPairs]:
+    """Each task with pairs not ok yet, read lazily: a streamed suite is never held."""
+    for task in plan.tasks:
+        todo, kept = [], {}
+        for a, b in pairs:
+            prior = done.get((task.id, a, b, plan.judge.name))
+            if prior is not None:
+                for name, answer in ((a, prior.answer_a), (b, prior.answer_b)):
+                    if answer is not None:
+                        kept[name] = answer
+            if prior is None or prior.status != "ok":
+                todo.append((a, b))
+        if todo:
+            yield TaskPairs(task, todo, kept)
+
+
+def count_pending_pairs(
+    plan: RunPlan, pairs: list[tuple[str, str]], done: dict[PairKey, PairRecord]
+) -> int:
+    """How many pairs are still to do (no pass over the suite when nothing is done)."""
+    if not done:
+        return len(plan.tasks) * len(pairs)
+    return sum(len(item.pairs) for item in pending_pairs(plan, pairs, done))
+
+
+async def run_task(plan: RunPlan, judge: PairwiseJudge, item: TaskPairs) -> list[PairRecord]:
+    """Every candidate a pending pair needs answers once (unless kept), then each pair is
+    judged in both orders: with three candidates, each answer serves two pairs."""
     started = utc_now()
-    a, b = plan.candidates
-    names: dict[Side, str] = {"a": a, "b": b}
-    answers, failures = await answer_pair(plan, task, names, prior)
+    needed = list(dict.fromkeys(name for pair in item.pairs for name in pair))
+    answers = {name: item.kept[name] for name in needed if name in item.kept}
+    failures: dict[str, CallFailed] = {}
+
+    async def ask(name: str) -> None:
+        endpoint, model = plan.pool.model(name, "candidates")
+        try:
+            answers[name] = await endpoint.complete(name, model, messages_for(item.task))
+        except CallFailed as failed:
+            failures[name] = failed
+
+    await asyncio.gather(*(ask(name) for name in needed if name not in answers))
+    return list(
+        await asyncio.gather(
+            *(
+                judge_pair(plan, judge, item.task, pair, answers, failures, started)
+                for pair in item.pairs
+            )
+        )
+    )
+
+
+async def judge_pair(
+    plan: RunPlan,
+    judge: PairwiseJudge,
+    task: Task,
+    pair: tuple[str, str],
+    answers: dict[str, Answer],
+    failures: dict[str, CallFailed],
+    started: str,
+) -> PairRecord:
+    """Judge one pair in both orders from the task's answers, and build its record."""
+    a, b = pair
     base = {
         "task_id": task.id,
         "a": a,
         "b": b,
         "judge": plan.judge.name,
         "started_at": started,
-        "answer_a": answers.get("a"),
-        "answer_b": answers.get("b"),
+        "answer_a": answers.get(a),
+        "answer_b": answers.get(b),
     }
-    if failures:
-        failed = next(iter(failures.values()))
-        status = "unavailable" if any(f.unavailable for f in failures.values()) else "error"
-        return PairRecord(**base, status=status, error=failed.info)
-    texts = {side: answer.text for side, answer in answers.items()}
+    failed = [failures[name] for name in pair if name in failures]
+    if failed:
+        status = "unavailable" if any(f.unavailable for f in failed) else "error"
+        return PairRecord(**base, status=status, error=failed[0].info)
+    texts: dict[Side, str] = {"a": answers[a].text, "b": answers[b].text}
     judgements = list(
         await asyncio.gather(
             judge.judge_order(task, texts, "a"), judge.judge_order(task, texts, "b")
@@ -115,36 +173,16 @@ def pick_status(failed: list[PairJudgement]) -> Status:
 async def execute_pairs(
     plan: RunPlan,
     judge: PairwiseJudge,
+    pairs: list[tuple[str, str]],
     writer: RunWriter,
-    done: dict[tuple[str, str, str, str], PairRecord],
+    done: dict[PairKey, PairRecord],
     on_record: Callable[[PairRecord], None] | None = None,
 ) -> None:
-    """Every task whose pair is not ok yet, through the runner's machinery: one lane in
-    suite order, its window sized by both candidates' and the judge's slots, each record
-    appended with group commit (off the event loop) the moment it exists."""
+    """Every pair not ok yet, through the runner's machinery: one lane of tasks in suite
+    order, its window sized by the candidates' and the judge's slots, each record appended
+    with group commit (off the event loop) the moment it exists."""
     lane = Lane(
         window=lane_window(plan, plan.candidates),
-        work=(
-            partial(run_pair, plan, judge, task, prior) for task, prior in pending_pairs(plan, done)
-        ),
+        work=(partial(run_task, plan, judge, item) for item in pending_pairs(plan, pairs, done)),
     )
     await drain([lane], writer, on_record)
-
-
-def pending_pairs(
-    plan: RunPlan, done: dict[tuple[str, str, str, str], PairRecord]
-) -> Iterator[tuple[Task, PairRecord | None]]:
-    """The tasks whose pair is not ok yet, with their earlier record (kept answers), read
-    lazily: a streamed suite is never held."""
-    a, b = plan.candidates
-    for task in plan.tasks:
-        prior = done.get((task.id, a, b, plan.judge.name))
-        if prior is None or prior.status != "ok":
-            yield task, prior
-
-
-def count_pending_pairs(plan: RunPlan, done: dict[tuple[str, str, str, str], PairRecord]) -> int:
-    """How many pairs are still to do (no pass over the suite when nothing is done)."""
-    if not done:
-        return len(plan.tasks)
-    return sum(1 for _ in pending_pairs(plan, done))

@@ -143,8 +143,8 @@ class Lane(NamedTuple, Generic[R]):
     window: int
     """Items in flight at once: enough to keep every slot they use busy, few enough that a
     suite of any size runs in constant memory."""
-    work: Iterable[Callable[[], Awaitable[R]]]
-    """Each item makes one record; read lazily, one item per free place."""
+    work: Iterable[Callable[[], Awaitable[R | list[R]]]]
+    """Each item makes a record (or a task's records); read lazily, one per free place."""
 
 
 async def drain(
@@ -167,12 +167,13 @@ async def _lane(
     """Admit one lane's work, a bounded number at a time."""
     admitted = asyncio.Semaphore(lane.window)
 
-    async def one(make: Callable[[], Awaitable[R]]) -> None:
+    async def one(make: Callable[[], Awaitable[R | list[R]]]) -> None:
         try:
-            record = await make()
-            await writer.append(record)
-            if on_record is not None:
-                on_record(record)
+            made = await make()
+            for record in made if isinstance(made, list) else [made]:
+                await writer.append(record)
+                if on_record is not None:
+                    on_record(record)
         finally:
             admitted.release()
 

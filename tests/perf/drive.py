@@ -46,7 +46,9 @@ def main(project: Path, out: Path, pairwise: bool = False) -> dict:
         health = await probe_plan(prepared.plan)
         with prepared.open(health) as writer:
             if paired:
-                await execute_pairs(prepared.plan, paired.judge, writer, paired.done, count)
+                await execute_pairs(
+                    prepared.plan, paired.judge, paired.pairs, writer, paired.done, count
+                )
             else:
                 await execute(prepared.plan, writer, count)
 

@@ -103,8 +103,10 @@ def test_a_resume_asks_only_the_missing_answer(pair_project: Path, ollama) -> No
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--pairwise", "m1"], "expected two different candidates"),
-        (["--pairwise", "m1,m1"], "expected two different candidates"),
+        (["--pairwise", "m1"], "expected two or more different candidates"),
+        (["--pairwise", "m1,m1"], "expected two or more different candidates"),
+        (["--pairwise", "m1,m2", "--baseline", "m9"], "is not one of the candidates"),
+        (["--baseline", "m1"], "--baseline goes with --pairwise"),
         (["--pairwise", "m1,m2", "--candidates", "m1"], "replaces --candidates"),
         (["--pairwise", "m1,m2", "--judge", "duo"], "cannot judge pairs"),
     ],
@@ -116,3 +118,70 @@ def test_bad_pairwise_requests_are_usage_errors(
     (pair_project / "judges" / "duo.toml").write_text('panel = ["j", "j"]\n')
     assert main(["run", "gen", *args]) == 2
     assert message in capsys.readouterr().err.replace("\n", " ")
+
+
+RANKED = ("m1", "m2", "m3")
+"""A judge's planted order: m3 beats m2 beats m1."""
+
+
+def prefers_better(first: str, second: str) -> str:
+    """Picks whichever answer comes from the candidate ranked higher in RANKED."""
+    rank = {name: i for i, name in enumerate(RANKED)}
+    found = [
+        max((rank[m] for m in RANKED if f"from {m}" in text), default=-1)
+        for text in (first, second)
+    ]
+    return "1" if found[0] > found[1] else "2" if found[1] > found[0] else "tie"
+
+
+def write_three(root: Path, server) -> None:
+    write_project(root, server.url, n_tasks=3, candidates=RANKED)
+    shutil.copy(REPO / "judges" / "pairwise-judge.md", root / "judges")
+
+
+def test_three_candidates_judge_every_pair_and_each_answers_a_task_once(
+    pair_project: Path, ollama, capsys: pytest.CaptureFixture
+) -> None:
+    server = ollama(models=[*RANKED, "judge"], responder=scripted(pick=prefers_better))
+    write_three(pair_project, server)
+    assert main(["run", "gen", "--pairwise", "m1,m2,m3", "--out", "pairs.jsonl"]) == 0
+    run = read_run("pairs.jsonl")
+    assert run.manifest.pairwise is not None and run.manifest.pairwise.candidates == list(RANKED)
+    pairs = {(p.a, p.b) for p in run.pairs.values()}
+    assert pairs == {("m1", "m2"), ("m1", "m3"), ("m2", "m3")}
+    assert len(run.pairs) == 9 and {p.outcome for p in run.pairs.values()} == {"b"}
+    asked = [e["model"] for e in server.requests if e["path"] == "/api/chat"]
+    assert sorted(m for m in asked if m != "judge") == sorted(RANKED * 3)  # once per task
+    assert asked.count("judge") == 18  # 9 pairs, both orders
+    out = capsys.readouterr().out
+    assert "Leaderboard" in out and out.index("m3") < out.index("m1")
+
+
+def test_a_baseline_judges_each_candidate_against_it_only(pair_project: Path, ollama) -> None:
+    server = ollama(models=[*RANKED, "judge"], responder=scripted(pick=prefers_better))
+    write_three(pair_project, server)
+    args = ["run", "gen", "--pairwise", "m1,m2,m3", "--baseline", "m1", "--out", "pairs.jsonl"]
+    assert main(args) == 0
+    run = read_run("pairs.jsonl")
+    assert {(p.a, p.b) for p in run.pairs.values()} == {("m1", "m2"), ("m1", "m3")}
+    assert run.manifest.pairwise is not None and run.manifest.pairwise.baseline == "m1"
+
+
+def test_a_resume_of_three_candidates_asks_only_the_missing_answers(
+    pair_project: Path, ollama
+) -> None:
+    server = ollama(models=["m1", "m2", "judge"], responder=scripted(pick=prefers_better))
+    write_three(pair_project, server)
+    assert main(["run", "gen", "--pairwise", "m1,m2,m3", "--out", "pairs.jsonl"]) == 3
+    statuses = {(p.a, p.b): p.status for p in read_run("pairs.jsonl").pairs.values()}
+    assert statuses == {
+        ("m1", "m2"): "ok",
+        ("m1", "m3"): "unavailable",
+        ("m2", "m3"): "unavailable",
+    }
+    server.models.append("m3")
+    server.requests.clear()
+    assert main(["run", "--resume", "pairs.jsonl"]) == 0
+    asked = [e["model"] for e in server.requests if e["path"] == "/api/chat"]
+    assert sorted(asked) == ["judge"] * 12 + ["m3"] * 3  # m1's and m2's answers were kept
+    assert {p.status for p in read_run("pairs.jsonl").pairs.values()} == {"ok"}
