@@ -78,6 +78,42 @@ def build(folder: Path, tasks: int, candidates: int) -> Path:
     return path
 
 
+def build_run_file(folder: Path, data: Path) -> Path:
+    """The same outcomes as a pairwise run file: one pair line per (task, pair) holding
+    both answers and two judged orders (the outcome and its mirror), as `run --pairwise`
+    writes them, so `python -m evalkit rank` reads what a real run leaves."""
+    sys.path[:0] = [str(REPO), str(REPO / "tests")]
+    from runfiles import manifest
+
+    from evalkit.runfile.writer import RunWriter
+    from evalkit.types import Answer, PairJudgement, PairRecord
+
+    loaded = json.loads(data.read_text(encoding="utf-8"))
+    answers = {tuple(k.split("\t")): v for k, v in loaded["answers"].items()}
+    names = sorted({o[1] for o in loaded["outcomes"]} | {o[2] for o in loaded["outcomes"]})
+    head = manifest(names, suite="bench", tasks=len({o[0] for o in loaded["outcomes"]}))
+    path = folder / "pairs.jsonl"
+    with RunWriter(path, head) as writer:
+        for task_id, a, b, result in loaded["outcomes"]:
+            writer._queue(  # one fsync at close: building the file is not what is measured
+                PairRecord(
+                    task_id=task_id,
+                    a=a,
+                    b=b,
+                    judge=head.judge.name,
+                    status="ok",
+                    answer_a=Answer(text=answers[(task_id, a)], latency_ms=900.0),
+                    answer_b=Answer(text=answers[(task_id, b)], latency_ms=900.0),
+                    judgements=[
+                        PairJudgement(first="a", preferred=result, reasoning="compared"),
+                        PairJudgement(first="b", preferred=result, reasoning="compared"),
+                    ],
+                    outcome=result,
+                )
+            )
+    return path
+
+
 def build_clusters(folder: Path, tasks: int, samples: int, categories: int) -> tuple[Path, Path]:
     """Score differences (integers -4..4) of `samples` samples per task: one cluster per
     task, and the same differences in `categories` clusters."""
@@ -126,7 +162,8 @@ def timed(argv: list[str], env: dict[str, str], repeat: int) -> list[Timing]:
             raise SystemExit(f"{' '.join(argv[:3])} exited {done.returncode}: {done.stderr}")
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         lines = done.stdout.strip().splitlines()
-        call = json.loads(lines[-1]).get("call_cpu") if lines else None
+        last = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+        call = last.get("call_cpu") if isinstance(last, dict) else None
         times.append(Timing(wall, cpu, call))
     return times
 
@@ -143,6 +180,7 @@ def main() -> None:
         folder = Path(tmp)
         data = build(folder, args.tasks, args.candidates)
         tasks, categories = build_clusters(folder, 5000, 3, 25)
+        run_file = build_run_file(folder, data)
         outcomes = args.tasks * args.candidates * (args.candidates - 1) // 2
         resamples = str(args.resamples)
         cases = [
@@ -150,6 +188,10 @@ def main() -> None:
             ("import ranking", [*python, "-c", "import evalkit.analysis.ranking"]),
             (f"rank {outcomes:,} outcomes", [*python, "-c", RANK, str(data), resamples, "plain"]),
             ("rank --style-control", [*python, "-c", RANK, str(data), resamples, "style"]),
+            (
+                f"evalkit rank: {outcomes:,} pair lines",
+                [*python, "-m", "evalkit", "rank", str(run_file), "--format", "json"],
+            ),
             ("cluster: 5,000 tasks x 3, 10k res.", [*python, "-c", CLUSTERED, str(tasks), "10000"]),
             (
                 "cluster: 25 categories, 10k res.",
