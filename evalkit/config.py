@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, model_validator
 
 from evalkit.errors import ConfigError, describe_validation
-from evalkit.redact import SECRETS
 from evalkit.types import Schema, Strict
 
 CONFIG_NAME = "evalkit.toml"
@@ -32,7 +31,8 @@ class EndpointConfig(Strict):
     kind: Literal["ollama", "embedded", "openai"]
     """ollama (the /api/chat protocol), embedded (in-process llama.cpp) or openai."""
     url: str | None = None
-    """Base URL, e.g. http://localhost:11434; ${VAR} is read from the environment."""
+    """Base URL, e.g. http://localhost:11434; ${VAR} is read from the environment. A
+    user:password@ in it is sent as Basic authorization, never as part of the URL."""
     replicas: list[str] = Field(default_factory=list)
     """Instead of `url`: several servers serving the same models (e.g. GPU pods), used as
     one endpoint. Each request goes to the one with the fewest in flight (see
@@ -206,24 +206,20 @@ def apply_endpoint_overrides(loaded: Loaded, overrides: list[str]) -> Loaded:
 
 
 def resolve_endpoint(loaded: Loaded, name: str) -> EndpointConfig:
-    """The endpoint with ${VAR} filled in; its secrets are registered for scrubbing."""
+    """The endpoint with ${VAR} filled in (the pool that uses it keeps its secrets)."""
     endpoint = loaded.config.endpoints[name]
     where = f"{loaded.path}: endpoints.{name}"
     replicas = [
         interpolate(u, f"{where}.replicas[{i}]").rstrip("/")
         for i, u in enumerate(endpoint.replicas)
     ]
-    for replica in replicas:
-        SECRETS.add_url(replica)
     # with replicas, `url` is the first one, what a manifest lists as the model's url
     url = interpolate(endpoint.url, f"{where}.url") if endpoint.url else None
     url = replicas[0] if replicas else url
     key = interpolate(endpoint.api_key, f"{where}.api_key") if endpoint.api_key else None
-    if key and any(urlsplit(u).password for u in [url, *replicas] if u):
-        # httpx refuses a URL with credentials next to litellm's Authorization header
+    if key and any(urlsplit(u).username is not None for u in [url, *replicas] if u):
+        # both would travel in the one Authorization header (see redact.server_auth)
         raise ConfigError(f"{where}: credentials in the url and an api_key: give only one")
-    SECRETS.add(key)
-    SECRETS.add_url(url)
     url = url.rstrip("/") if url else url
     return endpoint.model_copy(update={"url": url, "api_key": key, "replicas": replicas})
 

@@ -14,6 +14,7 @@ Two kinds of fault:
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import threading
@@ -78,6 +79,10 @@ class Faults:
     status_body: str | dict[str, object] | None = None
     """Body for `status_for_chat`; default: Cloudflare HTML for 52x/502, else Ollama's
     JSON ``{"error": ...}``."""
+    echo_request: bool = False
+    """A status fault's body echoes the request it answers (see `echo_of`): method, path,
+    the credentials decoded and every header, as a debugging proxy's error page does, so a
+    client that quotes the body in its error shows the credentials it sent."""
     retry_after: int | None = None
     """When set, a status fault carries a ``Retry-After`` header with this many seconds."""
     stall: float | None = None
@@ -140,10 +145,30 @@ class ChatFault:
     drop: Literal["mid_body", "no_response"] | None = None
 
 
-def status_response(faults: Faults, status: int) -> tuple[bytes, str, dict[str, str]]:
-    """Body, content type and extra headers of a status fault."""
+def echo_of(method: str, path: str, headers: Mapping[str, str]) -> str:
+    """A request as `echo_request` quotes it: the request line, the credentials of its
+    ``Authorization`` header decoded (a Basic user and password, or a bearer token), then
+    every header."""
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    scheme, _, value = auth.partition(" ")
+    credentials = ""
+    if scheme.lower() == "basic":
+        user, _, password = base64.b64decode(value).decode(errors="replace").partition(":")
+        credentials = f" (user {user}, password {password})"
+    elif scheme.lower() == "bearer":
+        credentials = f" (token {value})"
+    return f"{method} {path}{credentials} {dict(headers)}"
+
+
+def status_response(
+    faults: Faults, status: int, request: str = ""
+) -> tuple[bytes, str, dict[str, str]]:
+    """Body, content type and extra headers of a status fault; `request` is what
+    `echo_request` echoes (see `echo_of`)."""
     headers = {"Retry-After": str(faults.retry_after)} if faults.retry_after is not None else {}
     body = faults.status_body
+    if faults.echo_request:
+        body = {"error": f"fault injected: HTTP {status} for {request}"}
     if isinstance(body, str):
         is_html = body.lstrip().startswith("<")
         return body.encode(), "text/html" if is_html else "text/plain", headers

@@ -34,10 +34,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 try:  # imported as tests.ollama_server, or as ollama_server with tests/ on sys.path
-    from .ollama_faults import Faults, answer_proxy_fault, cut_at_deadline, status_response
+    from .ollama_faults import (
+        Faults,
+        answer_proxy_fault,
+        cut_at_deadline,
+        echo_of,
+        status_response,
+    )
     from .ollama_replies import default_responder
 except ImportError:
-    from ollama_faults import Faults, answer_proxy_fault, cut_at_deadline, status_response
+    from ollama_faults import (
+        Faults,
+        answer_proxy_fault,
+        cut_at_deadline,
+        echo_of,
+        status_response,
+    )
     from ollama_replies import default_responder
 
 Responder = Callable[[dict[str, Any]], str]
@@ -81,7 +93,8 @@ class FakeOllama:
         self.model_faults: dict[str, Faults] = {}
         """Faults that replace `faults` for the chat requests of one model."""
         self.requests: list[dict[str, Any]] = []
-        """Every request received: method, path, model, time (`time.monotonic`), body."""
+        """Every request received: method, path, model, time (`time.monotonic`), body,
+        headers (names in lower case)."""
         self.max_active = 0
         """The most chat requests that held a slot at once."""
         self.stopping = threading.Event()
@@ -172,11 +185,14 @@ class FakeOllama:
             return float(per_model.get(_canonical(model), 0.0))
         return float(self.latency)
 
-    def log(self, method: str, path: str, body: Any) -> None:
+    def log(
+        self, method: str, path: str, body: Any, headers: Mapping[str, str] | None = None
+    ) -> None:
         model = (body.get("model") or body.get("name")) if isinstance(body, dict) else None
         entry = {"method": method, "path": path, "model": model, "time": time.monotonic()}
         with self._lock:
-            self.requests.append({**entry, "body": body})
+            names = {k.lower(): v for k, v in (headers or {}).items()}
+            self.requests.append({**entry, "body": body, "headers": names})
 
     def track(self, conn: socket.socket, *, opened: bool) -> None:
         with self._lock:
@@ -272,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         path = self.path.split("?", 1)[0]
-        fake.log(method, path, body)
+        fake.log(method, path, body, self.headers)
         model = body.get("model") if isinstance(body, dict) else None
         faults = fake.faults_for(model if path == "/api/chat" else None)
         if answer_proxy_fault(self, faults):
@@ -317,7 +333,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault.drop == "no_response":
             self.close_connection = True
         elif fault.status is not None:
-            self.send_bytes(fault.status, *status_response(faults, fault.status))
+            request = echo_of(self.command, self.path, self.headers)
+            self.send_bytes(fault.status, *status_response(faults, fault.status, request))
         elif not fake.acquire_slot(deadline, self.client_gone):
             cut_at_deadline(self, deadline)
         else:

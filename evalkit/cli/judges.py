@@ -90,7 +90,8 @@ def cmd_judge(args: argparse.Namespace) -> int:
         ):
             await asyncio.gather(*(execute(plan, writer, advance) for plan in regrade.plans))
 
-    asyncio.run(go())
+    with regrade.pool.secrets.scrubbing_logs():
+        asyncio.run(go())
     summary = summarize_file(regrade.path)
     run_view.run_summary(summary)
     console.note(f"run file: {regrade.path} (re-graded from {summary.manifest.parent})")

@@ -87,9 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except EvalkitError as exc:
         from evalkit.display.console import error
-        from evalkit.redact import SECRETS
+        from evalkit.redact import scrub_text
 
-        error(SECRETS.scrub(str(exc)))
+        error(scrub_text(str(exc)))  # a message may quote a URL given on the command line
         return EXIT_INPUT
     except KeyboardInterrupt:
         print(

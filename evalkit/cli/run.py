@@ -107,7 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         ):
             await execute(plan, writer, advance)
 
-    asyncio.run(go())
+    with plan.pool.secrets.scrubbing_logs():
+        asyncio.run(go())
     summary = summarize_file(prepared.path)
     run_view.run_summary(summary)
     expected = len(plan.tasks) * len(plan.candidates)
@@ -135,7 +136,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     pool = Pool(loaded)
     judge = load_judge(args.judge or profile.judge, pool)
     plan = RunPlan(tasks=[], candidates=profile.candidates, judge=judge, pool=pool)
-    health = asyncio.run(probe_plan(plan))
+    with pool.secrets.scrubbing_logs():
+        health = asyncio.run(probe_plan(plan))
     run_view.health_table(health)
     ready = all(h.reachable and not h.missing for h in health)
     return EXIT_OK if ready else EXIT_INCOMPLETE
@@ -174,7 +176,8 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         ):
             await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)
 
-    asyncio.run(go())
+    with prepared.plan.pool.secrets.scrubbing_logs():
+        asyncio.run(go())
     records = _pairwise_summary(prepared.path, names)
     console.note(f"run file: {prepared.path}")
     if all(r.status == "ok" for r in records):

@@ -21,7 +21,7 @@ from evalkit.config import EndpointConfig, Loaded, ModelConfig, model_config, re
 from evalkit.endpoints.litellm_tuning import quieten, register_model_info
 from evalkit.endpoints.replicas import Replicas
 from evalkit.endpoints.retry import is_connection_failure, is_timeout, policy, status_of
-from evalkit.redact import SECRETS, redact_url
+from evalkit.redact import Secrets, redact_url, server_auth
 from evalkit.types import Answer, ErrorInfo, ModelInfo
 
 BREAKER_THRESHOLD = 5
@@ -70,9 +70,14 @@ def litellm_model(endpoint: EndpointConfig, model: ModelConfig, name: str) -> st
 class Endpoint:
     """One server: its settings, its slots, its connections and its breaker."""
 
-    def __init__(self, name: str, config: EndpointConfig) -> None:
+    def __init__(self, name: str, config: EndpointConfig, secrets: Secrets | None = None) -> None:
         self.name = name
         self.config = config
+        self.secrets = secrets if secrets is not None else Secrets()
+        """The run's secrets, this endpoint's among them: its errors are scrubbed with them."""
+        self.secrets.add(config.api_key)
+        for url in self.servers:
+            self.secrets.add_url(url)
         servers = len(config.replicas) or 1
         self.capacity = config.concurrency * servers
         """Requests in flight at most: `concurrency` per server, all models and roles."""
@@ -166,7 +171,7 @@ class Endpoint:
         if self.config.stream:
             kwargs["stream_options"] = {"include_usage": True}  # else no token counts
         if self.config.url and self._replicas is None:
-            kwargs["api_base"] = self.config.url
+            kwargs.update(_route(self.config.url))
         if self.config.api_key:
             kwargs["api_key"] = self.config.api_key
         if self.config.kind == "ollama":
@@ -194,7 +199,7 @@ class Endpoint:
             yield {}
             return
         with self._replicas.pick() as url:
-            yield {"api_base": url}
+            yield _route(url)
 
     async def _attempt(self, litellm: Any, kwargs: dict[str, Any], remaining: float) -> Answer:
         from evalkit.endpoints.ollama_usage import collect_usage
@@ -234,7 +239,7 @@ class Endpoint:
             self.mark_down(
                 ErrorInfo(
                     kind="EndpointDown",
-                    message=SECRETS.scrub(
+                    message=self.secrets.scrub(
                         f"{reason} from {self.display_url}: endpoint down (circuit breaker"
                         f" opened after {self._failures_in_a_row} failed attempts in a row)"
                     ),
@@ -246,12 +251,21 @@ class Endpoint:
         status = status_of(exc)
         info = ErrorInfo(
             kind="Timeout" if is_timeout(exc) else type(exc).__name__,
-            message=SECRETS.scrub(f"{_reason(exc, status)} from {self.display_url}"),
+            message=self.secrets.scrub(f"{_reason(exc, status)} from {self.display_url}"),
             status_code=status,
             role=role,  # type: ignore[arg-type]
             attempts=attempts,
         )
         return CallFailed(info, unavailable=is_connection_failure(exc) or status == 404)
+
+
+def _route(url: str) -> dict[str, Any]:
+    """litellm's arguments for one server: its URL without credentials, and the credentials
+    in a Basic Authorization header. A URL with user-info never reaches litellm: its
+    aiohttp transport refuses one ("Cannot combine AUTHORIZATION header with ... credentials
+    encoded in URL"), and litellm's errors and debug lines would quote it."""
+    bare, headers = server_auth(url)
+    return {"api_base": bare, "extra_headers": headers} if headers else {"api_base": bare}
 
 
 def _reason(exc: BaseException, status: int | None) -> str:
@@ -273,16 +287,20 @@ async def _gather_stream(litellm: Any, stream: Any, messages: list[dict[str, str
 
 class Pool:
     """The endpoints of one run, each created once on first use and shared by every model
-    and role that lives on it."""
+    and role that lives on it, and the run's secrets: theirs."""
 
-    def __init__(self, loaded: Loaded) -> None:
+    def __init__(self, loaded: Loaded, secrets: Secrets | None = None) -> None:
         self.loaded = loaded
         self.endpoints: dict[str, Endpoint] = {}
+        self.secrets = secrets if secrets is not None else Secrets()
+        """The secrets of every endpoint used so far; hold `secrets.scrubbing_logs()` while
+        the run makes requests."""
 
     def endpoint(self, name: str) -> Endpoint:
         """The endpoint by config name, with ${VAR} resolved."""
         if name not in self.endpoints:
-            self.endpoints[name] = Endpoint(name, resolve_endpoint(self.loaded, name))
+            config = resolve_endpoint(self.loaded, name)
+            self.endpoints[name] = Endpoint(name, config, self.secrets)
         return self.endpoints[name]
 
     def model(self, name: str, where: str) -> tuple[Endpoint, ModelConfig]:

@@ -18,7 +18,7 @@ import importlib.util
 import httpx
 
 from evalkit.endpoints.pool import Endpoint
-from evalkit.redact import SECRETS, redact_url
+from evalkit.redact import redact_url, server_auth
 from evalkit.types import EndpointHealth, ErrorInfo
 
 PROBE_TIMEOUT = 10.0
@@ -51,11 +51,13 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
         return health
     if config.kind != "ollama":
         return health  # OpenAI-style servers are checked by their first request
-    headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+    base, headers = server_auth(url or "")
+    if config.api_key:
+        headers = {"Authorization": f"Bearer {config.api_key}"}
     try:
         async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, headers=headers) as client:
-            version = await client.get(f"{url}/api/version")
-            tags = await client.get(f"{url}/api/tags")
+            version = await client.get(f"{base}/api/version")
+            tags = await client.get(f"{base}/api/tags")
         for response in (version, tags):
             if response.status_code != 200:
                 health.status_code = response.status_code
@@ -63,10 +65,10 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
         health.version = version.json().get("version")
         health.models = [m.get("name") or m.get("model") for m in tags.json().get("models", [])]
     except _Down as down:
-        return _unreachable(health, f"{down}: endpoint down")
+        return _unreachable(health, f"{down}: endpoint down", endpoint)
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        return _unreachable(health, f"{reason} from {shown}: endpoint down")
+        return _unreachable(health, f"{reason} from {shown}: endpoint down", endpoint)
     health.missing = [m for m in needed if not has_model(health.models, m)]
     return health
 
@@ -75,9 +77,11 @@ class _Down(Exception):
     pass
 
 
-def _unreachable(health: EndpointHealth, reason: str) -> EndpointHealth:
+def _unreachable(health: EndpointHealth, reason: str, endpoint: Endpoint) -> EndpointHealth:
+    """The health of a server that cannot serve, the reason scrubbed of the run's secrets
+    (an httpx error may quote what it was sent)."""
     health.reachable = False
-    health.error = SECRETS.scrub(reason)
+    health.error = endpoint.secrets.scrub(reason)
     return health
 
 

@@ -32,7 +32,6 @@ import threading
 from pathlib import Path
 
 from evalkit.errors import RunFileError
-from evalkit.redact import SECRETS
 from evalkit.types import PairRecord, Record, RunManifest
 
 
@@ -92,8 +91,10 @@ class RunWriter:
             await asyncio.shield(self._commit)
 
     def _queue(self, item: RunManifest | Record | PairRecord) -> int:
-        """Encode one line and queue it; returns its number."""
-        line = SECRETS.scrub(item.model_dump_json()) + "\n"
+        """Encode one line and queue it; returns its number. The line is written as it is:
+        secrets were taken out of the fields that can carry them when those were built
+        (see evalkit.redact), and keys, answers and verdicts are data, never rewritten."""
+        line = item.model_dump_json() + "\n"
         self._waiting.append(line.encode("utf-8"))
         self._appended += 1
         return self._appended

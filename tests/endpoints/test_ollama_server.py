@@ -258,7 +258,7 @@ def test_request_log_counts_concurrent_requests(server: FakeOllama) -> None:
     assert server.count(path=CHAT, model="gemma3:27b") == 4
     assert server.count(method="GET") == 1
     entry = server.requests[0]
-    assert entry.keys() == {"method", "path", "model", "time", "body"}
+    assert entry.keys() == {"method", "path", "model", "time", "body", "headers"}
 
 
 def test_parallel_slots_queue_extra_requests() -> None:

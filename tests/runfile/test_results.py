@@ -5,11 +5,24 @@ from pathlib import Path
 
 import pytest
 
+from evalkit.config import load_config
+from evalkit.endpoints.pool import Pool
 from evalkit.errors import RunFileError
-from evalkit.redact import SECRETS
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
+
+CREDENTIALS_CONFIG = """
+default_profile = "p"
+[endpoints.pod]
+kind = "ollama"
+url = "https://gemma:pw-in-the-url@pod.example"
+[models."gemma3:1b"]
+endpoint = "pod"
+[profiles.p]
+candidates = ["gemma3:1b"]
+judge = "j"
+"""
 
 
 def manifest() -> RunManifest:
@@ -89,9 +102,18 @@ def test_new_writer_refuses_an_existing_file(tmp_path: Path) -> None:
         RunWriter(path, manifest())
 
 
-def test_writer_scrubs_known_secrets(tmp_path: Path) -> None:
-    SECRETS.add("hunter2-secret-token")
+def test_writer_writes_keys_and_answers_as_given_next_to_credentials(tmp_path: Path) -> None:
+    """Secrets are taken out where they sit, never from whole lines: with an endpoint at
+    https://gemma:PW@host in the run, the candidate gemma3:1b keeps its name."""
+    config = tmp_path / "evalkit.toml"
+    config.write_text(CREDENTIALS_CONFIG)
+    Pool(load_config(str(config))).model("gemma3:1b", "test")  # the run's endpoint resolved
     path = tmp_path / "run.jsonl"
+    line = record("t1", text="gemma3 here: the gemma family").model_copy(
+        update={"candidate": "gemma3:1b"}
+    )
     with RunWriter(path, manifest()) as writer:
-        writer.write(record("t1", text="the token is hunter2-secret-token"))
-    assert b"hunter2-secret-token" not in path.read_bytes()
+        writer.write(line)
+    written = read_run(path).records
+    assert list(written) == [("t1", "gemma3:1b", "j")]
+    assert written[("t1", "gemma3:1b", "j")].answer.text == "gemma3 here: the gemma family"
