@@ -175,14 +175,14 @@ def assert_outage_accounted_for(records: list, outage: Outage) -> None:
 def test_a_short_outage_holds_requests_and_the_endpoint_serves_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ollama: Callable[..., FakeOllama]
 ) -> None:
-    """Down for 1 s mid-run: 2 requests find it gone, the breaker holds the rest for its
-    2 s cool-down, a probe finds it back, and every other record is ok."""
+    """Down for 1.5 s mid-run: 2 requests find it gone, the breaker holds the rest for its
+    3 s cool-down, a probe finds it back, and every other record is ok."""
     server = ollama(models=["m1", "judge"], latency=0.05)
     write_project(
-        tmp_path, server.url, n_tasks=16, candidates=("m1",), concurrency=1, breaker=(2, 2.0)
+        tmp_path, server.url, n_tasks=16, candidates=("m1",), concurrency=1, breaker=(2, 3.0)
     )
     monkeypatch.chdir(tmp_path)
-    outage = Outage(server, after=8, lasting=1.0)
+    outage = Outage(server, after=8, lasting=1.5)
     assert run(tmp_path) == 3
     outage.join()
     records = list(read_run(tmp_path / "run.jsonl").records.values())
@@ -191,7 +191,7 @@ def test_a_short_outage_holds_requests_and_the_endpoint_serves_again(
     assert sum(r.status != "ok" for r in records) == 2  # one slot: nothing else in flight
     sent = [r["time"] for r in server.requests if r["path"] == "/api/chat"]
     sent = [t for t in sent if t >= outage.began_at]
-    assert sent[2] - sent[1] >= 2.0 - 0.1  # after the 2 failures, nothing for the cool-down
+    assert sent[2] - sent[1] >= 3.0 - 0.1  # after the 2 failures, nothing for the cool-down
 
 
 def test_a_long_outage_fails_fast_and_a_later_probe_finds_the_endpoint_back(
