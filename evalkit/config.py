@@ -53,6 +53,12 @@ class EndpointConfig(Strict):
     """Stream responses, so a slow answer keeps a proxy's connection alive."""
     notes: str | None = None
     """Free text for reports, e.g. the hardware behind the endpoint."""
+    breaker_threshold: int = Field(default=3, ge=1, le=1000)
+    """Requests in a row that fail, each after its retries, because the server is gone (a
+    refused or dropped connection, a 404) before the circuit breaker opens."""
+    breaker_cooldown: float = Field(default=30.0, gt=0, le=3600)
+    """Seconds an open circuit breaker holds requests before one goes through as a probe;
+    while the server stays gone, a probe goes after every such wait."""
 
     @model_validator(mode="after")
     def _url_needed(self) -> EndpointConfig:

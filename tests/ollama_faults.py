@@ -7,7 +7,8 @@ Two kinds of fault:
 - states of the world, applied to every path and every request: ``down_404_html`` (a
   stopped RunPod pod behind Cloudflare), ``proxy_html_status`` (Cloudflare 502/524 page),
   ``first_byte_deadline`` (Cloudflare's 100 s cut of a response that has not started);
-- per-request faults of ``POST /api/chat``: ``status_for_chat``, ``stall``, ``drop``.
+- per-request faults of ``POST /api/chat``: ``status_for_chat``, ``stall``, ``drop``,
+  ``trickle``.
   With ``fail_rate`` a seeded ``random.Random(seed)`` picks which requests get them; with
   ``fault_sequence`` the n-th chat request gets the n-th entry, then no fault.
 """
@@ -90,6 +91,12 @@ class Faults:
     drop: bool | Literal["mid_body", "no_response"] = False
     """Close the connection: True or "mid_body" after the headers and part of the body,
     "no_response" before sending anything."""
+    trickle: float | None = None
+    """Stream the reply one small piece every this many seconds, for `trickle_for` seconds,
+    then the rest: a reply that never pauses long enough for a read timeout. Streaming chat
+    requests only (``"stream": false`` is answered normally)."""
+    trickle_for: float = 3600.0
+    """How long a `trickle` lasts before the reply ends normally."""
     fail_rate: float | None = None
     """Fraction of chat requests that get the per-request faults; None means all of them."""
     seed: int = 0
@@ -121,7 +128,8 @@ class Faults:
         status = self.status_for_chat
         if status is None and self.fail_rate is not None and not (self.stall or drop):
             status = 503  # a bare fail_rate means Ollama's full-queue answer
-        return ChatFault(status=status, stall=self.stall, drop=drop)
+        trickle = None if self.trickle is None else (self.trickle, self.trickle_for)
+        return ChatFault(status=status, stall=self.stall, drop=drop, trickle=trickle)
 
     def _from_sequence(self) -> ChatFault:
         sequence = self.fault_sequence or []
@@ -143,6 +151,8 @@ class ChatFault:
     status: int | None = None
     stall: float | None = None
     drop: Literal["mid_body", "no_response"] | None = None
+    trickle: tuple[float, float] | None = None
+    """(seconds between pieces, seconds in all) of a trickled stream."""
 
 
 def echo_of(method: str, path: str, headers: Mapping[str, str]) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 try:  # imported as tests.ollama_server, or as ollama_server with tests/ on sys.path
     from .ollama_faults import (
+        ChatFault,
         Faults,
         answer_proxy_fault,
         cut_at_deadline,
@@ -44,6 +45,7 @@ try:  # imported as tests.ollama_server, or as ollama_server with tests/ on sys.
     from .ollama_replies import default_responder
 except ImportError:
     from ollama_faults import (
+        ChatFault,
         Faults,
         answer_proxy_fault,
         cut_at_deadline,
@@ -340,13 +342,13 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             fake.occupy(+1)
             try:
-                self._reply(body, arrived, deadline, fault.drop)
+                self._reply(body, arrived, deadline, fault)
             finally:
                 fake.occupy(-1)
                 fake.release_slot()
 
     def _reply(
-        self, body: dict[str, Any], arrived: float, deadline: float | None, drop: str | None
+        self, body: dict[str, Any], arrived: float, deadline: float | None, fault: ChatFault
     ) -> None:
         fake = self.server.fake
         messages = body.get("messages") or []
@@ -357,30 +359,47 @@ class _Handler(BaseHTTPRequestHandler):
             return
         latency = fake.latency_for(body["model"]) if messages else 0.0
         if body.get("stream", True) and messages:
-            self._stream(body, content, arrived, latency, drop)
+            self._stream(body, content, arrived, latency, fault)
         elif self.hold(latency, deadline):
             final = _final_chunk(body, content, arrived, "stop" if messages else "load")
-            self.send_json(200, final, drop=drop)
+            self.send_json(200, final, drop=fault.drop)
         else:
             cut_at_deadline(self, deadline)
 
     def _stream(
-        self, body: dict[str, Any], content: str, arrived: float, latency: float, drop: str | None
+        self, body: dict[str, Any], content: str, arrived: float, latency: float, fault: ChatFault
     ) -> None:
-        """Headers and the first piece at once, the rest after `latency`: a started response."""
+        """Headers and the first piece at once, the rest after `latency` (and after the
+        `trickle`, if any): a started response."""
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         first, *rest = re.split(r"(?<=\s)(?=\S)", content)
         self._write_chunk(_chunk(body["model"], first))
-        if drop == "mid_body" or not self.hold(latency, None):
+        if fault.drop == "mid_body" or not self.hold(latency, None):
+            self.close_connection = True
+            return
+        if fault.trickle is not None and not self._trickle(body["model"], *fault.trickle):
             self.close_connection = True
             return
         for piece in rest:
             self._write_chunk(_chunk(body["model"], piece))
         self._write_chunk(_final_chunk(body, content, arrived, "stop", streamed=True))
         self.wfile.write(b"0\r\n\r\n")
+
+    def _trickle(self, model: str, every: float, lasting: float) -> bool:
+        """Send a one-character piece every `every` seconds for `lasting` seconds; False if
+        the server stops or the client hangs up meanwhile."""
+        end = time.monotonic() + lasting
+        while time.monotonic() < end:
+            if not self.hold(min(every, end - time.monotonic()), None):
+                return False
+            try:
+                self._write_chunk(_chunk(model, "."))
+            except OSError:
+                return False
+        return True
 
     def _write_chunk(self, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode() + b"\n"

@@ -65,8 +65,11 @@ def write_project(
     stream: bool = False,
     judge_url: str | None = None,
     api_key: str | None = None,
+    breaker: tuple[int, float] | None = None,
 ) -> Path:
-    """A project at root: evalkit.toml, judges/j.toml (+ template), suites/gen."""
+    """A project at root: evalkit.toml, judges/j.toml (+ template), suites/gen.
+
+    `breaker` is (breaker_threshold, breaker_cooldown) for every endpoint, when given."""
     settings = dict(
         concurrency=concurrency,
         timeout=timeout,
@@ -74,12 +77,16 @@ def write_project(
         deadline=deadline,
         stream=str(stream).lower(),
     )
+    extra = ""
+    if breaker is not None:
+        extra = f"breaker_threshold = {breaker[0]}\nbreaker_cooldown = {breaker[1]}\n"
     config = ['default_profile = "test"', ENDPOINT.format(name="srv", url=url, **settings)]
+    config[-1] += extra
     if api_key:
         config[-1] += f'api_key = "{api_key}"\n'
     judge_endpoint = "srv"
     if judge_url:
-        config.append(ENDPOINT.format(name="judgesrv", url=judge_url, **settings))
+        config.append(ENDPOINT.format(name="judgesrv", url=judge_url, **settings) + extra)
         judge_endpoint = "judgesrv"
     for model in candidates:
         config.append(f'[models."{model}"]\nendpoint = "srv"\ntemperature = 0.3\n')

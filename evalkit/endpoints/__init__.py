@@ -5,8 +5,8 @@ Takes: the config's endpoints and models. Gives: a `Pool` of `Endpoint`s whose
 after evalkit's one retry policy, per-endpoint slots, a circuit breaker and replicas; and
 health probes before fan-out.
 
-Modules: `pool` (Endpoint, Pool, CallFailed; litellm's one call site), `retry`, `replicas`,
-`probes`, `litellm_tuning`, `ollama_usage`, `embedded` (llama.cpp in-process).
+Modules: `pool` (Endpoint, Pool, CallFailed; litellm's one call site), `retry`, `breaker`,
+`replicas`, `probes`, `litellm_tuning`, `ollama_usage`, `embedded` (llama.cpp in-process).
 May import: `config` and the leaves. litellm is imported here only; llama.cpp in
 `embedded` only.
 """

@@ -1,9 +1,13 @@
 """The only place evalkit calls litellm, and the one retry policy around it.
 
 An `Endpoint` is one server. Every model and role (candidate or judge) that uses it shares
-its limit on requests in flight, its HTTP connection pool and its circuit breaker: after
-`BREAKER_THRESHOLD` consecutive connection failures or 404s the endpoint is taken as down
-and later calls fail at once as `unavailable` instead of each waiting out its retries.
+its limit on requests in flight, its HTTP connection pool and its circuit breaker
+(evalkit.endpoints.breaker: requests that found the server gone, in a row, stop the
+sending until a probe request finds it back).
+
+A request, its retries, their back-off and the whole of a streamed reply included, never
+outlives the endpoint's `deadline`: an attempt still running then is cancelled (its
+connection closed) and the request fails as a timeout that names the deadline.
 """
 
 from __future__ import annotations
@@ -13,18 +17,24 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from evalkit.config import EndpointConfig, Loaded, ModelConfig, model_config, resolve_endpoint
+from evalkit.endpoints.breaker import Breaker
 from evalkit.endpoints.litellm_tuning import quieten, register_model_info
 from evalkit.endpoints.replicas import Replicas
-from evalkit.endpoints.retry import is_connection_failure, is_timeout, policy, status_of
+from evalkit.endpoints.retry import (
+    is_connection_failure,
+    is_timeout,
+    policy,
+    status_of,
+    within_deadline,
+)
 from evalkit.redact import Secrets, redact_url, server_auth
 from evalkit.types import Answer, ErrorInfo, ModelInfo
 
-BREAKER_THRESHOLD = 5
 PROVIDER_PREFIX = {"ollama": "ollama_chat", "embedded": "embedded", "openai": "openai"}
 
 
@@ -84,10 +94,11 @@ class Endpoint:
         self.slots = asyncio.Semaphore(self.capacity)
         self._replicas = Replicas(config.replicas) if servers > 1 else None
         self.down: ErrorInfo | None = None
-        """Set when a probe or the breaker found the endpoint down."""
+        """Set when a probe found the endpoint down: for the whole run."""
         self.missing_models: dict[str, ErrorInfo] = {}
         """Models a probe found the server does not have, by config name."""
-        self._failures_in_a_row = 0
+        self.breaker = Breaker(config.breaker_threshold, config.breaker_cooldown)
+        """Stops the sending while the server is gone mid-run; see evalkit.endpoints.breaker."""
         self._http: Any = None
 
     @property
@@ -131,26 +142,42 @@ class Endpoint:
             register(litellm)
         kwargs = self._request(name, model, messages, schema, overrides or {})
         register_model_info(litellm, kwargs["model"])
+        return await self._retrying(litellm, kwargs, name, role)
+
+    async def _retrying(self, litellm: Any, kwargs: dict[str, Any], name: str, role: str) -> Answer:
+        """Attempts under the retry policy, each let through by the breaker, all within the
+        deadline; the outcome is counted by the breaker. The deadline runs from the first
+        attempt's slot: waiting behind the endpoint's own limit is not the server's time."""
+        request = object()  # this request, as the breaker tells requests apart
         attempts = 0
-        started = time.monotonic()
+        last: Exception | None = None  # the latest attempt's failure
+        until = time.monotonic() + self.config.deadline
         retrying = policy(self.config.retries, self.config.deadline, self.config.backoff)
         try:
             async for attempt in retrying:
                 with attempt:
-                    self._fail_if_down(name, role)  # the breaker may have opened meanwhile
-                    attempts += 1
-                    remaining = self.config.deadline - (time.monotonic() - started)
-                    try:
-                        answer = await self._attempt(litellm, kwargs, max(0.5, remaining))
-                    except Exception as exc:
-                        self._count_failure(exc)
-                        raise
-                    self._failures_in_a_row = 0
-            return answer.model_copy(update={"attempts": attempts})
+                    self._fail_if_down(name, role)
+                    if last is not None and time.monotonic() >= until:
+                        raise last  # the back-off ran into the deadline: the last failure stands
+                    async with self._slot(request, until, role):
+                        if attempts == 0:
+                            until = time.monotonic() + self.config.deadline
+                        attempts += 1
+                        try:
+                            answer = await self._attempt(litellm, kwargs, until)
+                        except Exception as exc:
+                            last = exc
+                            raise
+            self.breaker.settle(request, None)
         except CallFailed:
             raise
         except Exception as exc:  # every failure becomes a recorded reason, never a crash
-            raise self._failed(exc, role, attempts) from exc
+            failed = self._failed(exc, role, attempts)
+            self.breaker.settle(request, failed.info if failed.unavailable else None)
+            raise failed from exc
+        finally:
+            self.breaker.release(request)
+        return answer.model_copy(update={"attempts": attempts})
 
     def _request(
         self,
@@ -201,18 +228,38 @@ class Endpoint:
         with self._replicas.pick() as url:
             yield _route(url)
 
-    async def _attempt(self, litellm: Any, kwargs: dict[str, Any], remaining: float) -> Answer:
+    @asynccontextmanager
+    async def _slot(self, request: object, until: float, role: str) -> AsyncIterator[None]:
+        """The breaker's leave, then a slot; a request that waited for its slot while the
+        breaker opened goes back to the breaker instead of to the server."""
+        while True:
+            blocked = await self.breaker.admit(request, until)
+            if blocked is not None:
+                raise CallFailed(blocked.model_copy(update={"role": role}), unavailable=True)
+            await self.slots.acquire()
+            if self.breaker.admits(request):
+                break
+            self.slots.release()
+        try:
+            yield
+        finally:
+            self.slots.release()
+
+    async def _attempt(self, litellm: Any, kwargs: dict[str, Any], until: float) -> Answer:
+        """One attempt, in a slot: the call and the whole reply, streamed or not, before the
+        monotonic time `until` (the request's deadline)."""
         from evalkit.endpoints.ollama_usage import collect_usage
 
-        timeout = min(self.config.timeout, remaining)
-        async with self.slots:
-            began = time.monotonic()
-            with collect_usage() as usage, self._server() as server:
+        began = time.monotonic()
+        timeout = max(0.01, min(self.config.timeout, until - began))
+        with collect_usage() as usage, self._server() as server:
+            async with within_deadline(until, self.config.deadline) as progress:
                 call = litellm.acompletion(timeout=timeout, **kwargs, **server)
                 response = await asyncio.wait_for(call, timeout=timeout + 5)
                 if kwargs["stream"]:
+                    progress.streaming = True
                     response = await _gather_stream(litellm, response, kwargs["messages"])
-            latency = (time.monotonic() - began) * 1000
+        latency = (time.monotonic() - began) * 1000
         choice = response.choices[0]
         tokens = getattr(response, "usage", None)
         return Answer(
@@ -228,24 +275,6 @@ class Endpoint:
         known_down = self.down or self.missing_models.get(name)
         if known_down is not None:
             raise CallFailed(known_down.model_copy(update={"role": role}), unavailable=True)
-
-    def _count_failure(self, exc: BaseException) -> None:
-        """The circuit breaker: attempts (not calls) that found the server gone, in a row
-        across every call to this endpoint; any other outcome resets the count."""
-        gone = is_connection_failure(exc) or status_of(exc) == 404
-        self._failures_in_a_row = self._failures_in_a_row + 1 if gone else 0
-        if self._failures_in_a_row >= BREAKER_THRESHOLD and self.down is None:
-            reason = _reason(exc, status_of(exc))
-            self.mark_down(
-                ErrorInfo(
-                    kind="EndpointDown",
-                    message=self.secrets.scrub(
-                        f"{reason} from {self.display_url}: endpoint down (circuit breaker"
-                        f" opened after {self._failures_in_a_row} failed attempts in a row)"
-                    ),
-                    status_code=status_of(exc),
-                )
-            )
 
     def _failed(self, exc: BaseException, role: str, attempts: int) -> CallFailed:
         status = status_of(exc)
@@ -280,8 +309,14 @@ def _reason(exc: BaseException, status: int | None) -> str:
 
 
 async def _gather_stream(litellm: Any, stream: Any, messages: list[dict[str, str]]) -> Any:
-    """Read a streamed reply to the end and rebuild one response from its chunks."""
-    chunks = [chunk async for chunk in stream]
+    """Read a streamed reply to the end and rebuild one response from its chunks; the
+    stream is closed however the reading ends (a deadline cancels it midway)."""
+    try:
+        chunks = [chunk async for chunk in stream]
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
     return litellm.stream_chunk_builder(chunks, messages=messages)
 
 

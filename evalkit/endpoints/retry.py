@@ -1,18 +1,22 @@
 """The one retry policy: which failures are transient, and how long to wait before the next
-attempt.
+attempt; and the deadline that bounds a whole request.
 
 Retried: timeouts, dropped or refused connections, 429, 500/502/503/504 and Cloudflare's
 520/522/524. Never retried: any other 4xx (a bad request stays bad, a missing model stays
 missing). Waits grow exponentially with jitter, and a server's Retry-After wins when it
-sends one. The caller bounds the whole by attempts and by a deadline.
+sends one. The caller bounds the whole by attempts and by a deadline, which also cuts an
+attempt still running (`within_deadline`), a reply that streams forever included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from time import time
+from time import monotonic, time
 
 import httpx
 from tenacity import (
@@ -111,3 +115,32 @@ def policy(retries: int, deadline: float, base: float = 0.5) -> AsyncRetrying:
         wait=wait,
         reraise=True,
     )
+
+
+class DeadlinePassed(TimeoutError):
+    """The request's deadline came while an attempt was still running."""
+
+
+@dataclass
+class Progress:
+    """How far an attempt got, for the message when its deadline cuts it."""
+
+    streaming: bool = False
+    """Whether the reply had started to stream."""
+
+
+@asynccontextmanager
+async def within_deadline(until: float, deadline: float) -> AsyncIterator[Progress]:
+    """Run the block until the monotonic time `until`, then cancel what it awaits and raise
+    `DeadlinePassed`, naming the `deadline` (seconds) that passed. Read timeouts cannot do
+    this: a reply that sends a piece every few seconds never lets one expire."""
+    progress = Progress()
+    scope = asyncio.timeout_at(asyncio.get_running_loop().time() + (until - monotonic()))
+    try:
+        async with scope:
+            yield progress
+    except TimeoutError as exc:
+        if not scope.expired():
+            raise
+        where = "while the reply was still streaming" if progress.streaming else "before a reply"
+        raise DeadlinePassed(f"the endpoint's deadline of {deadline:g} s passed {where}") from exc

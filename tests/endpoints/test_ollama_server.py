@@ -399,6 +399,16 @@ def test_drop_mid_stream_after_the_first_chunk(server: FakeOllama) -> None:
     assert len(received) <= 1
 
 
+def test_trickle_sends_a_piece_every_interval_then_the_reply(server: FakeOllama) -> None:
+    server.set_faults(trickle=0.1, trickle_for=0.5)
+    started = time.monotonic()
+    lines = stream_lines(server)
+    assert 0.5 <= time.monotonic() - started < 2.0
+    pieces = [line["message"]["content"] for line in lines if not line["done"]]
+    assert 4 <= pieces.count(".") <= 6  # one every 0.1 s for 0.5 s
+    assert lines[-1]["done"] is True and lines[-1]["eval_count"] > 0
+
+
 def test_first_byte_deadline_cuts_a_slow_answer_but_not_a_stream() -> None:
     with FakeOllama(latency=1.0, first_byte_deadline=0.3) as server:
         started = time.monotonic()
