@@ -295,17 +295,24 @@ def test_a_missing_file_is_an_input_error(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    ("b_status", "code", "message"),
+    ("b_status", "flags", "code", "message"),
     [
         # B holds the row but could not grade it: the gate cannot pass on no data
-        ("unavailable", EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
-        ("judge_error", EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
-        # B never ran the row (a smaller run): reported, and the gate covers the rest
-        (None, EXIT_OK, "warning: m: 1 row(s) graded ok in A are absent from B"),
+        ("unavailable", [], EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
+        ("judge_error", [], EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
+        # B has no record of the row: it stopped early, so the gate cannot pass either
+        (None, [], EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are missing from B"),
+        # unless the user says B ran fewer tasks on purpose: reported, the gate covers the rest
+        (
+            None,
+            ["--allow-missing"],
+            EXIT_OK,
+            "warning: m: 1 row(s) graded ok in A are absent from B",
+        ),
     ],
 )
 def test_rows_lost_in_b_fail_the_gate_when_b_failed_them(
-    tmp_path: Path, capsys, b_status: str | None, code: int, message: str
+    tmp_path: Path, capsys, b_status: str | None, flags: list[str], code: int, message: str
 ) -> None:
     rows_a = [Row("t1", "m", "ok", 4), Row("t2", "m", "ok", 4)]
     rows_b = [Row("t1", "m", "ok", 4)]
