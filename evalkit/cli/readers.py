@@ -192,8 +192,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
             write(report, handle)
         partial.replace(out)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise EvalkitError(f"{out}: cannot write: {exc.strerror}") from None
+    finally:  # every exit path, Ctrl-C (KeyboardInterrupt) included; after the rename a no-op
+        with suppress(OSError):  # none there (its folder could not be made): nothing to remove
+            partial.unlink(missing_ok=True)
     print(f"report: {out}", file=sys.stderr)
     return EXIT_OK
 

@@ -243,6 +243,22 @@ def test_a_report_that_fails_midway_leaves_the_old_file_and_no_partial(
     assert sorted(p.name for p in Path().iterdir() if "report" in p.name) == ["report.md"]
 
 
+def test_a_report_interrupted_by_ctrl_c_leaves_the_old_file_and_no_partial(
+    seed_project: Path, monkeypatch
+) -> None:
+    target = Path("report.md")
+    target.write_text("the previous report\n", encoding="utf-8")
+
+    def interrupted(report, out) -> None:
+        out.write("# half a report")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_md, "write", interrupted)
+    assert main(["report", str(seed_project), "-o", str(target)]) == 130
+    assert target.read_text(encoding="utf-8") == "the previous report\n"
+    assert sorted(p.name for p in Path().iterdir() if "report" in p.name) == ["report.md"]
+
+
 # --- a run killed midway: keys with no record are NOT RUN ----------------------------
 
 
