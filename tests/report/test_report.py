@@ -4,9 +4,11 @@ model text kept inert, and the HTML rendered by headless Chromium."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -457,8 +459,19 @@ def _chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedPro
     )
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def _need_chromium() -> None:
+    """Skip without Chromium on a workstation; in CI (`CI=true`) its absence is a failure,
+    so a CI image that lost it cannot pass by skipping the only rendering check."""
+    if CHROMIUM is not None:
+        return
+    missing = "chromium is not installed (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"{missing}; CI=true requires it", pytrace=False)
+    pytest.skip(missing)
+
+
 def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
+    _need_chromium()
     write_suite(tmp_path / "suites" / "big-brain")
     records = big_brain_records()
     records[0] = record(
@@ -504,3 +517,25 @@ def test_an_answer_the_judge_could_not_grade_is_not_graded_not_unavailable(
     assert "**NOT GRADED:** judge: HTTP 404 from" in text
     assert "my answer" in text and "UNAVAILABLE" not in text
     assert "m: 1 of 1 task(s) answered, 0 graded, 1 unavailable" in report.summary[1]
+
+
+@pytest.mark.parametrize(
+    ("ci", "code", "outcome"), [("true", 1, "1 failed"), ("", 0, "1 skipped")], ids=["ci", "local"]
+)
+def test_chromium_missing_fails_in_ci_and_skips_elsewhere(
+    tmp_path: Path, ci: str, code: int, outcome: str
+) -> None:
+    """The rendering test in a fresh pytest whose PATH holds no Chromium."""
+    test = f"{Path(__file__)}::test_html_renders_in_headless_chromium"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": str(Path(sys.executable).parent), "CI": ci},
+        timeout=120,
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    assert outcome in done.stdout
+    if ci:
+        assert "chromium is not installed (apt-get install chromium); CI=true" in done.stdout
