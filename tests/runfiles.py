@@ -192,12 +192,17 @@ def from_row(row: Row) -> Record:
 def write_run(
     path: Path, rows: Iterable[Row | Record], run_manifest: RunManifest | None = None
 ) -> Path:
-    """Write a run file of `rows`; the manifest's candidates default to the rows' own."""
+    """Write a run file of `rows`; the manifest's candidates and task count default to the
+    rows' own (a complete run of them)."""
     records = [r if isinstance(r, Record) else from_row(r) for r in rows]
     if run_manifest is None:
         candidates = list(dict.fromkeys(r.candidate for r in records)) or ["gemma3:1b"]
         judges = {r.judge for r in records}
-        run_manifest = manifest(candidates, judge=judges.pop() if len(judges) == 1 else JUDGE)
+        run_manifest = manifest(
+            candidates,
+            judge=judges.pop() if len(judges) == 1 else JUDGE,
+            tasks=len({r.task_id for r in records}) or 4,
+        )
     with RunWriter(path, run_manifest) as writer:
         for item in records:
             writer.write(item)

@@ -169,6 +169,7 @@ def compare_runs(
     ]
     regrade = _regrade(a, b, rows, picked_a, picked_b)
     notes.extend(_differences(a, b, rows, regrade))
+    notes.extend(_missing_from_b(candidates))
     return Comparison(
         a=_ref(a),
         b=_ref(b),
@@ -181,10 +182,14 @@ def compare_runs(
     )
 
 
-def regressions(comparison: Comparison, max_drop: float = 0.0) -> list[str]:
+def regressions(
+    comparison: Comparison, max_drop: float = 0.0, allow_missing: bool = False
+) -> list[str]:
     """What fails `--fail-on-regression`, one line each: a candidate whose mean score
-    dropped by more than `max_drop` points from A to B, or that failed in B on rows it
-    was graded ok on in A (a gate must not pass because B could not grade them)."""
+    dropped by more than `max_drop` points from A to B, that failed in B on rows it was
+    graded ok on in A, or (unless `allow_missing`) that B holds no record for on such
+    rows: a gate must not pass because B could not grade them or never ran them (a run
+    that crashed after its manifest holds no records at all)."""
     found = []
     for c in comparison.candidates:
         if c.mean_delta is not None and -c.mean_delta > max_drop:
@@ -197,15 +202,21 @@ def regressions(comparison: Comparison, max_drop: float = 0.0) -> list[str]:
                 f"{c.candidate}: {c.failed} row(s) graded ok in A are not ok in B"
                 " (error, endpoint down or judge failure): no score can vouch for them"
             )
+        if c.lost > c.failed and not allow_missing:
+            found.append(
+                f"{c.candidate}: {c.lost - c.failed} row(s) graded ok in A are missing from B"
+                " (B has no record: it stopped early or ran fewer tasks): no score can vouch"
+                " for them; --allow-missing gates on the rows in both only"
+            )
     return found
 
 
 def gate_warnings(comparison: Comparison) -> list[str]:
-    """What `--fail-on-regression` reports without failing: rows graded ok in A that B
-    does not hold at all (B ran fewer tasks or candidates)."""
+    """What `--fail-on-regression --allow-missing` reports without failing: rows graded ok
+    in A that B does not hold at all (B ran fewer tasks or candidates)."""
     return [
         f"{c.candidate}: {c.lost - c.failed} row(s) graded ok in A are absent from B;"
-        " the gate covers only the rows in both"
+        " the gate covers only the rows in both (--allow-missing)"
         for c in comparison.candidates
         if c.lost > c.failed
     ]
@@ -300,6 +311,17 @@ def _regrade(
         if scored
         else None,
     )
+
+
+def _missing_from_b(candidates: list[CandidateComparison]) -> Iterable[str]:
+    """Rows graded ok in A that B has no record of: B stopped early or ran fewer tasks."""
+    missing = {c.candidate: c.lost - c.failed for c in candidates if c.lost > c.failed}
+    if missing:
+        counts = ", ".join(f"{name} {n}" for name, n in missing.items())
+        yield (
+            f"B has no record of {sum(missing.values())} row(s) graded ok in A ({counts}):"
+            " B stopped early or ran fewer tasks; they are not scored"
+        )
 
 
 def _differences(

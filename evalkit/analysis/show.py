@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
+from pydantic import Field
+
+from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
 from evalkit.runfile.reader import RunFile
 from evalkit.types import Record, Schema
 
@@ -26,6 +29,11 @@ class Selection(Schema):
     """Records matching the filters before the limit."""
     total: int
     """Records in the run file (latest per key)."""
+    not_run: dict[str, int] = Field(default_factory=dict)
+    """Per candidate, the keys the run planned that have no record in the file (the run
+    stopped before them), whatever the filters; empty when none is missing."""
+    resume: str = ""
+    """The command that finishes the run file."""
 
 
 def select(
@@ -48,7 +56,13 @@ def select(
         and (not statuses or r.status in statuses)
     ]
     shown = chosen[:limit] if limit > 0 else chosen
-    return Selection(records=shown, matched=len(chosen), total=len(run.records))
+    return Selection(
+        records=shown,
+        matched=len(chosen),
+        total=len(run.records),
+        not_run=not_run(run.manifest, recorded_tasks(k[:2] for k in run.records)),
+        resume=resume_command(run.manifest, run.path),
+    )
 
 
 def shorten(text: str, width: int = 60) -> str:

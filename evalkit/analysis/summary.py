@@ -15,6 +15,7 @@ from typing import get_args
 
 from pydantic import Field
 
+from evalkit.runfile.coverage import not_run, resume_command
 from evalkit.runfile.reader import RunLines
 from evalkit.types import Record, RunManifest, Schema, Status
 
@@ -36,6 +37,9 @@ class CandidateSummary(Schema):
     """Sum of answer latencies."""
     reasons: list[str] = Field(default_factory=list)
     """Distinct reasons of records that are not ok (the first five)."""
+    not_run: int = 0
+    """Tasks the run planned for the candidate that have no record (it stopped before
+    them); never counted in `records`."""
 
 
 class RunSummary(Schema):
@@ -55,6 +59,13 @@ class RunSummary(Schema):
     """The latest records of the first keys in the file, in full, for the table."""
     candidates: list[CandidateSummary]
     """Per candidate, in the manifest's order, then any other candidate seen."""
+    resume: str = ""
+    """The command that finishes the run file (its records not ok, its keys not run)."""
+
+    @property
+    def not_run(self) -> int:
+        """Planned keys with no record in the file."""
+        return sum(line.not_run for line in self.candidates)
 
 
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -117,6 +128,7 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
     for (candidate, _), tally in tallies.items():
         grouped.setdefault(candidate, []).append(tally)
     every = list(tallies.values())
+    missing = not_run(lines.manifest, {c: _tasks(parts) for c, parts in grouped.items()})
     return RunSummary(
         path=str(path),
         manifest=lines.manifest,
@@ -124,11 +136,22 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
         all_ok=all(code == 0 for t in every for code in t.status),
         voted=any(t.voted for t in every),
         first=list(kept.values()),
-        candidates=[_one(candidate, parts) for candidate, parts in grouped.items()],
+        candidates=[
+            _one(candidate, parts, missing.get(candidate, 0))
+            for candidate, parts in grouped.items()
+        ],
+        resume=resume_command(lines.manifest, path),
     )
 
 
-def _one(candidate: str, tallies: list[_Tally]) -> CandidateSummary:
+def _tasks(tallies: list[_Tally]) -> int:
+    """Distinct tasks with a record among one candidate's tallies (one per judge)."""
+    if len(tallies) == 1:  # the usual case: no set of every task id to build
+        return len(tallies[0].rows)
+    return len(set().union(*(t.rows for t in tallies)))
+
+
+def _one(candidate: str, tallies: list[_Tally], missing: int) -> CandidateSummary:
     statuses: dict[str, int] = {}
     for tally in tallies:
         for code in tally.status:
@@ -144,4 +167,5 @@ def _one(candidate: str, tallies: list[_Tally]) -> CandidateSummary:
         mean_latency_ms=round(mean(latencies), 1) if latencies else None,
         total_latency_ms=round(sum(latencies), 1),
         reasons=reasons[:5],
+        not_run=missing,
     )

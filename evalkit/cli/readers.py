@@ -47,7 +47,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         const=0.0,
         type=float,
         metavar="DELTA",
-        help="exit 4 when a candidate's mean score drops by more than DELTA (default 0)",
+        help="exit 4 when a candidate's mean score drops by more than DELTA (default 0), or"
+        " when rows graded ok in A are not ok in B or missing from B",
+    )
+    compare.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="with --fail-on-regression: rows graded ok in A that B has no record of only"
+        " warn (B ran fewer tasks on purpose); the gate covers the rows in both",
     )
     compare.add_argument(
         "--rows",
@@ -150,15 +157,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         compare_view.comparison(result, args.rows, args.limit)
     if args.fail_on_regression is None:
         return EXIT_OK
-    for line in gate_warnings(result):
+    for line in gate_warnings(result) if args.allow_missing else []:
         print(f"warning: {line}", file=sys.stderr)
-    found = regressions(result, args.fail_on_regression)
+    found = regressions(result, args.fail_on_regression, args.allow_missing)
     for line in found:
         print(f"regression: {line}", file=sys.stderr)
     return EXIT_REGRESSION if found else EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from contextlib import suppress
     from pathlib import Path
 
     from evalkit.errors import EvalkitError
@@ -184,8 +192,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
             write(report, handle)
         partial.replace(out)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise EvalkitError(f"{out}: cannot write: {exc.strerror}") from None
+    finally:  # every exit path, Ctrl-C (KeyboardInterrupt) included; after the rename a no-op
+        with suppress(OSError):  # none there (its folder could not be made): nothing to remove
+            partial.unlink(missing_ok=True)
     print(f"report: {out}", file=sys.stderr)
     return EXIT_OK
 

@@ -102,16 +102,25 @@ def run_summary(summary: RunSummary) -> None:
     for column in ("candidate", "records", "ok", "not ok", "mean score", "total latency"):
         totals.add_column(column)
     for line in summary.candidates:
-        not_ok = {k: v for k, v in line.by_status.items() if k != "ok"}
+        not_ok = [f"{v} {k}" for k, v in line.by_status.items() if k != "ok"]
+        if line.not_run:
+            not_ok.append(f"{line.not_run} not run")
         totals.add_row(
             escape(line.candidate),
             str(line.records),
             str(line.by_status.get("ok", 0)),
-            ", ".join(f"{v} {k}" for k, v in not_ok.items()) or "0",
+            ", ".join(not_ok) or "0",
             f"{line.mean_score:.2f}" if line.mean_score is not None else "n/a",
             f"{line.total_latency_ms:,.0f} ms",
         )
     console.print(totals)
+    if summary.not_run:
+        console.print(
+            f"[bold red]NOT RUN:[/] {summary.not_run:,} key(s) of this run have no record:"
+            f" the run stopped before them; finish it with: {escape(summary.resume)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _short_reason(record: Record) -> str:

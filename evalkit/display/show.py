@@ -17,8 +17,7 @@ def records(selection: Selection, full: bool) -> None:
     """`show`: the selected records as a table, or one block each with `full`."""
     if not selection.records:
         note(f"no record matches (the run file has {selection.total})")
-        return
-    if full:
+    elif full:
         for record in selection.records:
             _record_block(record)
     else:
@@ -26,6 +25,20 @@ def records(selection: Selection, full: bool) -> None:
     if selection.matched > len(selection.records):
         hidden = selection.matched - len(selection.records)
         note(f"... {hidden} more matching records: narrow the filters or raise --limit (0: all)")
+    if selection.not_run:
+        _not_run(selection)
+
+
+def _not_run(selection: Selection) -> None:
+    """The keys the run planned that have no record: it stopped before them."""
+    counts = ", ".join(f"{escape(name)} {n}" for name, n in selection.not_run.items())
+    console.print(
+        f"[bold red]NOT RUN:[/] {sum(selection.not_run.values())} key(s) of this run have no"
+        f" record ({counts}): the run stopped before them; finish it with:"
+        f" {escape(selection.resume)}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _records_table(selection: Selection) -> None:

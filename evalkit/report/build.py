@@ -16,6 +16,7 @@ from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
 from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
+from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
 from evalkit.runfile.reader import RunFile
 from evalkit.types import (
     Record,
@@ -28,7 +29,8 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     text = read_suite(manifest.suite, locate_suite(manifest.suite, Path(run.path), suite_dir))
     records = _one_per_pair(run)
     candidates = list(dict.fromkeys([*manifest.candidates, *(r.candidate for r in records)]))
-    tasks = _tasks(records, text, candidates)
+    tasks = _tasks(records, text, candidates, _planned(run, text))
+    unlisted = _unlisted(run, records, tasks)
     report = Report(
         title=f"{manifest.suite.name}: {' vs '.join(candidates)}",
         path=run.path,
@@ -39,14 +41,14 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         judge=manifest.judge,
         suite_note=text.note,
         environment=environment(manifest.models, candidates, manifest.judge, manifest.health),
-        candidates=[_totals(name, tasks) for name in candidates],
+        candidates=[_totals(name, tasks, unlisted.get(name, 0)) for name in candidates],
         tasks=tasks,
         judge_latency_ms=sum(
             r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
         ),
     )
     report.summary, report.findings = summary(report), findings(report)
-    report.next_steps = next_steps(report)
+    report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
 
 
@@ -61,9 +63,31 @@ def _one_per_pair(run: RunFile) -> list[Record]:
     return list(chosen.values())
 
 
-def _tasks(found: list[Record], text: SuiteText, candidates: Sequence[str]) -> list[TaskSection]:
+def _planned(run: RunFile, text: SuiteText) -> list[str]:
+    """The task ids the run planned, from the suite folder when it is the run's own suite
+    (unchanged since the run); empty otherwise, when only their count is known."""
+    if not text.tasks or text.note is not None or run.manifest.pairwise is not None:
+        return []
+    return planned_ids(run.manifest, list(text.tasks))
+
+
+def _unlisted(run: RunFile, records: list[Record], tasks: list[TaskSection]) -> dict[str, int]:
+    """Per candidate, the planned keys with no record that no task section lists (their
+    task ids are unknown without the suite): counted from the manifest's task count."""
+    missing = not_run(run.manifest, recorded_tasks((r.task_id, r.candidate) for r in records))
+    listed = {
+        name: sum(c.status == "missing" for t in tasks for c in t.cells if c.candidate == name)
+        for name in missing
+    }
+    return {name: n - listed[name] for name, n in missing.items() if n > listed[name]}
+
+
+def _tasks(
+    found: list[Record], text: SuiteText, candidates: Sequence[str], planned: Sequence[str]
+) -> list[TaskSection]:
+    """One section per task with a record or planned: a key without a record is NOT RUN."""
     records = {(r.task_id, r.candidate): r for r in found}
-    ids = list(dict.fromkeys(task_id for task_id, _ in records))
+    ids = list(dict.fromkeys([*(task_id for task_id, _ in records), *planned]))
     order = {task_id: i for i, task_id in enumerate(text.tasks)}
     ids.sort(key=lambda task_id: order.get(task_id, len(order)))
     sections = []
@@ -122,7 +146,7 @@ def _winner(cells: list[Cell]) -> str:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
-def _totals(candidate: str, tasks: list[TaskSection]) -> CandidateTotals:
+def _totals(candidate: str, tasks: list[TaskSection], unlisted: int) -> CandidateTotals:
     cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
     by_status: dict[str, int] = {}
     for cell in cells:
@@ -139,4 +163,5 @@ def _totals(candidate: str, tasks: list[TaskSection]) -> CandidateTotals:
         mean_score=fmean(scores) if scores else None,
         total_latency_ms=sum(latencies) if latencies else None,
         reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
+        unlisted_not_run=unlisted,
     )

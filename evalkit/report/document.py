@@ -114,11 +114,20 @@ class CandidateTotals(Schema):
     """Sum of answer latencies; None when no answer has one."""
     reasons: list[str]
     """Distinct reasons of not-ok records, most frequent first."""
+    unlisted_not_run: int = 0
+    """Planned tasks with no record for the candidate that the report cannot list (their
+    ids are unknown without the suite folder): counted from the manifest, not in `tasks`."""
+
+    @property
+    def not_run(self) -> int:
+        """Planned tasks with no record for the candidate: NOT RUN cells and unlisted."""
+        return self.by_status.get("missing", 0) + self.unlisted_not_run
 
     @property
     def unavailable_everywhere(self) -> bool:
         """True when the candidate answered no task because its endpoint was down."""
-        return self.by_status.get("unavailable", 0) == self.tasks > 0 and not self.answered
+        down = self.by_status.get("unavailable", 0) == self.tasks > 0
+        return down and not self.answered and not self.unlisted_not_run
 
 
 class Report(Schema):
@@ -154,6 +163,11 @@ class Report(Schema):
     """Key findings computed from the data."""
     next_steps: list[str] = Field(default_factory=list)
     """What to do next (bring an endpoint back, resume the run)."""
+
+    @property
+    def not_run(self) -> int:
+        """Planned (task, candidate) keys with no record: the run stopped before them."""
+        return sum(line.not_run for line in self.candidates)
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

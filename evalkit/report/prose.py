@@ -25,12 +25,33 @@ def summary(report: Report) -> list[str]:
     """What ran, how each candidate fared, and who leads where a comparison is possible."""
     judge = report.judge.name + (f" ({report.judge.model})" if report.judge.model else "")
     names = ", ".join(c.candidate for c in report.candidates)
+    tasks, done = len(report.tasks), "were answered by"
+    if report.not_run:
+        tasks = max(tasks, *(c.tasks + c.unlisted_not_run for c in report.candidates))
+        done = "were planned for"
     out = [
-        f"{len(report.tasks)} task(s) of suite {report.suite.name} were answered by"
+        f"{tasks} task(s) of suite {report.suite.name} {done}"
         f" {len(report.candidates)} candidate(s) ({names}) and graded by judge {judge}."
     ]
+    if report.not_run:
+        out.append(_not_run_sentence(report))
     out += [_candidate_sentence(line) for line in report.candidates]
     out.append(_comparison_sentence(report))
+    return out
+
+
+def _not_run_sentence(report: Report) -> str:
+    """How many keys have no record, and why some cannot be named."""
+    out = (
+        f"The run is incomplete: {report.not_run} key(s) (task × candidate) have no record"
+        " in the run file; they are NOT RUN (the run stopped before them)."
+    )
+    unlisted = sum(c.unlisted_not_run for c in report.candidates)
+    if unlisted:
+        out += (
+            f" {unlisted} of them are counted from the manifest and not listed by task:"
+            " without the run's suite folder the report cannot name their tasks."
+        )
     return out
 
 
@@ -38,11 +59,14 @@ def _candidate_sentence(line: CandidateTotals) -> str:
     reason = f": {line.reasons[0]}" if line.reasons else ""
     if line.unavailable_everywhere:
         return f"{line.candidate} was UNAVAILABLE for all {line.tasks} task(s){reason}."
-    parts = [f"{line.candidate}: {line.answered} of {line.tasks} task(s) answered"]
+    planned = line.tasks + line.unlisted_not_run
+    parts = [f"{line.candidate}: {line.answered} of {planned} task(s) answered"]
     parts.append(f"{line.graded} graded")
     if line.mean_score is not None:
         parts.append(f"mean score {line.mean_score:.2f}/5")
-    not_ok = [f"{n} {status}" for status, n in line.by_status.items() if status != "ok"]
+    not_ok = [f"{n} {status}" for status, n in line.by_status.items() if status not in _NOT_OK]
+    if line.not_run:
+        not_ok.append(f"{line.not_run} not run")
     if not_ok:
         parts.append(" and ".join(not_ok) + reason)
     return ", ".join(parts) + "."
@@ -157,24 +181,31 @@ def _severities(graded: list[Cell]) -> str:
     return f"Issues by severity: {listed}."
 
 
+_NOT_OK = ("ok", "missing")
+"""Statuses a candidate sentence does not list as they are: ok, and missing (NOT RUN)."""
+
+
 def no_answers(line: CandidateTotals) -> str:
     """Why a candidate has no latency: its statuses, e.g. `4 unavailable`."""
-    counts = ", ".join(f"{n} {status}" for status, n in line.by_status.items())
-    return f"no answers: {counts}" if counts else "no answers"
+    counts = [f"{n} {status}" for status, n in line.by_status.items() if status != "missing"]
+    if line.not_run:
+        counts.append(f"{line.not_run} not run")
+    return f"no answers: {', '.join(counts)}" if counts else "no answers"
 
 
-def next_steps(report: Report) -> list[str]:
-    """Endpoints to bring back and the command that finishes the run."""
+def next_steps(report: Report, resume: str) -> list[str]:
+    """Endpoints to bring back and `resume`, the command that finishes the run: its
+    records that are not ok and its keys not run."""
     down = {c.endpoint: c for c in report.environment if c.up is False}
     out = [
         f"Bring endpoint {name} back: {column.url or name} was {column.status} when the run"
         " started."
         for name, column in down.items()
     ]
-    unfinished = sum(c.tasks - c.graded for c in report.candidates)
+    not_ok = sum(c.tasks - c.graded - c.by_status.get("missing", 0) for c in report.candidates)
+    unfinished = [f"the {not_ok} record(s) that are not ok"] if not_ok else []
+    if report.not_run:
+        unfinished.append(f"the {report.not_run} key(s) not run")
     if unfinished:
-        out.append(
-            f"Finish the {unfinished} record(s) that are not ok, then render this report"
-            f" again: python -m evalkit run --resume {report.path}"
-        )
+        out.append(f"Finish {' and '.join(unfinished)}, then render this report again: {resume}")
     return out

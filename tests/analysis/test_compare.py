@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from exact_stats import bootstrap_quantile_band
+from exact_stats import bootstrap_quantile_band, signed_rank_reference
 from runfiles import Row, manifest, model_info, write_run
 
 from evalkit.analysis.compare import Comparison, compare_runs, regressions
@@ -98,26 +98,13 @@ def _check_p_value(p_value: float | None, d) -> None:
     if nonzero <= 13:  # scipy enumerates every sign flip: exact, ties included
         method = scipy_stats.PermutationMethod(n_resamples=np.inf)
         expected = scipy_stats.wilcoxon(d, method=method).pvalue
-    elif nonzero <= 50:  # too many flips for scipy; count them with numpy convolutions
-        expected = _exact_p_with_numpy(d)
+    elif nonzero <= 50:  # too many flips for scipy.stats.wilcoxon's loop: the same test
+        reference = signed_rank_reference(d.tolist())  # by scipy.stats.permutation_test
+        assert p_value == pytest.approx(reference.p_value, rel=1e-9, abs=reference.tolerance)
+        return
     else:
         expected = scipy_stats.wilcoxon(d, correction=False, method="asymptotic").pvalue
     assert p_value == pytest.approx(expected, rel=1e-9)
-
-
-def _exact_p_with_numpy(d) -> float:
-    """Two-sided exact p of the signed-rank statistic given the tied ranks: the null
-    distribution of 2*R+ is the convolution of one {0, 2r} coin per non-zero difference."""
-    nonzero = d[d != 0]
-    ranks = scipy_stats.rankdata(np.abs(nonzero))
-    distribution = np.array([1.0])
-    for doubled in np.rint(2 * ranks).astype(int):
-        coin = np.zeros(doubled + 1)
-        coin[0] = coin[doubled] = 0.5
-        distribution = np.convolve(distribution, coin)
-    observed = int(np.rint(2 * ranks[nonzero > 0].sum()))
-    lower, upper = distribution[: observed + 1].sum(), distribution[observed:].sum()
-    return min(1.0, 2 * min(lower, upper))
 
 
 def _check_interval(ci, d) -> None:
@@ -295,17 +282,24 @@ def test_a_missing_file_is_an_input_error(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    ("b_status", "code", "message"),
+    ("b_status", "flags", "code", "message"),
     [
         # B holds the row but could not grade it: the gate cannot pass on no data
-        ("unavailable", EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
-        ("judge_error", EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
-        # B never ran the row (a smaller run): reported, and the gate covers the rest
-        (None, EXIT_OK, "warning: m: 1 row(s) graded ok in A are absent from B"),
+        ("unavailable", [], EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
+        ("judge_error", [], EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are not ok"),
+        # B has no record of the row: it stopped early, so the gate cannot pass either
+        (None, [], EXIT_REGRESSION, "regression: m: 1 row(s) graded ok in A are missing from B"),
+        # unless the user says B ran fewer tasks on purpose: reported, the gate covers the rest
+        (
+            None,
+            ["--allow-missing"],
+            EXIT_OK,
+            "warning: m: 1 row(s) graded ok in A are absent from B",
+        ),
     ],
 )
 def test_rows_lost_in_b_fail_the_gate_when_b_failed_them(
-    tmp_path: Path, capsys, b_status: str | None, code: int, message: str
+    tmp_path: Path, capsys, b_status: str | None, flags: list[str], code: int, message: str
 ) -> None:
     rows_a = [Row("t1", "m", "ok", 4), Row("t2", "m", "ok", 4)]
     rows_b = [Row("t1", "m", "ok", 4)]
@@ -315,8 +309,30 @@ def test_rows_lost_in_b_fail_the_gate_when_b_failed_them(
     b = write_run(tmp_path / "b.jsonl", rows_b)
     line = compare_runs(read_scores(a), read_scores(b)).candidates[0]
     assert (line.lost, line.failed) == (1, 1 if b_status else 0)
-    assert main(["compare", str(a), str(b), "--format", "json", "--fail-on-regression"]) == code
+    gate = ["--format", "json", "--fail-on-regression", *flags]
+    assert main(["compare", str(a), str(b), *gate]) == code
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kept", [0, 4], ids=["no-records", "some-records"])
+def test_the_gate_fails_on_a_run_that_crashed_after_its_manifest(
+    tmp_path: Path, capsys, kept: int
+) -> None:
+    """B was killed after writing its manifest (and `kept` of m2's records): every row A
+    graded ok that B lacks fails the gate, named by candidate and count, in every format."""
+    a, _ = _cli_files(tmp_path, 0)
+    rows_b = [Row(f"t{i}", "m2", "ok", 4) for i in range(kept)]
+    b = str(write_run(tmp_path / "crashed.jsonl", rows_b, manifest(["m1", "m2"])))
+    assert main(["compare", a, b, "--fail-on-regression"]) == EXIT_REGRESSION
+    captured = capsys.readouterr()
+    assert "regression: m1: 10 row(s) graded ok in A are missing from B" in captured.err
+    assert f"regression: m2: {10 - kept} row(s) graded ok in A are missing from B" in captured.err
+    missing = f"B has no record of {20 - kept} row(s) graded ok in A (m1 10, m2 {10 - kept})"
+    assert missing in captured.out.replace("\n", " ")
+    assert main(["compare", a, b, "--format", "md", "--fail-on-regression", "1"]) == 4
+    assert f"- Note: {missing}" in capsys.readouterr().out
+    assert main(["compare", a, b, "--fail-on-regression", "--allow-missing"]) == EXIT_OK
+    assert "warning: m1: 10 row(s) graded ok in A are absent from B" in capsys.readouterr().err
 
 
 def test_a_bad_score_in_either_file_names_the_file_the_line_and_the_field(

@@ -98,6 +98,29 @@ def test_show_full_gives_the_reason_of_a_record_without_verdict(run: Path, capsy
     assert "reason: NotFoundError: HTTP 404 from" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("keep", "counts"),
+    [(3, "5 key(s) of this run have no record (gemma3:1b 2, gemma3:27b 3)"), (0, "8 key(s)")],
+    ids=["some-records", "no-records"],
+)
+def test_show_counts_the_keys_a_killed_run_never_ran(
+    tmp_path: Path, capsys, keep: int, counts: str
+) -> None:
+    """The seed run cut after its manifest and `keep` records, as a kill leaves it."""
+    lines = big_brain_run(tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines(True)
+    killed = tmp_path / "killed.jsonl"
+    killed.write_text("".join(lines[: 1 + keep]), encoding="utf-8")
+    assert main(["show", str(killed), "--status", "ok"]) == 0
+    out = capsys.readouterr().out
+    assert f"NOT RUN: {counts}" in out
+    assert f"finish it with: python -m evalkit run --resume {killed}" in out
+
+
+def test_show_of_a_complete_run_says_nothing_is_not_run(tmp_path: Path, capsys) -> None:
+    assert main(["show", str(big_brain_run(tmp_path / "run.jsonl"))]) == 0
+    assert "NOT RUN" not in capsys.readouterr().out
+
+
 # --- what the read-only commands import ----------------------------------------------
 
 FORBIDDEN = ("litellm", "datasets", "llama_cpp", "numpy", "scipy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from exact_stats import bootstrap_quantile_band
+from exact_stats import bootstrap_quantile_band, signed_rank_reference
 
 from evalkit.analysis import stats
 
@@ -54,6 +54,38 @@ def test_wilcoxon_with_ties_and_zeros_is_scipys_exhaustive_permutation_test(delt
     assert ours.method == "exact"
     assert ours.zeros == deltas.count(0)
     assert ours.p_value == pytest.approx(theirs.pvalue, rel=1e-9)
+
+
+def test_the_tied_reference_is_scipy_wilcoxons_permutation_test() -> None:
+    """signed_rank_reference computes what scipy.stats.wilcoxon does for tied data (at a
+    size where scipy.stats.wilcoxon itself takes a second, not minutes)."""
+    deltas = [1, 1, -1, 2, 0, 2, -2, 3, 0, 1, -3, 2]
+    exhaustive = scipy_stats.PermutationMethod(n_resamples=np.inf)
+    theirs = scipy_stats.wilcoxon(deltas, method=exhaustive)
+    assert signed_rank_reference(deltas) == (pytest.approx(theirs.pvalue, rel=1e-12), 0.0)
+
+
+# 14 to 50 non-zero differences with ties: too many sign flips for scipy.stats.wilcoxon's
+# own loop; scipy enumerates all of them up to 16, and draws 200,000 above.
+TIED_14_TO_50 = [
+    _deltas(17, seed=6),  # 14 non-zero differences
+    _deltas(18, seed=1),  # 15
+    _deltas(26, seed=5),  # 16
+    _deltas(40, seed=3),  # 29
+    _deltas(66, seed=9),  # 46
+    _deltas(66, seed=6),  # 50
+]
+
+
+@pytest.mark.parametrize("deltas", TIED_14_TO_50)
+def test_wilcoxon_with_ties_up_to_fifty_is_scipys_permutation_test(deltas: list) -> None:
+    ours = stats.wilcoxon_signed_rank(deltas)
+    nonzero = len(deltas) - deltas.count(0)
+    assert 14 <= nonzero <= 50 and len(set(map(abs, deltas))) < nonzero  # tied
+    assert (ours.method, ours.n) == ("exact", nonzero)
+    assert ours.statistic == scipy_stats.wilcoxon(deltas, method="asymptotic").statistic
+    reference = signed_rank_reference(deltas)
+    assert ours.p_value == pytest.approx(reference.p_value, rel=1e-9, abs=reference.tolerance)
 
 
 @pytest.mark.parametrize(("n", "seed"), [(80, 3), (200, 4), (5000, 5)])

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runfiles import Row, manifest, write_run
+from runfiles import Row, big_brain_run, manifest, write_run
 
 from evalkit.analysis.summary import summarize_file
+from evalkit.display.run import run_summary
 
 
 def _run(tmp_path: Path, rows: list[Row]) -> Path:
@@ -41,3 +42,28 @@ def test_only_the_first_records_are_kept_whole(tmp_path: Path) -> None:
     assert [r.task_id for r in summary.first] == [f"t{i}" for i in range(10)]
     assert summary.candidates[0].mean_score == 3.0
     assert summary.candidates[1].records == 0  # in the manifest, never answered
+
+
+def test_the_summary_counts_the_keys_a_killed_run_never_ran(tmp_path: Path, capsys) -> None:
+    lines = big_brain_run(tmp_path / "run.jsonl").read_text(encoding="utf-8").splitlines(True)
+    killed = tmp_path / "killed.jsonl"
+    killed.write_text("".join(lines[:4]), encoding="utf-8")  # the manifest and 3 records
+    summary = summarize_file(killed)
+    assert [(c.candidate, c.records, c.not_run) for c in summary.candidates] == [
+        ("gemma3:1b", 2, 2),
+        ("gemma3:27b", 1, 3),
+    ]
+    run_summary(summary)
+    out = capsys.readouterr().out
+    assert "│ 2 not run " in out  # gemma3:1b's "not ok" cell
+    assert (
+        "NOT RUN: 5 key(s) of this run have no record: the run stopped before them; finish it"
+        f" with: python -m evalkit run --resume {killed}"
+    ) in out
+
+
+def test_the_summary_of_a_complete_run_has_nothing_not_run(tmp_path: Path, capsys) -> None:
+    summary = summarize_file(big_brain_run(tmp_path / "run.jsonl"))
+    assert [c.not_run for c in summary.candidates] == [0, 0]
+    run_summary(summary)
+    assert "not run" not in capsys.readouterr().out.lower()

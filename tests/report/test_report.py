@@ -4,9 +4,11 @@ model text kept inert, and the HTML rendered by headless Chromium."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -243,6 +245,94 @@ def test_a_report_that_fails_midway_leaves_the_old_file_and_no_partial(
     assert sorted(p.name for p in Path().iterdir() if "report" in p.name) == ["report.md"]
 
 
+def test_a_report_interrupted_by_ctrl_c_leaves_the_old_file_and_no_partial(
+    seed_project: Path, monkeypatch
+) -> None:
+    target = Path("report.md")
+    target.write_text("the previous report\n", encoding="utf-8")
+
+    def interrupted(report, out) -> None:
+        out.write("# half a report")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_md, "write", interrupted)
+    assert main(["report", str(seed_project), "-o", str(target)]) == 130
+    assert target.read_text(encoding="utf-8") == "the previous report\n"
+    assert sorted(p.name for p in Path().iterdir() if "report" in p.name) == ["report.md"]
+
+
+# --- a run killed midway: keys with no record are NOT RUN ----------------------------
+
+
+def _killed(run: Path, keep: int) -> Path:
+    """The run file as a run killed after its manifest and `keep` records leaves it."""
+    lines = run.read_text(encoding="utf-8").splitlines(keepends=True)
+    killed = run.with_name("killed.jsonl")
+    killed.write_text("".join(lines[: 1 + keep]), encoding="utf-8")
+    return killed
+
+
+KILLED_MD = [
+    # the seed killed after gitea-webhook (both candidates) and evennia's gemma3:1b
+    "| 2. evennia-architecture | 2/5 SUPERFICIAL | NOT RUN | N/A |",
+    "| 3. fleet-burndown | NOT RUN | NOT RUN | N/A |",
+    "| 4. async-debug | NOT RUN | NOT RUN | N/A |",
+    "| 3. fleet-burndown | N/A | N/A | NOT RUN |",
+    "### Task 4: async-debug (debugging)",
+    "Prompt of async-debug: write it well.",
+    "#### gemma3:1b: NOT RUN\n\nReason: no record in the run file",
+    "4 task(s) of suite big-brain were planned for 2 candidate(s)",
+    "The run is incomplete: 5 key(s) (task × candidate) have no record in the run file;"
+    " they are NOT RUN (the run stopped before them).",
+    "gemma3:1b: 2 of 4 task(s) answered, 2 graded, mean score 2.00/5, 2 not run.",
+    "gemma3:27b: 0 of 4 task(s) answered, 0 graded, 1 unavailable and 3 not run: HTTP 404",
+    "gemma3:27b latency: N/A (no answers: 1 unavailable, 3 not run).",
+    "Finish the 1 record(s) that are not ok and the 5 key(s) not run, then render this"
+    " report again: python -m evalkit run --resume results/big-brain/killed.jsonl",
+]
+
+
+def test_a_killed_run_shows_its_keys_without_record_as_not_run(seed_project: Path, capsys) -> None:
+    killed = _killed(seed_project, 3)
+    assert main(["report", str(killed)]) == 0
+    text = capsys.readouterr().out
+    missing = [line for line in KILLED_MD if line not in text]
+    assert not missing
+    assert main(["report", str(killed), "-o", "killed.html"]) == 0
+    page = Path("killed.html").read_text(encoding="utf-8")
+    # 5 keys, each in the quality table, the task's answers and the comparison table
+    assert page.count("<span class='status'>NOT RUN</span>") == 15
+    assert "The run is incomplete: 5 key(s)" in page
+    assert "python -m evalkit run --resume results/big-brain/killed.jsonl" in page
+
+
+def test_a_complete_run_has_nothing_not_run(seed_project: Path, capsys) -> None:
+    assert main(["report", str(seed_project)]) == 0
+    text = capsys.readouterr().out
+    assert "NOT RUN" not in text and "not run" not in text
+    assert "4 task(s) of suite big-brain were answered by 2 candidate(s)" in text
+    assert "Finish the 4 record(s) that are not ok, then render this report again" in text
+
+
+def test_without_the_suite_the_keys_not_run_are_counted_from_the_manifest(
+    tmp_path: Path, capsys
+) -> None:
+    killed = _killed(big_brain_run(tmp_path / "run.jsonl", suite_ref="elsewhere"), 3)
+    assert main(["report", str(killed)]) == 0
+    text = capsys.readouterr().out
+    for line in (
+        "The run is incomplete: 5 key(s) (task × candidate) have no record in the run file;",
+        "4 of them are counted from the manifest and not listed by task: without the run's"
+        " suite folder the report cannot name their tasks.",
+        "gemma3:1b: 2 of 4 task(s) answered, 2 graded, mean score 2.00/5, 2 not run.",
+        "| 2. evennia-architecture | 2/5 SUPERFICIAL | NOT RUN | N/A |",
+        f"the 5 key(s) not run, then render this report again: python -m evalkit run"
+        f" --resume {killed}",
+    ):
+        assert line in text
+    assert "fleet-burndown" not in text  # its id is in the suite, not in the run file
+
+
 @pytest.mark.parametrize(
     ("reachable", "status"),
     [
@@ -369,8 +459,19 @@ def _chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedPro
     )
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def _need_chromium() -> None:
+    """Skip without Chromium on a workstation; in CI (`CI=true`) its absence is a failure,
+    so a CI image that lost it cannot pass by skipping the only rendering check."""
+    if CHROMIUM is not None:
+        return
+    missing = "chromium is not installed (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(f"{missing}; CI=true requires it", pytrace=False)
+    pytest.skip(missing)
+
+
 def test_html_renders_in_headless_chromium(tmp_path: Path) -> None:
+    _need_chromium()
     write_suite(tmp_path / "suites" / "big-brain")
     records = big_brain_records()
     records[0] = record(
@@ -409,9 +510,32 @@ def test_an_answer_the_judge_could_not_grade_is_not_graded_not_unavailable(
             "error": down.error.model_copy(update={"role": "judge"}),
         }
     )
-    report = build_report(read_run(write_run(tmp_path / "run.jsonl", [kept], manifest(["m"]))))
+    one_task = manifest(["m"], tasks=1)
+    report = build_report(read_run(write_run(tmp_path / "run.jsonl", [kept], one_task)))
     text = render_md(report)
     assert "| 1. t | 1,500 ms | N/A | NOT GRADED (judge: HTTP 404) |" in text
     assert "**NOT GRADED:** judge: HTTP 404 from" in text
     assert "my answer" in text and "UNAVAILABLE" not in text
     assert "m: 1 of 1 task(s) answered, 0 graded, 1 unavailable" in report.summary[1]
+
+
+@pytest.mark.parametrize(
+    ("ci", "code", "outcome"), [("true", 1, "1 failed"), ("", 0, "1 skipped")], ids=["ci", "local"]
+)
+def test_chromium_missing_fails_in_ci_and_skips_elsewhere(
+    tmp_path: Path, ci: str, code: int, outcome: str
+) -> None:
+    """The rendering test in a fresh pytest whose PATH holds no Chromium."""
+    test = f"{Path(__file__)}::test_html_renders_in_headless_chromium"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": str(Path(sys.executable).parent), "CI": ci},
+        timeout=120,
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    assert outcome in done.stdout
+    if ci:
+        assert "chromium is not installed (apt-get install chromium); CI=true" in done.stdout

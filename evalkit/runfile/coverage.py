@@ -1,0 +1,57 @@
+"""Which keys a run file lacks: the (task, candidate) keys its manifest planned that have
+no record at all, because the run was killed or stopped before them.
+
+A run plans every task of its suite (the first `limit` with `--limit`) for every candidate
+of its manifest. A key with no record in the file was never run; readers show it as NOT
+RUN and count it, so a run that stopped midway never reads as complete. The manifest holds
+the task count, not the task ids: the ids come from the suite folder when a reader has it
+(`planned_ids`), otherwise only the counts are known.
+
+Pairwise runs (records of type "pair") are not covered here: their keys are pairs, and
+`not_run` gives nothing for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from evalkit.types import RunManifest
+
+
+def planned_tasks(manifest: RunManifest) -> int:
+    """How many tasks the run covers per candidate: the suite's, or `--limit`'s."""
+    tasks = manifest.suite.tasks
+    return min(tasks, manifest.limit) if manifest.limit else tasks
+
+
+def planned_ids(manifest: RunManifest, suite_ids: Sequence[str]) -> list[str]:
+    """The planned task ids, given the ids of the suite the run was made from (in the
+    suite's order, as `--limit` takes them); the caller checks it is that suite."""
+    return list(suite_ids[: planned_tasks(manifest)])
+
+
+def recorded_tasks(keys: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Per candidate, how many distinct tasks have a record, given the (task_id, candidate)
+    keys of the records (a key recorded by several judges counts once)."""
+    tasks: dict[str, set[str]] = {}
+    for task_id, candidate in keys:
+        tasks.setdefault(candidate, set()).add(task_id)
+    return {candidate: len(ids) for candidate, ids in tasks.items()}
+
+
+def not_run(manifest: RunManifest, recorded: Mapping[str, int]) -> dict[str, int]:
+    """Per candidate of the manifest, how many planned keys have no record, given how many
+    distinct tasks have one (`recorded_tasks`). Candidates with nothing missing are left
+    out; empty for a pairwise run."""
+    if manifest.pairwise is not None:
+        return {}
+    planned = planned_tasks(manifest)
+    counts = {name: planned - recorded.get(name, 0) for name in manifest.candidates}
+    return {name: n for name, n in counts.items() if n > 0}
+
+
+def resume_command(manifest: RunManifest, path: str | Path) -> str:
+    """The command that finishes the run file: `judge --resume` for a re-grade."""
+    command = "judge" if manifest.parent is not None else "run"
+    return f"python -m evalkit {command} --resume {path}"
