@@ -14,13 +14,13 @@ neither the writer's asyncio nor the config.
 from __future__ import annotations
 
 import gc
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import BinaryIO, Generic, Literal, TypeVar
+from typing import Annotated, Any, BinaryIO, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
 from evalkit.types import PairRecord, Record, RunManifest, Schema, Score, Status
@@ -134,13 +134,15 @@ def read_scores(path: str | Path) -> ScoreFile:
 class RunLines(Generic[M]):
     """A run file read one line at a time: `manifest` is line 1, and iterating yields every
     result line, parsed as `record_type`, keeping none. With `pairs`, pairwise lines are
-    gathered in `pairs`, the last of each key; otherwise they are skipped. Later result
-    lines supersede earlier ones of the same key; that is the caller's to apply. Once
-    iteration has ended, `partial` says whether a partial last line (a crash mid-write)
-    was skipped.
+    gathered in `pairs`, the last of each key; otherwise they are skipped (their type is
+    all that is checked). Later result lines supersede earlier ones of the same key; that
+    is the caller's to apply. Once iteration has ended, `partial` says whether a partial
+    last line (a crash mid-write) was skipped.
 
-    A line's bytes are freed once parsed, so reading touches the memory of what the
-    caller keeps and not twice the file's size."""
+    Each line is decoded once, by pydantic-core straight from its bytes: the line's
+    "type" picks the model (a tagged union), so learning the type costs no second parse.
+    A line's bytes are freed once parsed unless the caller keeps them (`numbered`), so
+    reading touches the memory of what the caller keeps and not twice the file's size."""
 
     def __init__(self, path: Path, record_type: type[M], *, pairs: bool = False) -> None:
         self.path, self.record_type, self.read_pairs = path, record_type, pairs
@@ -150,8 +152,10 @@ class RunLines(Generic[M]):
             head = handle.readline()
         if not head.endswith(b"\n"):
             raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
-        what = "not a run file: line 1 is not a manifest"
-        self.manifest = _parse(RunManifest, head, path, 1, what)
+        try:
+            self.manifest = RunManifest.model_validate_json(head)
+        except ValidationError as exc:
+            raise _line_error(exc, path, 1, "not a run file: line 1 is not a manifest") from None
 
     def _open(self) -> BinaryIO:
         try:
@@ -160,7 +164,11 @@ class RunLines(Generic[M]):
             raise RunFileError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
 
     def __iter__(self) -> Iterator[M]:
-        path = self.path
+        return (item for _, _, item in self.numbered())
+
+    def numbered(self) -> Iterator[tuple[int, bytes, M]]:
+        """Every result line as (line number, its bytes, parsed)."""
+        decode = _line_decoder(self.record_type, self.read_pairs)
         with self._open() as handle, _gc_paused():
             handle.readline()
             for number, line in enumerate(handle, start=2):
@@ -169,12 +177,54 @@ class RunLines(Generic[M]):
                     return
                 if line.isspace():  # a blank line (isspace, unlike strip, copies nothing)
                     continue
-                if _line_type(line) == "pair":
+                try:
+                    item = decode(line)
+                except ValidationError as exc:
+                    raise _line_error(exc, self.path, number) from None
+                if item.type == "pair":
                     if self.read_pairs:
-                        pair = _parse(PairRecord, line, path, number, "not a pair record")
-                        self.pairs[pair.key] = pair
+                        self.pairs[item.key] = item
                     continue
-                yield _parse(self.record_type, line, path, number, "not a result record")
+                yield number, line, item
+
+
+class _PairSkipped(_Skimmed):
+    """A pairwise line as a reader of result lines sees it: only its type is read."""
+
+    type: Literal["pair"]
+    """Always "pair"."""
+
+
+@cache
+def _line_decoder(record_type: type[BaseModel], pairs: bool) -> Callable[[bytes], Any]:
+    """Decode one line into `record_type` or a pairwise line (PairRecord, or its type only
+    when pairs are not read), chosen by the line's "type" field, in one native pass.
+    Built on first use, like every model's validator."""
+    pair_type = PairRecord if pairs else _PairSkipped
+    line = Annotated[Union[record_type, pair_type], Field(discriminator="type")]  # noqa: UP007
+    return TypeAdapter(line).validate_json
+
+
+_TAG_ERRORS = {"union_tag_not_found", "union_tag_invalid"}
+
+
+def _line_error(
+    exc: ValidationError, path: Path, number: int, what: str | None = None
+) -> RunFileError:
+    """The error for a line that did not validate: not JSON at all, a type that is
+    neither "result" nor "pair", or the fields that are wrong (paths without the tag)."""
+    first = exc.errors(include_url=False)[0]
+    if first["type"] == "json_invalid":
+        return RunFileError("corrupt line (not JSON)", path=str(path), line=number)
+    if what is not None:  # a single model: its paths carry no tag
+        return RunFileError(f"{what}: {describe_validation(exc)}", path=str(path), line=number)
+    if first["type"] in _TAG_ERRORS:
+        found = first.get("ctx", {}).get("tag")
+        said = f"type is {found!r}" if found is not None else "no type"
+        message = f"not a result record: {said} (expected 'result' or 'pair')"
+        return RunFileError(message, path=str(path), line=number)
+    what = "not a pair record" if first["loc"][:1] == ("pair",) else "not a result record"
+    return RunFileError(f"{what}: {describe_validation(exc, skip=1)}", path=str(path), line=number)
 
 
 @contextmanager
@@ -192,33 +242,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-_TYPE_PREFIXES = {b'{"type":"result"': "result", b'{"type":"pair"': "pair"}
-
-
-def _line_type(line: bytes) -> object:
-    """The line's "type" field, or None when it is not a JSON object (reported later)."""
-    # The writer emits "type" first (pydantic keeps field order), so a prefix answers for
-    # every line evalkit wrote without parsing it twice; any other line is parsed.
-    for prefix, kind in _TYPE_PREFIXES.items():
-        if line.startswith(prefix):
-            return kind
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return data.get("type") if isinstance(data, dict) else None
-
-
-def _parse(model: type[M], line: bytes, path: Path, number: int, what: str) -> M:
-    try:
-        return model.model_validate_json(line)
-    except ValidationError as exc:
-        try:
-            json.loads(line)
-        except ValueError:
-            raise RunFileError("corrupt line (not JSON)", path=str(path), line=number) from None
-        raise RunFileError(
-            f"{what}: {describe_validation(exc)}", path=str(path), line=number
-        ) from None
