@@ -135,19 +135,18 @@ class Binomial:
         if n * q < 10.0:
             drawn = self._geometric(n, rng)
             return n - drawn if self._flip else drawn
-        setup = self._setups.get(n) or self._setup(n)
-        a, b, c, v_r = setup
-        uniform = rng.random
+        two_a, b, c, v_r = self._setups.get(n) or self._setup(n)
+        uniform, floor = rng.random, math.floor
         while True:
             u = uniform() - 0.5
             us = 0.5 - abs(u)
             if us <= 0:
                 continue
-            k = math.floor((2.0 * a / us + b) * u + c)
+            k = floor((two_a / us + b) * u + c)  # two_a / us is Hörmann's 2.0 * a / us
             if k < 0 or k > n:
                 continue
             v = uniform()
-            if (us >= 0.07 and v <= v_r) or self._accept(n, k, u, us, v):
+            if (us >= 0.07 and v <= v_r) or self._accept(n, k, us, v):
                 return n - k if self._flip else k
 
     def _geometric(self, n: int, rng: random.Random) -> int:
@@ -164,18 +163,19 @@ class Binomial:
             drawn += 1
 
     def _setup(self, n: int) -> tuple[float, float, float, float]:
-        """BTRS's constants for n draws of q: a, b, c and the squeeze's v_r."""
+        """BTRS's constants for n draws of q: 2a, b, c and the squeeze's v_r."""
         q = self._q
         spq = math.sqrt(n * q * (1.0 - q))
         b = 1.15 + 2.53 * spq
         a = -0.0873 + 0.0248 * b + 0.01 * q
-        self._setups[n] = setup = (a, b, n * q + 0.5, 0.92 - 4.2 / b)
+        self._setups[n] = setup = (2.0 * a, b, n * q + 0.5, 0.92 - 4.2 / b)
         return setup
 
-    def _accept(self, n: int, k: int, u: float, us: float, v: float) -> bool:
-        """BTRS's exact acceptance test, for the few draws the squeeze leaves."""
+    def _accept(self, n: int, k: int, us: float, v: float) -> bool:
+        """BTRS's exact acceptance test, for the draws the squeeze leaves."""
         q = self._q
-        a, b = self._setups[n][:2]
+        two_a, b = self._setups[n][:2]
+        a = two_a / 2.0  # exact: halving a float loses nothing
         exact = self._exact.get(n)
         if exact is None:
             spq = math.sqrt(n * q * (1.0 - q))

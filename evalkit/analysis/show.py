@@ -1,7 +1,9 @@
 """`show`: the records of a run file, filtered, for a person at a terminal.
 
 Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
-it matches any value of every filter given. display.show draws the selection.
+it matches any value of every filter given. display.show draws the selection. Filters
+read each record's key and status (`runfile.index`); only the records shown are read in
+full.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from fnmatch import fnmatchcase
 from pydantic import Field
 
 from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
-from evalkit.runfile.reader import RunFile
+from evalkit.runfile.index import RunIndex
 from evalkit.types import Record, Schema
 
 DEFAULT_LIMIT = 100
@@ -37,7 +39,7 @@ class Selection(Schema):
 
 
 def select(
-    run: RunFile,
+    run: RunIndex,
     tasks: Sequence[str] = (),
     candidates: Sequence[str] = (),
     statuses: Sequence[str] = (),
@@ -57,7 +59,7 @@ def select(
     ]
     shown = chosen[:limit] if limit > 0 else chosen
     return Selection(
-        records=shown,
+        records=[run.record(line.key) for line in shown],
         matched=len(chosen),
         total=len(run.records),
         not_run=not_run(run.manifest, recorded_tasks(k[:2] for k in run.records)),

@@ -47,13 +47,13 @@ class RunFile(Schema):
     """Pairwise lines (`"type": "pair"`): the last of each (task_id, a, b, judge) key."""
 
 
-class _Skimmed(Schema):
+class Skimmed(Schema):
     """Reads the fields it declares and skips the rest of the object unchecked."""
 
     model_config = ConfigDict(extra="ignore")
 
 
-class ScoreVerdict(_Skimmed):
+class ScoreVerdict(Skimmed):
     """A verdict's score and label."""
 
     score: Score
@@ -62,14 +62,14 @@ class ScoreVerdict(_Skimmed):
     """The rubric's label for the score."""
 
 
-class ScoreAnswer(_Skimmed):
+class ScoreAnswer(Skimmed):
     """An answer's text only."""
 
     text: str
     """The answer."""
 
 
-class ScoreLine(_Skimmed):
+class ScoreLine(Skimmed):
     """A result line as `compare` reads it: the row, the status, the verdict's score and
     label, and the answer's text (to tell a re-grade). Fields it does not use are skipped
     unchecked; `read_run` checks every field."""
@@ -155,7 +155,7 @@ class RunLines(Generic[M]):
         try:
             self.manifest = RunManifest.model_validate_json(head)
         except ValidationError as exc:
-            raise _line_error(exc, path, 1, "not a run file: line 1 is not a manifest") from None
+            raise line_error(exc, path, 1, "not a run file: line 1 is not a manifest") from None
 
     def _open(self) -> BinaryIO:
         try:
@@ -168,7 +168,7 @@ class RunLines(Generic[M]):
 
     def numbered(self) -> Iterator[tuple[int, bytes, M]]:
         """Every result line as (line number, its bytes, parsed)."""
-        decode = _line_decoder(self.record_type, self.read_pairs)
+        decode = line_decoder(self.record_type, self.read_pairs)
         with self._open() as handle, _gc_paused():
             handle.readline()
             for number, line in enumerate(handle, start=2):
@@ -180,7 +180,7 @@ class RunLines(Generic[M]):
                 try:
                     item = decode(line)
                 except ValidationError as exc:
-                    raise _line_error(exc, self.path, number) from None
+                    raise line_error(exc, self.path, number) from None
                 if item.type == "pair":
                     if self.read_pairs:
                         self.pairs[item.key] = item
@@ -188,7 +188,7 @@ class RunLines(Generic[M]):
                 yield number, line, item
 
 
-class _PairSkipped(_Skimmed):
+class _PairSkipped(Skimmed):
     """A pairwise line as a reader of result lines sees it: only its type is read."""
 
     type: Literal["pair"]
@@ -196,7 +196,7 @@ class _PairSkipped(_Skimmed):
 
 
 @cache
-def _line_decoder(record_type: type[BaseModel], pairs: bool) -> Callable[[bytes], Any]:
+def line_decoder(record_type: type[BaseModel], pairs: bool) -> Callable[[bytes], Any]:
     """Decode one line into `record_type` or a pairwise line (PairRecord, or its type only
     when pairs are not read), chosen by the line's "type" field, in one native pass.
     Built on first use, like every model's validator."""
@@ -208,7 +208,7 @@ def _line_decoder(record_type: type[BaseModel], pairs: bool) -> Callable[[bytes]
 _TAG_ERRORS = {"union_tag_not_found", "union_tag_invalid"}
 
 
-def _line_error(
+def line_error(
     exc: ValidationError, path: Path, number: int, what: str | None = None
 ) -> RunFileError:
     """The error for a line that did not validate: not JSON at all, a type that is

@@ -14,7 +14,7 @@ from runfiles import Row, big_brain_run, record, write_run, write_suite
 
 from evalkit.analysis.show import select, shorten
 from evalkit.cli import main
-from evalkit.runfile.reader import read_run
+from evalkit.runfile.index import read_index
 from evalkit.types import Issue
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ FILTERS = [
 
 @pytest.mark.parametrize(("tasks", "candidates", "statuses", "limit", "shown", "matched"), FILTERS)
 def test_filters_select_records(run, tasks, candidates, statuses, limit, shown, matched) -> None:
-    selection = select(read_run(run), tasks, candidates, statuses, limit)
+    selection = select(read_index(run), tasks, candidates, statuses, limit)
     assert (len(selection.records), selection.matched, selection.total) == (shown, matched, 6)
     for r in selection.records:
         assert not statuses or r.status in statuses
