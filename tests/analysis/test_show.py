@@ -121,6 +121,26 @@ def test_show_of_a_complete_run_says_nothing_is_not_run(tmp_path: Path, capsys) 
     assert "NOT RUN" not in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ('"score":2', '"score":9'),  # a field read only when the record is shown
+        ('"status":"ok"', '"status":"fine"'),  # a field every filter reads
+    ],
+    ids=["shown-record-score", "status"],
+)
+def test_show_names_the_line_and_field_of_a_bad_record(
+    run: Path, capsys, bad: str, named: str
+) -> None:
+    lines = run.read_text(encoding="utf-8").splitlines(True)
+    assert bad in lines[1]
+    lines[1] = lines[1].replace(bad, named, 1)
+    run.write_text("".join(lines), encoding="utf-8")
+    assert main(["show", str(run)]) == 2
+    field = "verdict.score" if "score" in bad else "status"
+    assert f"{run}, line 2: not a result record: {field}" in capsys.readouterr().err
+
+
 # --- what the read-only commands import ----------------------------------------------
 
 FORBIDDEN = ("litellm", "datasets", "llama_cpp", "numpy", "scipy")

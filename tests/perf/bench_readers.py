@@ -8,7 +8,7 @@ Builds two pairs of run files and the suite folder they came from:
   criterion and a long answer (about 23 MB a file);
 - real-shaped: as real runs write them (`runshapes`: eight-criterion verdicts, the judge's
   reply, token counts; B a new run whose scores differ on a third of the rows; about
-  22 MB a file).
+  23 MB a file).
 
 Then times whole processes, `python -m evalkit compare|report|show ...`, each repeat
 running every command once in turn (so a change in the machine's load touches them all),

@@ -2,11 +2,10 @@
 
 A real record carries a verdict with a finding on every rubric criterion (eight here,
 each with a few words of evidence), the judge's raw reply (the verdict as JSON) in
-`judge_answer`, and the token counts and durations Ollama reports: about 2.2 kB a line,
-22 MB for 10,000 records.
-B is a new run of the same suite after a change: every answer is new, and the score
-differs from A's on a third of the rows (by one or two points, either way), as the
-issue that asked for these files measured on a real pair.
+`judge_answer`, and the token counts and durations Ollama reports: about 2.3 kB a line,
+23 MB for 10,000 records. B is a new run of the same suite after a change: every answer
+is new, and the score differs from A's on a third of the rows (by one or two points,
+either way), as issue 17 measured on a real pair.
 """
 
 from __future__ import annotations

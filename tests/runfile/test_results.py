@@ -77,9 +77,22 @@ GOOD = [manifest().model_dump_json().encode(), record("t1").model_dump_json().en
         ([], "no complete manifest line"),
         ([b'{"hello": 1}', *GOOD[1:]], "line 1: not a run file"),
         ([*GOOD, b"garbage", GOOD[1]], "line 3: corrupt line \\(not JSON\\)"),
-        ([*GOOD, b'{"x": 1}'], "line 3: not a result record"),
+        ([*GOOD, b'{"x": 1}'], "line 3: not a result record: no type"),
+        ([*GOOD, GOOD[0]], "line 3: not a result record: type is 'run'"),
+        ([*GOOD, b'{"type": "result", "task_id": 7}'], "line 3: not a result record: task_id"),
+        ([*GOOD, b'{"type": "pair", "task_id": "t"}'], "line 3: not a pair record: a: Field"),
+        ([*GOOD, b"[1]", GOOD[1]], "line 3: not a result record"),
     ],
-    ids=["empty", "foreign", "corrupt-middle", "foreign-record"],
+    ids=[
+        "empty",
+        "foreign",
+        "corrupt-middle",
+        "foreign-record",
+        "second-manifest",
+        "bad-field",
+        "bad-pair",
+        "not-an-object",
+    ],
 )
 def test_bad_run_files_are_named_by_line(tmp_path: Path, lines: list[bytes], error: str) -> None:
     path = tmp_path / "run.jsonl"
