@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from evalkit.cli.common import EXIT_INPUT, kept
+from evalkit.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, kept
 from evalkit.cli.judges import add_commands as add_judging
 from evalkit.cli.readers import add_commands as add_reading
 from evalkit.cli.run import add_commands as add_running
@@ -91,9 +91,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         error(scrub_text(str(exc)))  # a message may quote a URL given on the command line
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print(
-            "interrupted: the run file keeps every finished record; resume with --resume",
-            file=sys.stderr,
-        )
-        return 130
+    except KeyboardInterrupt:  # `run` sums up and names its resume command itself
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
