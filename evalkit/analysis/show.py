@@ -1,7 +1,8 @@
 """`show`: the records of a run file, filtered, for a person at a terminal.
 
 Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
-it matches any value of every filter given. display.show draws the selection.
+it matches any value of every filter given. display.show draws the selection, with each
+answer cut at max_tokens or empty marked, and counted per candidate.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
+from pydantic import Field
+
+from evalkit.analysis.incomplete import Incomplete, count
 from evalkit.runfile.reader import RunFile
 from evalkit.types import Record, Schema
 
@@ -26,6 +30,8 @@ class Selection(Schema):
     """Records matching the filters before the limit."""
     total: int
     """Records in the run file (latest per key)."""
+    incomplete: list[Incomplete] = Field(default_factory=list)
+    """Per candidate, the matching records' answers cut at max_tokens or empty."""
 
 
 def select(
@@ -48,7 +54,12 @@ def select(
         and (not statuses or r.status in statuses)
     ]
     shown = chosen[:limit] if limit > 0 else chosen
-    return Selection(records=shown, matched=len(chosen), total=len(run.records))
+    return Selection(
+        records=shown,
+        matched=len(chosen),
+        total=len(run.records),
+        incomplete=count(chosen, run.manifest),
+    )
 
 
 def shorten(text: str, width: int = 60) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
+from evalkit.analysis.incomplete import Incomplete, count, marker
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
@@ -29,6 +30,7 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     records = _one_per_pair(run)
     candidates = list(dict.fromkeys([*manifest.candidates, *(r.candidate for r in records)]))
     tasks = _tasks(records, text, candidates)
+    incomplete = {line.candidate: line for line in count(records, manifest)}
     report = Report(
         title=f"{manifest.suite.name}: {' vs '.join(candidates)}",
         path=run.path,
@@ -39,7 +41,7 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         judge=manifest.judge,
         suite_note=text.note,
         environment=environment(manifest.models, candidates, manifest.judge, manifest.health),
-        candidates=[_totals(name, tasks) for name in candidates],
+        candidates=[_totals(name, tasks, incomplete.get(name)) for name in candidates],
         tasks=tasks,
         judge_latency_ms=sum(
             r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
@@ -94,7 +96,11 @@ def _cell(candidate: str, record: Record | None) -> Cell:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
     values: dict = {"candidate": candidate, "status": record.status}
     if record.answer is not None:
-        values.update(answer=record.answer.text, latency_ms=record.answer.latency_ms)
+        values.update(
+            answer=record.answer.text,
+            latency_ms=record.answer.latency_ms,
+            incomplete=marker(record.answer),
+        )
     verdict = record.verdict
     if verdict is not None and record.status == "ok":
         values.update(
@@ -122,7 +128,9 @@ def _winner(cells: list[Cell]) -> str:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
-def _totals(candidate: str, tasks: list[TaskSection]) -> CandidateTotals:
+def _totals(
+    candidate: str, tasks: list[TaskSection], incomplete: Incomplete | None
+) -> CandidateTotals:
     cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
     by_status: dict[str, int] = {}
     for cell in cells:
@@ -139,4 +147,5 @@ def _totals(candidate: str, tasks: list[TaskSection]) -> CandidateTotals:
         mean_score=fmean(scores) if scores else None,
         total_latency_ms=sum(latencies) if latencies else None,
         reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
+        incomplete=incomplete,
     )

@@ -89,10 +89,9 @@ async def run_pair(
         failed = next(iter(failures.values()))
         status = "unavailable" if any(f.unavailable for f in failures.values()) else "error"
         return PairRecord(**base, status=status, error=failed.info)
-    texts = {side: answer.text for side, answer in answers.items()}
     judgements = list(
         await asyncio.gather(
-            judge.judge_order(task, texts, "a"), judge.judge_order(task, texts, "b")
+            judge.judge_order(task, answers, "a"), judge.judge_order(task, answers, "b")
         )
     )
     failed_picks = [j for j in judgements if j.preferred is None]
