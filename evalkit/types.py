@@ -154,7 +154,7 @@ class Answer(Strict):
         answers nothing would look no worse than one whose endpoint was down. The judge is
         told the answer is empty and grades it as missing everything; `show`, the report
         and the end-of-run summary count it."""
-        return not self.text.strip()
+        return not self.text or self.text.isspace()  # isspace stops at the first letter
 
 
 class ErrorInfo(Strict):

@@ -43,15 +43,16 @@ class Incomplete(Schema):
         return out
 
 
-def marker(answer: Answer | None) -> str:
-    """A few words for an answer that is not whole, for a table cell or a heading:
-    `cut at max_tokens`, `empty`, `empty, cut at max_tokens`; "" for a whole answer."""
+def marker(answer: Answer | None, brief: bool = False) -> str:
+    """A few words for an answer that is not whole: `cut at max_tokens`, `empty`, `empty,
+    cut at max_tokens`; with `brief` (a narrow terminal column) `cut`, `empty`, `empty,
+    cut`; "" for a whole answer or none."""
     if answer is None:
         return ""
-    words = [word for word, flag in (("empty", answer.empty), ("cut", answer.truncated)) if flag]
-    if answer.truncated:
-        words[-1] = "cut at max_tokens"
-    return ", ".join(words)
+    cut = "cut" if brief else "cut at max_tokens"
+    return ", ".join(
+        word for word, flag in (("empty", answer.empty), (cut, answer.truncated)) if flag
+    )
 
 
 def max_tokens_of(manifest: RunManifest, candidate: str) -> int | None:

@@ -64,7 +64,7 @@ class RunSummary(Schema):
 STATUSES: tuple[Status, ...] = get_args(Status)
 """The statuses in their order as codes: 0 is ok."""
 CUT, EMPTY = 1, 2
-"""Bits of `_Tally.whole`: the answer was cut at max_tokens; it is empty."""
+"""Bits of `_Tally.incomplete`: the answer was cut at max_tokens; it is empty."""
 
 
 class _Tally:
@@ -81,7 +81,7 @@ class _Tally:
         """The score when ok, else 0."""
         self.latency = array("d")
         """The answer's latency, or 0.0 when there is none."""
-        self.whole = array("B")
+        self.incomplete = array("B")
         """CUT and EMPTY bits of the answer, 0 for a whole answer or none."""
         self.reasons: dict[int, str] = {}
         """Row -> why that record is not ok (only rows that have a reason)."""
@@ -99,7 +99,7 @@ class _Tally:
             (answer.latency_ms or 0.0) if answer else 0.0,
             (CUT * answer.truncated | EMPTY * answer.empty) if answer else 0,
         )
-        columns = (self.status, self.score, self.latency, self.whole)
+        columns = (self.status, self.score, self.latency, self.incomplete)
         if row == len(self.status):
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
@@ -151,8 +151,8 @@ def _one(candidate: str, tallies: list[_Tally], max_tokens: int | None) -> Candi
     scores = [score for t in tallies for score in t.score if score]
     latencies = [latency for t in tallies for latency in t.latency if latency]
     reasons = list(dict.fromkeys(r for t in tallies for r in t.reasons.values()))
-    cut = sum(bool(bits & CUT) for t in tallies for bits in t.whole)
-    empty = sum(bool(bits & EMPTY) for t in tallies for bits in t.whole)
+    cut = sum(bool(bits & CUT) for t in tallies for bits in t.incomplete)
+    empty = sum(bool(bits & EMPTY) for t in tallies for bits in t.incomplete)
     incomplete = Incomplete(candidate=candidate, cut=cut, empty=empty, max_tokens=max_tokens)
     return CandidateSummary(
         candidate=candidate,

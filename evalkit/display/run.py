@@ -122,7 +122,7 @@ def run_summary(summary: RunSummary) -> None:
 def _label(record: Record) -> str:
     """The verdict's label or why there is none, and a mark when the answer is not whole."""
     text = escape(record.verdict.label if record.verdict else _short_reason(record))
-    cut = marker(record.answer)
+    cut = marker(record.answer, brief=True)
     return f"{text} [yellow]{escape(f'[{cut}]')}[/]" if cut else text
 
 

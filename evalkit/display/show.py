@@ -65,7 +65,7 @@ def _answer_cell(record: Record, room: int) -> str:
 
     if record.answer is None:
         return ""
-    cut = marker(record.answer)
+    cut = marker(record.answer, brief=True)
     if not cut:
         return escape(shorten(record.answer.text, room))
     mark = f"[{cut}]"
