@@ -19,6 +19,11 @@ Score = Literal[1, 2, 3, 4, 5]
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""
 
+CUT_REASONS = frozenset({"length", "max_tokens"})
+"""Finish reasons that mean generation stopped at the token limit: "length" (OpenAI's, and
+Ollama's done_reason, as litellm passes them on; llama.cpp's too), "max_tokens" (a
+provider's own word, should litellm ever pass it through unmapped)."""
+
 
 def utc_now() -> str:
     """The current time as an ISO 8601 string in UTC, as every timestamp in a run file."""
@@ -126,9 +131,30 @@ class Answer(Strict):
     eval_ms: float | None = None
     """Ollama's eval_duration (generation time), when reported."""
     finish_reason: str | None = None
-    """Why generation stopped: stop, length, ..."""
+    """Why generation stopped: stop, or length when it was cut at max_tokens (see
+    `truncated`), ..."""
     attempts: int = 1
     """Requests made, the successful one included."""
+
+    @property
+    def truncated(self) -> bool:
+        """True when generation was cut at the token limit (max_tokens), so the answer is
+        not whole. Read from `finish_reason`, the server's own word, so run files written
+        before this property existed say it too."""
+        return self.finish_reason in CUT_REASONS
+
+    @property
+    def empty(self) -> bool:
+        """True when the answer holds no text but whitespace.
+
+        An empty answer is still graded, not recorded as an error: the request succeeded
+        and the model's reply was nothing (it stopped at once, or spent its tokens on
+        reasoning it does not show), which is the model's result, not a failure to get one.
+        An error would drop the row from every mean and comparison, so a model that
+        answers nothing would look no worse than one whose endpoint was down. The judge is
+        told the answer is empty and grades it as missing everything; `show`, the report
+        and the end-of-run summary count it."""
+        return not self.text or self.text.isspace()  # isspace stops at the first letter
 
 
 class ErrorInfo(Strict):

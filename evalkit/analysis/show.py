@@ -1,7 +1,8 @@
 """`show`: the records of a run file, filtered, for a person at a terminal.
 
 Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
-it matches any value of every filter given. display.show draws the selection.
+it matches any value of every filter given. display.show draws the selection, with each
+answer cut at max_tokens or empty marked, and counted per candidate.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from fnmatch import fnmatchcase
 
 from pydantic import Field
 
+from evalkit.analysis.incomplete import Incomplete, count
 from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
 from evalkit.runfile.reader import RunFile
 from evalkit.types import Record, Schema
@@ -34,6 +36,8 @@ class Selection(Schema):
     stopped before them), whatever the filters; empty when none is missing."""
     resume: str = ""
     """The command that finishes the run file."""
+    incomplete: list[Incomplete] = Field(default_factory=list)
+    """Per candidate, the matching records' answers cut at max_tokens or empty."""
 
 
 def select(
@@ -62,6 +66,7 @@ def select(
         total=len(run.records),
         not_run=not_run(run.manifest, recorded_tasks(k[:2] for k in run.records)),
         resume=resume_command(run.manifest, run.path),
+        incomplete=count(chosen, run.manifest),
     )
 
 

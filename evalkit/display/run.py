@@ -1,5 +1,6 @@
 """The terminal while a run works and when it ends: the progress bar, endpoint health,
-and the run's per-record table with per-candidate totals."""
+and the run's per-record table with per-candidate totals, and a line per candidate whose
+answers were cut at max_tokens or empty."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evalkit.analysis.incomplete import marker
 from evalkit.analysis.summary import RunSummary
 from evalkit.display.console import STATUS_STYLE, console, note
 from evalkit.types import EndpointHealth, PairRecord, Record, Spread
@@ -90,7 +92,7 @@ def run_summary(summary: RunSummary) -> None:
             escape(record.candidate),
             f"[{style}]{record.status}[/]",
             f"{record.verdict.score}/5" if record.verdict else "-",
-            escape(record.verdict.label) if record.verdict else escape(_short_reason(record)),
+            _label(record),
             f"{latency:,.0f} ms" if latency else "-",
             *votes,
         )
@@ -121,6 +123,16 @@ def run_summary(summary: RunSummary) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    for line in summary.candidates:
+        for sentence in line.incomplete.sentences() if line.incomplete else []:
+            note(sentence)
+
+
+def _label(record: Record) -> str:
+    """The verdict's label or why there is none, and a mark when the answer is not whole."""
+    text = escape(record.verdict.label if record.verdict else _short_reason(record))
+    cut = marker(record.answer, brief=True)
+    return f"{text} [yellow]{escape(f'[{cut}]')}[/]" if cut else text
 
 
 def _short_reason(record: Record) -> str:

@@ -26,7 +26,7 @@ from collections import Counter
 from typing import Literal
 
 from evalkit.endpoints.pool import Endpoint
-from evalkit.judges.protocol import Judge
+from evalkit.judges.protocol import Judge, grade_answer
 from evalkit.judges.rubric import RubricJudge
 from evalkit.types import (
     FATAL_CAP,
@@ -179,10 +179,13 @@ class SampledJudge:
         """The base judge's endpoint."""
         return self.base.endpoints()
 
-    async def grade(self, task: Task, answer: str) -> Grading:
+    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
         """Every sample at once (the endpoint's slots pace them), then combined."""
         gradings = await asyncio.gather(
-            *(self.base.grade(task, answer, seed=self.first_seed + i) for i in range(self.samples))
+            *(
+                self.base.grade(task, answer, seed=self.first_seed + i, finish_reason=finish_reason)
+                for i in range(self.samples)
+            )
         )
         votes = [vote(self.name, i, grading) for i, grading in enumerate(gradings)]
         return combine_votes(votes, self.combine, task)
@@ -213,9 +216,11 @@ class PanelJudge:
                 found.setdefault(id(endpoint), endpoint)
         return list(found.values())
 
-    async def grade(self, task: Task, answer: str) -> Grading:
+    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
         """Every member at once; a sampling member contributes each of its samples."""
-        gradings = await asyncio.gather(*(m.grade(task, answer) for m in self.members))
+        gradings = await asyncio.gather(
+            *(grade_answer(m, task, answer, finish_reason) for m in self.members)
+        )
         votes: list[MemberVerdict] = []
         for member, grading in zip(self.members, gradings, strict=True):
             votes.extend(grading.members or [vote(member.name, 0, grading)])

@@ -5,6 +5,9 @@ screen; `evalkit` re-exports both.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Awaitable
+from functools import cache
 from typing import Protocol, runtime_checkable
 
 from pydantic import ConfigDict
@@ -29,7 +32,11 @@ class Judge(Protocol):
         ...
 
     async def grade(self, task: Task, answer: str) -> Grading:
-        """A verdict for `answer`, or the reason there is none."""
+        """A verdict for `answer`, or the reason there is none.
+
+        A judge whose `grade` also takes a keyword `finish_reason: str | None` is told why
+        the candidate's generation stopped: "length" when it was cut at max_tokens (see
+        `grade_answer`). evalkit's own judges take it; a judge without it gets the text."""
         ...
 
 
@@ -50,3 +57,25 @@ def judge_models_of(info: JudgeInfo) -> list[str]:
     for member in info.members:
         found.extend(judge_models_of(member))
     return list(dict.fromkeys(found))
+
+
+def grade_answer(
+    judge: Judge, task: Task, text: str, finish_reason: str | None
+) -> Awaitable[Grading]:
+    """`judge.grade` of an answer, with why its generation stopped for a judge that takes
+    `finish_reason`; a judge written for `grade(task, answer)` alone is called so, and
+    keeps working."""
+    if _takes_finish_reason(type(judge)):
+        return judge.grade(task, text, finish_reason=finish_reason)  # type: ignore[call-arg]
+    return judge.grade(task, text)
+
+
+@cache
+def _takes_finish_reason(kind: type) -> bool:
+    """Whether the `grade` of a judge class takes a `finish_reason` keyword (by name or
+    through **kwargs); asked once per class."""
+    try:
+        parameters = inspect.signature(kind.grade).parameters.values()
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return any(p.name == "finish_reason" or p.kind is p.VAR_KEYWORD for p in parameters)

@@ -100,9 +100,17 @@ class RubricJudge:
         """The one endpoint serving the judge model."""
         return [self.endpoint]
 
-    async def grade(self, task: Task, answer: str, *, seed: int | None = None) -> Grading:
+    async def grade(
+        self,
+        task: Task,
+        answer: str,
+        *,
+        seed: int | None = None,
+        finish_reason: str | None = None,
+    ) -> Grading:
         """Ask for a verdict; on an invalid reply ask again with the error, then give up.
-        `seed` replaces the judge's seed, for repeated sampling."""
+        `seed` replaces the judge's seed, for repeated sampling; `finish_reason` (why the
+        answer's generation stopped) puts a note in the prompt when it was cut."""
         schema = schema_for(task)
         overrides = self.overrides if seed is None else {**self.overrides, "seed": seed}
 
@@ -116,7 +124,7 @@ class RubricJudge:
                 overrides=overrides,
             )
 
-        prompt = render(self.template, task, answer)
+        prompt = render(self.template, task, answer, finish_reason=finish_reason)
         asked = await ask_validated(
             ask, prompt, lambda text: parse_verdict(text, task), self.spec.retry_invalid
         )

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
+from evalkit.analysis.incomplete import Incomplete, count, marker
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
@@ -31,6 +32,7 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     candidates = list(dict.fromkeys([*manifest.candidates, *(r.candidate for r in records)]))
     tasks = _tasks(records, text, candidates, _planned(run, text))
     unlisted = _unlisted(run, records, tasks)
+    incomplete = {line.candidate: line for line in count(records, manifest)}
     report = Report(
         title=f"{manifest.suite.name}: {' vs '.join(candidates)}",
         path=run.path,
@@ -41,7 +43,9 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         judge=manifest.judge,
         suite_note=text.note,
         environment=environment(manifest.models, candidates, manifest.judge, manifest.health),
-        candidates=[_totals(name, tasks, unlisted.get(name, 0)) for name in candidates],
+        candidates=[
+            _totals(name, tasks, unlisted.get(name, 0), incomplete.get(name)) for name in candidates
+        ],
         tasks=tasks,
         judge_latency_ms=sum(
             r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
@@ -118,7 +122,11 @@ def _cell(candidate: str, record: Record | None) -> Cell:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
     values: dict = {"candidate": candidate, "status": record.status}
     if record.answer is not None:
-        values.update(answer=record.answer.text, latency_ms=record.answer.latency_ms)
+        values.update(
+            answer=record.answer.text,
+            latency_ms=record.answer.latency_ms,
+            incomplete=marker(record.answer),
+        )
     verdict = record.verdict
     if verdict is not None and record.status == "ok":
         values.update(
@@ -146,7 +154,9 @@ def _winner(cells: list[Cell]) -> str:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
-def _totals(candidate: str, tasks: list[TaskSection], unlisted: int) -> CandidateTotals:
+def _totals(
+    candidate: str, tasks: list[TaskSection], unlisted: int, incomplete: Incomplete | None
+) -> CandidateTotals:
     cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
     by_status: dict[str, int] = {}
     for cell in cells:
@@ -164,4 +174,5 @@ def _totals(candidate: str, tasks: list[TaskSection], unlisted: int) -> Candidat
         total_latency_ms=sum(latencies) if latencies else None,
         reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
         unlisted_not_run=unlisted,
+        incomplete=incomplete,
     )

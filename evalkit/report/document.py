@@ -11,6 +11,7 @@ from typing import TextIO
 
 from pydantic import Field
 
+from evalkit.analysis.incomplete import Incomplete
 from evalkit.report.environment import EnvironmentColumn
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
 
@@ -42,6 +43,9 @@ class Cell(Schema):
     """Why the record is not ok, in full."""
     short_reason: str | None = None
     """The reason in a few words, for table cells: HTTP 404, InvalidVerdict, ..."""
+    incomplete: str = ""
+    """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
+    whole or there is none."""
 
     @property
     def graded(self) -> bool:
@@ -62,11 +66,24 @@ class Cell(Schema):
         return self.status.upper()
 
     @property
+    def incomplete_note(self) -> str:
+        """A sentence for above the answer when it is not whole; "" when it is."""
+        if not self.incomplete:
+            return ""
+        if self.incomplete == "cut at max_tokens":
+            return "The answer was cut at max_tokens: it ends where generation stopped."
+        cut = " at max_tokens" if "cut" in self.incomplete else ""
+        return f"The answer is empty: the model stopped{cut} without writing anything."
+
+    @property
     def headline(self) -> str:
-        """The cell in a few words: `2/5 BROKEN` or `UNAVAILABLE (HTTP 404)`."""
+        """The cell in a few words: `2/5 BROKEN`, `2/5 BROKEN [cut at max_tokens]` or
+        `UNAVAILABLE (HTTP 404)`."""
+        mark = f" [{self.incomplete}]" if self.incomplete else ""
         if self.score is not None:
-            return f"{self.score}/5 {self.label}"
-        return f"{self.state} ({self.short_reason})" if self.short_reason else self.state
+            return f"{self.score}/5 {self.label}{mark}"
+        state = f"{self.state} ({self.short_reason})" if self.short_reason else self.state
+        return state + mark
 
 
 class TaskSection(Schema):
@@ -122,6 +139,9 @@ class CandidateTotals(Schema):
     def not_run(self) -> int:
         """Planned tasks with no record for the candidate: NOT RUN cells and unlisted."""
         return self.by_status.get("missing", 0) + self.unlisted_not_run
+
+    incomplete: Incomplete | None = None
+    """Its answers cut at max_tokens or empty; None when every answer is whole."""
 
     @property
     def unavailable_everywhere(self) -> bool:

@@ -41,6 +41,8 @@ white-space:pre-wrap;word-break:break-word;font-size:13px;max-height:480px;overf
 .sev-missing{color:#6a1b9a}.sev-vague{color:#455a64}.sev-minor{color:#607d8b}
 svg .tick{font-size:12px;fill:#444}svg .legend{font-size:13px;fill:#222}
 svg .na{fill:#9e9e9e;font-size:14px}figcaption{color:#555;font-size:13px}
+.cut{display:inline-block;border-radius:4px;padding:1px 6px;background:#fff3cd;color:#7a4f00;
+border:1px solid #e0b400;font-size:12px;font-weight:600}
 """
 
 
@@ -141,12 +143,14 @@ def _up(status: str, up: bool | None) -> str:
 
 
 def score_badge(cell: Cell) -> str:
-    """The cell's score on its colour, or its status on grey."""
+    """The cell's score on its colour, or its status on grey; then a yellow mark when the
+    answer is not whole (cut at max_tokens, empty)."""
+    mark = f" <span class='cut'>{escape(cell.incomplete)}</span>" if cell.incomplete else ""
     if cell.score is None:
         reason = f" ({escape(cell.short_reason)})" if cell.short_reason else ""
-        return f"<span class='status'>{escape(cell.state)}</span>{reason}"
+        return f"<span class='status'>{escape(cell.state)}</span>{reason}{mark}"
     colour = SCORE_COLOURS.get(cell.score, "#555")
-    return f"<span class='score' style='background:{colour}'>{cell.score}/5</span>"
+    return f"<span class='score' style='background:{colour}'>{cell.score}/5</span>{mark}"
 
 
 def _quality(report: Report) -> list[str]:
@@ -191,6 +195,8 @@ def _answer(cell: Cell) -> str:
     latency = md.ms(cell.latency_ms) if cell.latency_ms is not None else ""
     head = f"<h4>{escape(cell.candidate)} {score_badge(cell)} {latency}</h4>"
     parts = [f"<div class='answer'>{head}"]
+    if cell.incomplete:
+        parts.append(f"<p class='cut'>{escape(cell.incomplete_note)}</p>")
     if cell.answer is not None:
         parts.append(f"<pre>{escape(cell.answer)}</pre>")
     if cell.score is None:

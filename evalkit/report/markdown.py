@@ -101,7 +101,9 @@ def _quality(report: Report) -> list[str]:
 
 
 def _score(cell: Cell) -> str:
-    return f"{cell.score}/5" if cell.score is not None else "N/A"
+    if cell.score is None:
+        return "N/A"
+    return f"{cell.score}/5 [{cell.incomplete}]" if cell.incomplete else f"{cell.score}/5"
 
 
 def _verdict(cell: Cell) -> str:
@@ -140,7 +142,10 @@ def _answer(cell: Cell) -> list[str]:
     if cell.score is None and cell.answer is None:
         why = md.inline(cell.reason or "no answer")
         return [f"#### {name}: {cell.state}", f"Reason: {why}"]
-    parts = [f"#### {name}: {md.ms(cell.latency_ms)}", md.fence(cell.answer or "")]
+    parts = [f"#### {name}: {md.ms(cell.latency_ms)}"]
+    if cell.incomplete:
+        parts.append(f"**{cell.incomplete_note}**")
+    parts.append(md.fence(cell.answer or ""))
     if cell.score is None:
         why = md.inline(cell.reason or "no verdict")
         return [*parts, f"**{cell.state}:** {why}"]

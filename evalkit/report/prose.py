@@ -69,6 +69,10 @@ def _candidate_sentence(line: CandidateTotals) -> str:
         not_ok.append(f"{line.not_run} not run")
     if not_ok:
         parts.append(" and ".join(not_ok) + reason)
+    if line.incomplete and line.incomplete.cut:
+        parts.append(f"{line.incomplete.cut} answer(s) cut at max_tokens")
+    if line.incomplete and line.incomplete.empty:
+        parts.append(f"{line.incomplete.empty} answer(s) empty")
     return ", ".join(parts) + "."
 
 
@@ -96,11 +100,18 @@ def _comparison_sentence(report: Report) -> str:
 
 
 def findings(report: Report) -> list[str]:
-    """Key findings: failed tasks, weakest categories, fatal issues, severities, caps."""
+    """Key findings: answers that are not whole (first: they qualify every score), failed
+    tasks, weakest categories, fatal issues, severities, caps."""
+    incomplete = [
+        sentence
+        for line in report.candidates
+        for sentence in (line.incomplete.sentences() if line.incomplete else [])
+    ]
     graded = [cell for task in report.tasks for cell in task.cells if cell.graded]
     if not graded:
-        return ["No answer was graded, so there are no findings about quality yet."]
-    out = [_failed(report, name) for name in (c.candidate for c in report.candidates)]
+        return [*incomplete, "No answer was graded, so there are no findings about quality yet."]
+    out = [*incomplete]
+    out += [_failed(report, name) for name in (c.candidate for c in report.candidates)]
     out += [_weakest(report.tasks), _fatal(report.tasks, graded), _severities(graded)]
     capped = [c for c in graded if c.capped_from is not None]
     if capped:
@@ -202,6 +213,14 @@ def next_steps(report: Report, resume: str) -> list[str]:
         " started."
         for name, column in down.items()
     ]
+    for line in report.candidates:
+        if line.incomplete is not None and line.incomplete.cut:
+            limit = line.incomplete.max_tokens
+            now = f" (now {limit})" if limit is not None else ""
+            out.append(
+                f"Raise max_tokens of {line.candidate}{now} in the config and run the suite"
+                f" again: {line.incomplete.cut} of its answers were cut at the limit."
+            )
     not_ok = sum(c.tasks - c.graded - c.by_status.get("missing", 0) for c in report.candidates)
     unfinished = [f"the {not_ok} record(s) that are not ok"] if not_ok else []
     if report.not_run:

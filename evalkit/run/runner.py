@@ -18,7 +18,7 @@ from typing import Generic, NamedTuple, TypeVar
 from evalkit.endpoints.pool import CallFailed, Pool
 from evalkit.endpoints.probes import probe_all
 from evalkit.errors import EvalkitError
-from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.judges.protocol import Judge, grade_answer, judge_models_of
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, EndpointHealth, PairRecord, Record, Task, utc_now
 
@@ -81,7 +81,10 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
 
 
 async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
-    """Answer (unless an answer is kept), grade, and build the record for one key."""
+    """Answer (unless an answer is kept), grade, and build the record for one key.
+
+    An answer cut at max_tokens or empty is graded like any other (see `Answer.empty` for
+    why an empty one is not an error), and the judge is told which it is."""
     started = utc_now()
     base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
     prior = plan.done.get((task.id, candidate, plan.judge.name))
@@ -94,7 +97,7 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
         except CallFailed as failed:
             status = "unavailable" if failed.unavailable else "error"
             return Record(**base, status=status, error=failed.info, started_at=started)
-    grading = await plan.judge.grade(task, answer.text)
+    grading = await grade_answer(plan.judge, task, answer.text, answer.finish_reason)
     if grading.verdict is not None:
         status = "ok"
     elif grading.unavailable:

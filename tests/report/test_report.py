@@ -539,3 +539,25 @@ def test_chromium_missing_fails_in_ci_and_skips_elsewhere(
     assert outcome in done.stdout
     if ci:
         assert "chromium is not installed (apt-get install chromium); CI=true" in done.stdout
+
+
+def test_whole_answers_get_no_mark(seed_project: Path) -> None:
+    text = render_md(build_report(read_run(seed_project)))
+    page = render_html(build_report(read_run(seed_project)))
+    assert "cut at max_tokens" not in text + page and "[empty]" not in text
+    assert "class='cut'" not in page
+
+
+def test_a_cut_answer_the_judge_could_not_grade_is_marked_too(tmp_path: Path) -> None:
+    failed = record("t", "m", "judge_error", None)
+    cut = failed.model_copy(
+        update={"answer": Answer(text="def f(", latency_ms=900.0, finish_reason="length")}
+    )
+    report = build_report(read_run(write_run(tmp_path / "run.jsonl", [cut], manifest(["m"]))))
+    text = render_md(report)
+    row = "| 1. t | 900 ms | N/A | JUDGE_ERROR (judge: InvalidVerdict) [cut at max_tokens] |"
+    assert row in text
+    assert "m: 1 answer cut at max_tokens (1024): a low score may be a too-small max_tokens." in (
+        report.findings
+    )
+    assert "<span class='cut'>cut at max_tokens</span>" in render_html(report)
