@@ -6,6 +6,7 @@ left no process behind."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import re
 import secrets
 import socket
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.checks import BwrapSandbox, PythonCheck, run_check
+from evalkit.checks import BwrapSandbox, PythonCheck, run_check, run_checks, validate_checks
 from evalkit.checks.sandbox import LAUNCHER
 
 TIMEOUT = 1.5
@@ -108,6 +109,7 @@ def test_a_file_written_outside_the_work_dir_never_reaches_the_host(
     target = tmp_path / "escaped" / "pwned.txt"
     code = f"""
 import ast
+import asyncio
 import os
 written = []
 for path in [{str(target)!r}, {str(Path.cwd() / "pwned.txt")!r}, "/input/pwned.txt",
@@ -214,6 +216,7 @@ while True:
 def test_a_fork_bomb_is_held_at_the_process_limit_and_killed(bwrap: BwrapSandbox) -> None:
     code = """
 import ast
+import asyncio
 import os
 while True:
     try:
@@ -255,3 +258,31 @@ print("environ:", dict(os.environ))
     assert key not in result.model_dump_json()
     run = bwrap.run(answer(code).split("```python\n")[1].split("```")[0], "import solution", 2)
     assert re.search(r"sk-test-[0-9a-f]{32}", run.output) is None
+
+
+def test_attacks_beside_honest_checks_leave_the_honest_results_intact(
+    bwrap: BwrapSandbox,
+) -> None:
+    """One answer's checks, run together as a run runs them: the attacks fail, and the
+    honest checks beside them still pass."""
+    solution = answer("def add(a, b):\n    return a + b")
+    attacks = {
+        "loop": "while True:\n    pass",
+        "memory": "x = bytearray(64 * 1024**3)",
+        "fork": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n"
+        "        pass",
+    }
+    rows = [{"id": "honest-1", "code": "from solution import add\nassert add(1, 2) == 3"}]
+    rows += [{"id": name, "code": code} for name, code in attacks.items()]
+    rows += [{"id": "honest-2", "code": "from solution import add\nassert add(-1, 1) == 0"}]
+    checks = validate_checks(
+        [{**row, "kind": "python", "severity": "fatal", "timeout": TIMEOUT} for row in rows], []
+    )
+    results = asyncio.run(run_checks(checks, solution, bwrap))
+    assert [(r.id, r.passed) for r in results] == [
+        ("honest-1", True),
+        ("loop", False),
+        ("memory", False),
+        ("fork", False),
+        ("honest-2", True),
+    ]
