@@ -13,6 +13,11 @@ What the check's process gets (see `BwrapSandbox.command`):
 - on a root host: no capability but CAP_SETUID/SETGID, used once by the launcher to become
   uid 65534 before any check code runs; otherwise an unprivileged user namespace in which
   no further user namespace may be made (`--disable-userns`).
+
+What it does not bound, and a container engine does: memory per check (RLIMIT_AS is per
+process, so a check may hold up to `processes * memory_mb`, 8 GiB with the defaults), and
+on a root host the process count per check: every check runs as uid 65534, so checks
+running at once (at most one per core) share one RLIMIT_NPROC count.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ Guarantees, whatever the sandbox:
 - `completed` is True only when check.py ran to its end (or exited 0 itself): the launcher
   then prints a marker carrying a nonce it read from stdin and closed before the check ran.
   An `os._exit(0)`, or a `sys.exit()` raised inside solution.py (an unguarded
-  `sys.exit(main())` in the answer), is not a pass.
+  `sys.exit(main())` in the answer), is not a pass. This stops accidental exits; code
+  written to forge a pass would have to dig the nonce out of the launcher's memory.
 
 Check code runs with the standard library only: the interpreter starts with `-S -E -s`, so
 no site-packages, no PYTHON* variables, no user site (and a start 5x faster than with site).
@@ -33,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import IO, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -117,7 +118,7 @@ class Limits(BaseModel):
 
     memory_mb: int = Field(default=512, gt=0)
     """Address space per process (RLIMIT_AS); a container's memory limit."""
-    processes: int = Field(default=32, gt=0)
+    processes: int = Field(default=16, gt=0)
     """Processes and threads (RLIMIT_NPROC; a container's pids limit)."""
     cpu_seconds: int | None = Field(default=None, gt=0)
     """CPU time per process (RLIMIT_CPU); default: the check's timeout rounded up, plus 1."""
@@ -262,9 +263,9 @@ class _Output:
         self.tail = bytearray()
         self.total = 0
 
-    def read(self, stream: object, deadline: float) -> bool:
+    def read(self, stream: IO[bytes], deadline: float) -> bool:
         """Read until end of stream (True) or the deadline (False)."""
-        fd = stream.fileno()  # type: ignore[attr-defined]
+        fd = stream.fileno()
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
             while (remaining := deadline - time.monotonic()) > 0:
@@ -289,11 +290,13 @@ class _Output:
         text = bytes(self.tail)
         if started and self.total == len(text):
             text = text[len(START) :]
+        # found anywhere: a process the check left behind may have written after it
         done = DONE.format(nonce=nonce).encode()
-        completed = started and code == 0 and not timed_out and text.endswith(done)
+        at = text.rfind(done)
+        completed = started and code == 0 and not timed_out and at >= 0
         total = self.total - (len(START) if started else 0)
-        if text.endswith(done):
-            text, total = text[: -len(done)], total - len(done)
+        if at >= 0:
+            text, total = text[:at] + text[at + len(done) :], total - len(done)
         return SandboxRun(
             started=started,
             completed=completed,
