@@ -10,10 +10,11 @@ Guarantees:
 - `checks_hash` depends only on what a check means: defaults written out or left implicit,
   key order and a schema given as JSON text or as an object all hash the same.
 
-Suites are Hugging Face datasets, and Arrow gives every object in a list the union of all
-their keys, filling the missing ones with null; `validate_checks` therefore drops null-valued
-keys before validating (every optional field's default is what null would mean), and accepts
-`schema` as JSON text, the form a dataset can store whatever the schema's shape.
+A suite whose checks are stored with an Arrow struct type (Parquet on the Hub, older
+`datasets`) gives every check the union of all checks' keys, null where absent; `datasets`
+5's JSON loader keeps each object as written (a `Json` feature, measured). So
+`validate_checks` drops null-valued keys before validating (every optional field's default
+is what null means there), and accepts `schema` as JSON text, a form any store keeps intact.
 """
 
 from __future__ import annotations
