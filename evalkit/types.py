@@ -7,14 +7,17 @@ extend them by adding optional fields, never by changing what a field means.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as StrictType
 
 RubricSeverity = Literal["fatal", "major", "minor"]
 IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
 Status = Literal["ok", "unavailable", "error", "judge_error"]
-Score = Literal[1, 2, 3, 4, 5]
+Score = Annotated[int, StrictType(), Field(ge=1, le=5)]
+"""A score: a JSON integer from 1 to 5. `true`, `5.0` and `"5"` are not scores (pydantic
+took `true` as 1 and `5.0` as 5 for a Literal[1, ..., 5], even in strict mode)."""
 
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""
@@ -23,6 +26,15 @@ CUT_REASONS = frozenset({"length", "max_tokens"})
 """Finish reasons that mean generation stopped at the token limit: "length" (OpenAI's, and
 Ollama's done_reason, as litellm passes them on; llama.cpp's too), "max_tokens" (a
 provider's own word, should litellm ever pass it through unmapped)."""
+
+
+def failure_status(unavailable: bool, invalid: bool) -> Status:
+    """The status of a judge call that gave no verdict or pick, decided from its flags
+    (never from an error's kind): unavailable when the judge was down, judge_error when it
+    replied but never validly, error when its call failed."""
+    if unavailable:
+        return "unavailable"
+    return "judge_error" if invalid else "error"
 
 
 def utc_now() -> str:
@@ -76,7 +88,14 @@ class Task(Strict):
     """Free-form labels."""
 
 
-class CriterionResult(Strict):
+class Exact(Strict):
+    """Base for what a judge writes: every field must already have its JSON type. Nothing is
+    coerced: `"true"` and `1` are not booleans, `5.0` is not an integer."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class CriterionResult(Exact):
     """The judge's finding on one rubric criterion."""
 
     id: str
@@ -87,7 +106,7 @@ class CriterionResult(Strict):
     """One sentence of evidence from the answer."""
 
 
-class Issue(Strict):
+class Issue(Exact):
     """A problem the judge found in an answer."""
 
     severity: IssueSeverity
@@ -96,7 +115,7 @@ class Issue(Strict):
     """What is wrong, specifically."""
 
 
-class Verdict(Strict):
+class Verdict(Exact):
     """A judge's structured grade of one answer against its task's rubric."""
 
     reasoning: str
@@ -109,8 +128,9 @@ class Verdict(Strict):
     """1 (useless) to 5 (what a senior engineer would write)."""
     label: str
     """Short verdict in capitals, e.g. BROKEN, SUPERFICIAL, CORRECT."""
-    capped_from: int | None = None
-    """The judge's own score when a missed fatal criterion capped it; null otherwise."""
+    capped_from: Score | None = None
+    """The judge's own score when a missed fatal criterion capped it; null otherwise. Only
+    evalkit's fatal cap sets it (evalkit.judges.verdicts)."""
 
 
 class Answer(Strict):
@@ -189,6 +209,8 @@ class MemberVerdict(Strict):
     """The member's raw replies that did not validate."""
     judge_answer: Answer | None = None
     """Latency and tokens of the member's call."""
+    invalid: bool = False
+    """True when the member replied but gave no valid verdict (a judge_error vote)."""
 
 
 class Spread(Strict):
@@ -227,6 +249,16 @@ class Grading(Strict):
     """Every vote of a panel or sampled judge; empty for a judge that votes once."""
     spread: Spread | None = None
     """How the votes were combined and how far apart they were; null for a single vote."""
+    invalid: bool = False
+    """True when the judge replied but no reply was a valid verdict: the record is
+    judge_error, whatever the error's kind. A plugin sets it for a reply it could not use."""
+
+    @property
+    def status(self) -> Status:
+        """The record status this grading gives: ok with a verdict, else why not."""
+        if self.verdict is not None:
+            return "ok"
+        return failure_status(self.unavailable, self.invalid)
 
 
 class Record(Strict):
@@ -417,6 +449,15 @@ class PairJudgement(Strict):
     """Why there is no pick."""
     unavailable: bool = False
     """True when the judge's endpoint or model was down."""
+    invalid: bool = False
+    """True when the judge replied but no reply was a valid pick."""
+
+    @property
+    def status(self) -> Status:
+        """The status this pick gives its pair: ok with a pick, else why not."""
+        if self.preferred is not None:
+            return "ok"
+        return failure_status(self.unavailable, self.invalid)
 
 
 class PairRecord(Strict):

@@ -23,7 +23,6 @@ from pydantic import ValidationError
 from evalkit.errors import ConfigError, describe_validation
 from evalkit.judges.asking import ask_validated
 from evalkit.judges.prompt import (
-    InvalidVerdict,
     answer_note,
     neutralise,
     new_tag,
@@ -31,14 +30,15 @@ from evalkit.judges.prompt import (
 )
 from evalkit.judges.protocol import Judge
 from evalkit.judges.rubric import RubricJudge
+from evalkit.judges.verdicts import InvalidVerdict
 from evalkit.types import (
     Answer,
+    Exact,
     Outcome,
     PairJudgement,
     PairwiseInfo,
     Preference,
     Side,
-    Strict,
     Task,
 )
 
@@ -59,8 +59,8 @@ PICK_SCHEMA = {
 OTHER: dict[Side, Side] = {"a": "b", "b": "a"}
 
 
-class Pick(Strict):
-    """A pairwise reply: which position won."""
+class Pick(Exact):
+    """A pairwise reply: which position won. Strict like a verdict: `1` is not `"1"`."""
 
     reasoning: str
     """The judge's comparison."""
@@ -118,7 +118,8 @@ class PairwiseJudge:
                 first=first, raw=asked.raw, error=failed.info, unavailable=failed.unavailable
             )
         if asked.value is None:
-            return PairJudgement(first=first, raw=asked.raw, error=asked.invalid("pick"))
+            error = asked.invalid("pick")
+            return PairJudgement(first=first, raw=asked.raw, error=error, invalid=True)
         positions: dict[str, Preference] = {"1": first, "2": OTHER[first], "tie": "tie"}
         return PairJudgement(
             first=first,

@@ -11,10 +11,13 @@ samples N times casts N votes. The combined verdict:
 - criteria: each met when most votes say so (ties: the representative vote's finding);
 - reasoning and issues: those of a representative vote, one whose score and label agree
   with the combined ones where there is such a vote;
-- a missed fatal criterion caps the combined score, as it caps a single verdict.
+- a missed fatal criterion caps the combined score, by the check every verdict passes
+  (evalkit.judges.verdicts.check_verdict).
 
-A vote that produced no verdict is not a score. The other votes are combined only while
-they are more than half of all votes; otherwise there is no verdict at all.
+Each member's grading passes that check before it is a vote, so a plugin member's invalid
+verdict is a failed vote. A vote that produced no verdict is not a score. The other votes
+are combined only while they are more than half of all votes; otherwise there is no
+verdict at all.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ from collections import Counter
 from typing import Literal
 
 from evalkit.endpoints.pool import Endpoint
-from evalkit.judges.protocol import Judge, grade_answer
+from evalkit.judges.protocol import Judge
 from evalkit.judges.rubric import RubricJudge
+from evalkit.judges.verdicts import check_verdict, grade_checked
 from evalkit.types import (
-    FATAL_CAP,
     CriterionResult,
     ErrorInfo,
     Grading,
@@ -58,6 +61,7 @@ def vote(judge: str, sample: int, grading: Grading) -> MemberVerdict:
         unavailable=grading.unavailable,
         raw=grading.raw,
         judge_answer=grading.judge_answer,
+        invalid=grading.invalid,
     )
 
 
@@ -88,7 +92,7 @@ def combine_votes(votes: list[MemberVerdict], combine: Combine, task: Task) -> G
         votes=len(verdicts),
         failed=len(votes) - len(verdicts),
     )
-    return Grading(verdict=cap_fatal(combined, task), members=votes, spread=spread)
+    return Grading(verdict=check_verdict(combined, task), members=votes, spread=spread)
 
 
 def majority_label(verdicts: list[Verdict], score: int) -> str:
@@ -121,16 +125,6 @@ def majority_criteria(verdicts: list[Verdict], representative: Verdict) -> list[
     return combined
 
 
-def cap_fatal(verdict: Verdict, task: Task) -> Verdict:
-    """Cap the score at FATAL_CAP when a fatal criterion is not met, as parse_verdict does
-    for a single verdict; the uncapped score goes to `capped_from`."""
-    fatal = {c.id for c in task.rubric if c.severity == "fatal"}
-    missed = any(c.id in fatal and not c.met for c in verdict.criteria)
-    if verdict.score > FATAL_CAP and missed:
-        return verdict.model_copy(update={"score": FATAL_CAP, "capped_from": verdict.score})
-    return verdict
-
-
 def _representative(verdicts: list[Verdict], score: int, label: str) -> Verdict:
     """A vote that agrees with the combined score and label, else the nearest one."""
 
@@ -153,6 +147,7 @@ def _no_majority(votes: list[MemberVerdict]) -> Grading:
         members=votes,
         error=first.model_copy(update={"message": message, "role": "judge"}),
         unavailable=any(v.unavailable for v in failed),
+        invalid=failed[0].invalid or failed[0].error is None,
     )
 
 
@@ -219,7 +214,7 @@ class PanelJudge:
     async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
         """Every member at once; a sampling member contributes each of its samples."""
         gradings = await asyncio.gather(
-            *(grade_answer(m, task, answer, finish_reason) for m in self.members)
+            *(grade_checked(m, task, answer, finish_reason) for m in self.members)
         )
         votes: list[MemberVerdict] = []
         for member, grading in zip(self.members, gradings, strict=True):

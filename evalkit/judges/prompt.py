@@ -1,5 +1,6 @@
 """What the judge is shown and what it must answer: the prompt built from a template file,
-the verdict schema built per task, and the checks a reply must pass to become a Verdict.
+the verdict schema built per task, and a reply read into a Verdict (by the check every
+verdict passes, evalkit.judges.verdicts).
 
 The candidate's answer sits between delimiters that carry a random nonce, so an answer
 cannot close them; anything in the answer that looks like a delimiter is neutralised as
@@ -15,10 +16,9 @@ import secrets
 import string
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from evalkit.errors import ConfigError, describe_validation
-from evalkit.types import CUT_REASONS, FATAL_CAP, Task, Verdict
+from evalkit.errors import ConfigError
+from evalkit.judges.verdicts import InvalidVerdict, check_verdict
+from evalkit.types import CUT_REASONS, Task, Verdict
 
 TEMPLATE_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "answer", "criteria_ids", "category", "tag"}
@@ -165,16 +165,10 @@ def verdict_schema(task: Task) -> dict:
     }
 
 
-class InvalidVerdict(ValueError):
-    """A judge reply that is not a valid verdict for its task."""
-
-
 def parse_verdict(reply: str, task: Task) -> Verdict:
-    """Validate a judge's reply into a Verdict for this task, or raise InvalidVerdict.
-
-    Each rubric criterion must be answered exactly once. A missed fatal criterion caps the
-    score at FATAL_CAP; the judge's own score is kept in `capped_from`.
-    """
+    """A judge's reply as a Verdict for this task, or InvalidVerdict with the reason: JSON,
+    then `check_verdict` (strict types, each rubric criterion answered exactly once, the
+    fatal cap). The judge cannot set `capped_from`; only the cap does."""
     try:
         # strict=False admits raw newlines inside strings: llama.cpp's grammar lets them
         # through, and they change nothing about the verdict's meaning
@@ -183,19 +177,4 @@ def parse_verdict(reply: str, task: Task) -> Verdict:
         raise InvalidVerdict(f"not valid JSON: {exc}") from None
     if isinstance(data, dict):
         data.pop("capped_from", None)  # only evalkit sets it
-    try:
-        verdict = Verdict.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidVerdict(describe_validation(exc)) from None
-    expected = [c.id for c in task.rubric]
-    got = [c.id for c in verdict.criteria]
-    if sorted(got) != sorted(expected):
-        missing = sorted(set(expected) - set(got))
-        extra = sorted({i for i in got if got.count(i) > 1 or i not in expected})
-        raise InvalidVerdict(
-            f"criteria must answer each rubric id once: missing {missing}, extra {extra}"
-        )
-    fatal = {c.id for c in task.rubric if c.severity == "fatal"}
-    if verdict.score > FATAL_CAP and any(c.id in fatal and not c.met for c in verdict.criteria):
-        verdict = verdict.model_copy(update={"score": FATAL_CAP, "capped_from": verdict.score})
-    return verdict
+    return check_verdict(data, task)

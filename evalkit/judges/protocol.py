@@ -5,9 +5,6 @@ screen; `evalkit` re-exports both.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable
-from functools import cache
 from typing import Protocol, runtime_checkable
 
 from pydantic import ConfigDict
@@ -57,25 +54,3 @@ def judge_models_of(info: JudgeInfo) -> list[str]:
     for member in info.members:
         found.extend(judge_models_of(member))
     return list(dict.fromkeys(found))
-
-
-def grade_answer(
-    judge: Judge, task: Task, text: str, finish_reason: str | None
-) -> Awaitable[Grading]:
-    """`judge.grade` of an answer, with why its generation stopped for a judge that takes
-    `finish_reason`; a judge written for `grade(task, answer)` alone is called so, and
-    keeps working."""
-    if _takes_finish_reason(type(judge)):
-        return judge.grade(task, text, finish_reason=finish_reason)  # type: ignore[call-arg]
-    return judge.grade(task, text)
-
-
-@cache
-def _takes_finish_reason(kind: type) -> bool:
-    """Whether the `grade` of a judge class takes a `finish_reason` keyword (by name or
-    through **kwargs); asked once per class."""
-    try:
-        parameters = inspect.signature(kind.grade).parameters.values()
-    except (AttributeError, TypeError, ValueError):
-        return False
-    return any(p.name == "finish_reason" or p.kind is p.VAR_KEYWORD for p in parameters)

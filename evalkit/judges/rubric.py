@@ -133,7 +133,9 @@ class RubricJudge:
             return Grading(raw=asked.raw, error=failed.info, unavailable=failed.unavailable)
         if asked.value is not None:  # earlier invalid replies are not kept once one is valid
             return Grading(verdict=asked.value, judge_answer=asked.reply)
-        return Grading(raw=asked.raw, judge_answer=asked.reply, error=asked.invalid("verdict"))
+        return Grading(
+            raw=asked.raw, judge_answer=asked.reply, error=asked.invalid("verdict"), invalid=True
+        )
 
 
 def _judge_model(spec: JudgeFile, pool: Pool, where: str) -> tuple[Endpoint, ModelConfig]:

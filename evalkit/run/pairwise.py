@@ -166,8 +166,7 @@ def pick_status(failed: list[PairJudgement]) -> Status:
     """The status of a pair with failed picks, by the rules of result records."""
     if any(j.unavailable for j in failed):
         return "unavailable"
-    error = failed[0].error
-    return "judge_error" if error is not None and error.kind == "InvalidVerdict" else "error"
+    return failed[0].status
 
 
 async def execute_pairs(

@@ -133,8 +133,9 @@ def test_a_plugin_judge_grades_a_run(plugin_site: Path, project, tmp_path: Path)
     assert run.manifest.judge.kind == "keyword"
     records = list(run.records.values())
     assert len(records) == 4 and all(r.judge == "keyword" and r.status == "ok" for r in records)
-    # "Answer from m1: TASK-000: explain item 0 briefly." names "brief", not "explains"
-    assert {r.verdict.score for r in records} == {3}
+    # "Answer from m1: TASK-000: explain item 0 briefly." names "brief", not "explains":
+    # the plugin scores 3, and the missed fatal criterion caps it at 2, as for any judge
+    assert {(r.verdict.score, r.verdict.capped_from) for r in records} == {(2, 3)}
     assert not any(is_judge_request(entry) for entry in project.requests)
 
 

@@ -40,7 +40,7 @@ def vote(score: int, label: str = "", core: bool = True, judge: str = "j") -> Me
 def failed(unavailable: bool = False) -> MemberVerdict:
     kind = "EndpointDown" if unavailable else "InvalidVerdict"
     error = ErrorInfo(kind=kind, message="no verdict", role="judge")
-    return MemberVerdict(judge="j", error=error, unavailable=unavailable)
+    return MemberVerdict(judge="j", error=error, unavailable=unavailable, invalid=not unavailable)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_votes_without_a_verdict_are_not_scores(votes: list[MemberVerdict], ok: 
         assert grading.spread is not None and grading.spread.failed == 1
     else:
         assert grading.error is not None and grading.error.kind == "InvalidVerdict"
-        assert "no majority" in grading.error.message
+        assert grading.status == "judge_error" and "no majority" in grading.error.message
 
 
 def test_no_majority_because_a_judge_was_down_is_unavailable() -> None:

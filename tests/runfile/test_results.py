@@ -4,11 +4,13 @@ skipped by readers and cut off by the next writer; corruption is named by line."
 from pathlib import Path
 
 import pytest
+from runfiles import Row, write_run
 
+from evalkit.cli import main
 from evalkit.config import load_config
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import RunFileError
-from evalkit.runfile.reader import read_run
+from evalkit.runfile.reader import read_run, read_scores
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
 
@@ -23,6 +25,9 @@ endpoint = "pod"
 candidates = ["gemma3:1b"]
 judge = "j"
 """
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(REPO.glob("suites/*/runs/*.jsonl"))
 
 
 def manifest() -> RunManifest:
@@ -117,3 +122,36 @@ def test_writer_writes_keys_and_answers_as_given_next_to_credentials(tmp_path: P
     written = read_run(path).records
     assert list(written) == [("t1", "gemma3:1b", "j")]
     assert written[("t1", "gemma3:1b", "j")].answer.text == "gemma3 here: the gemma family"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "commands"),
+    [
+        ("score", "true", ["show", "report", "compare"]),
+        ("score", "4.0", ["show", "report", "compare"]),
+        ("score", '"4"', ["show", "report", "compare"]),
+        ("met", '"true"', ["show", "report"]),  # compare reads only scores, labels
+        ("met", "1", ["show", "report"]),
+    ],
+)
+def test_a_verdict_field_of_the_wrong_type_is_refused_when_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture, field: str, value: str, commands: list[str]
+) -> None:
+    """A hand-edited run file cannot slip `"score": true` in as a 1: the commands that read
+    the field refuse it, naming the file, the line and the field."""
+    path = write_run(tmp_path / "run.jsonl", [Row("t1", "m", "ok", 4)])
+    text = path.read_text()
+    written = {"score": '"score":4', "met": '"met":true'}[field]
+    assert written in text
+    path.write_text(text.replace(written, f'"{field}":{value}', 1))
+    for command in commands:
+        args = [str(path)] * (2 if command == "compare" else 1)
+        assert main([command, *args]) == 2
+        err = capsys.readouterr().err.replace("\n", " ")
+        assert "run.jsonl" in err and "line 2" in err and f"{field}:" in err
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.parent.parent.name for p in SHIPPED])
+def test_the_shipped_run_files_still_read(path: Path) -> None:
+    run = read_run(path)  # they hold answers to grade (no verdicts): every field strict
+    assert run.records and read_scores(path).records.keys() == run.records.keys()
