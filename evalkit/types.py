@@ -298,6 +298,13 @@ class JudgeInfo(Strict):
     """The judge's own settings (temperature, max_tokens, ...)."""
     members: list[JudgeInfo] = Field(default_factory=list)
     """A panel's member judges; empty for any other judge."""
+    path: str | None = None
+    """The judge file it was loaded from, as an absolute path; null for a plugin. A resume
+    loads the judge from this file, so a judge named by path needs no --judge again."""
+    definition_sha256: str | None = None
+    """sha256 over the judge file's bytes and its prompt template's (a panel's over its file
+    and its members' hashes; a plugin's over its info): a resume with another definition
+    is refused unless --force. Null in run files written before evalkit recorded it."""
 
 
 class SuiteInfo(Strict):
