@@ -356,6 +356,13 @@ class JudgeInfo(Strict):
     """The judge's own settings (temperature, max_tokens, ...)."""
     members: list[JudgeInfo] = Field(default_factory=list)
     """A panel's member judges; empty for any other judge."""
+    path: str | None = None
+    """The judge file it was loaded from, as an absolute path; null for a plugin. A resume
+    loads the judge from this file, so a judge named by path needs no --judge again."""
+    definition_sha256: str | None = None
+    """sha256 over the judge file's bytes and its prompt template's (a panel's over its file
+    and its members' hashes; a plugin's over its info): a resume with another definition
+    is refused unless --force. Null in run files written before evalkit recorded it."""
 
 
 class SuiteInfo(Strict):
@@ -494,3 +501,22 @@ class PairRecord(Strict):
     def key(self) -> tuple[str, str, str, str]:
         """The (task_id, a, b, judge) key; a later record for it supersedes this one."""
         return (self.task_id, self.a, self.b, self.judge)
+
+
+class Resume(Strict):
+    """A line appended each time a run file is resumed (`"type": "resume"`): when, and what
+    the endpoint probes found then. The manifest (line 1) keeps what they found at the
+    start; a run file is never rewritten, so later probes are recorded here."""
+
+    type: Literal["resume"] = "resume"
+    """Always "resume"; tells these lines from records and the manifest."""
+    at: str = Field(default_factory=utc_now)
+    """When the resume began, just after its probes (UTC, ISO 8601); records it writes
+    finish after this."""
+    evalkit_version: str
+    """The evalkit version that resumed the run."""
+    health: list[EndpointHealth] = Field(default_factory=list)
+    """What the endpoints' probes found when the resume began."""
+    forced: list[str] = Field(default_factory=list)
+    """What differed from the manifest and was resumed anyway with --force; empty
+    otherwise."""

@@ -189,10 +189,22 @@ class SampledJudge:
 class PanelJudge:
     """Several judges grade each answer; their votes combine into one verdict."""
 
-    def __init__(self, name: str, members: list[Judge], combine: Combine) -> None:
+    def __init__(
+        self,
+        name: str,
+        members: list[Judge],
+        combine: Combine,
+        *,
+        path: str | None = None,
+        definition_sha256: str | None = None,
+    ) -> None:
         self.name = name
         self.members = members
         self.combine = combine
+        self.path = path
+        """The panel's file, as an absolute path."""
+        self.definition_sha256 = definition_sha256
+        """The hash of the panel file and its members' definitions."""
 
     def info(self) -> JudgeInfo:
         """The panel's name and combine rule, and every member's definition."""
@@ -201,6 +213,8 @@ class PanelJudge:
             kind="panel",
             settings={"combine": self.combine},
             members=[member.info() for member in self.members],
+            path=self.path,
+            definition_sha256=self.definition_sha256,
         )
 
     def endpoints(self) -> list[Endpoint]:

@@ -68,12 +68,24 @@ class RubricJudge:
     """An LLM judge that grades against the task's reference and rubric, with the verdict
     schema as structured output."""
 
-    def __init__(self, name: str, spec: JudgeFile, template: str, pool: Pool, where: str):
+    def __init__(
+        self,
+        name: str,
+        spec: JudgeFile,
+        template: str,
+        pool: Pool,
+        where: str,
+        definition_sha256: str | None = None,
+    ):
         self.name = name
         self.spec = spec
         self.template = template
         self.folder = Path(where).parent
         """The judge file's folder, where its other templates are."""
+        self.path = str(Path(where).resolve())
+        """The judge file, recorded so a resume loads this very file."""
+        self.definition_sha256 = definition_sha256
+        """The hash of the judge file and its template, as loading.py computed it."""
         self.endpoint, self.model = _judge_model(spec, pool, where)
         self.overrides = {
             k: v
@@ -87,13 +99,15 @@ class RubricJudge:
         """The judge's own sampling settings, which win over the model's."""
 
     def info(self) -> JudgeInfo:
-        """Name, model, prompt hash and settings."""
+        """Name, model, prompt hash, settings, and the file and definition hash."""
         return JudgeInfo(
             name=self.name,
             kind="rubric",
             model=self.spec.model,
             prompt_sha256=hashlib.sha256(self.template.encode()).hexdigest(),
             settings={**self.overrides, "retry_invalid": self.spec.retry_invalid},
+            path=self.path,
+            definition_sha256=self.definition_sha256,
         )
 
     def endpoints(self) -> list[Endpoint]:

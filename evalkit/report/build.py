@@ -13,15 +13,13 @@ from pathlib import Path
 from statistics import fmean
 
 from evalkit.analysis.incomplete import Incomplete, count, marker
-from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
+from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
 from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
 from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
 from evalkit.runfile.reader import RunFile
-from evalkit.types import (
-    Record,
-)
+from evalkit.types import Record, Resume
 
 
 def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
@@ -42,7 +40,14 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         suite=manifest.suite,
         judge=manifest.judge,
         suite_note=text.note,
-        environment=environment(manifest.models, candidates, manifest.judge, manifest.health),
+        environment=environment(
+            manifest.models,
+            candidates,
+            manifest.judge,
+            manifest.health,
+            run.resumes,
+            manifest.started_at,
+        ),
         candidates=[
             _totals(name, tasks, unlisted.get(name, 0), incomplete.get(name)) for name in candidates
         ],
@@ -50,10 +55,23 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         judge_latency_ms=sum(
             r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
         ),
+        resumes=_resumes(run.resumes, records),
     )
     report.summary, report.findings = summary(report), findings(report)
     report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
+
+
+def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]:
+    """What each resume wrote of the records shown: those finished after it began and
+    before the next one did (timestamps are UTC ISO 8601, so they sort as text)."""
+    ends = [resume.at for resume in resumes[1:]] + ["~"]  # "~" sorts after any timestamp
+    totals = []
+    for resume, end in zip(resumes, ends, strict=False):
+        written = [r for r in records if resume.at <= r.finished_at < end]
+        ok = sum(r.status == "ok" for r in written)
+        totals.append(ResumeTotals(at=resume.at, written=len(written), ok=ok))
+    return totals
 
 
 def _one_per_pair(run: RunFile) -> list[Record]:

@@ -150,6 +150,17 @@ class CandidateTotals(Schema):
         return down and not self.answered and not self.unlisted_not_run
 
 
+class ResumeTotals(Schema):
+    """One resume of the run: when, and the records it wrote that the report shows."""
+
+    at: str
+    """When the resume began (UTC, ISO 8601)."""
+    written: int
+    """Records shown in the report that this resume wrote (their latest version)."""
+    ok: int
+    """Of those, the ones graded ok: what the resume filled."""
+
+
 class Report(Schema):
     """Everything the report shows."""
 
@@ -183,6 +194,8 @@ class Report(Schema):
     """Key findings computed from the data."""
     next_steps: list[str] = Field(default_factory=list)
     """What to do next (bring an endpoint back, resume the run)."""
+    resumes: list[ResumeTotals] = Field(default_factory=list)
+    """Each resume of the run, in order; empty when it was never resumed."""
 
     @property
     def not_run(self) -> int:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from statistics import fmean
 from typing import get_args
 
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
+from evalkit.report.environment import EnvironmentColumn, ProbeState, clock
 from evalkit.types import IssueSeverity
 
 SEVERITIES: tuple[IssueSeverity, ...] = get_args(IssueSeverity)
@@ -36,6 +38,7 @@ def summary(report: Report) -> list[str]:
     if report.not_run:
         out.append(_not_run_sentence(report))
     out += [_candidate_sentence(line) for line in report.candidates]
+    out += availability(report)
     out.append(_comparison_sentence(report))
     return out
 
@@ -53,6 +56,53 @@ def _not_run_sentence(report: Report) -> str:
             " without the run's suite folder the report cannot name their tasks."
         )
     return out
+
+
+def availability(report: Report) -> list[str]:
+    """For a resumed run: each endpoint that was down at a probe, when it went down and
+    came back, and how many records the resume that found it back filled, e.g.
+    `big-brain: down at 10:02 UTC (HTTP 404), back at 14:30 UTC; 8 record(s) filled by
+    the resume at 14:30 UTC.` Without such an endpoint, when the run was resumed."""
+    if not report.resumes:
+        return []
+    told: dict[str, str] = {}
+    for column in report.environment:
+        if column.endpoint not in told and any(s.up is False for s in column.history):
+            told[column.endpoint] = _endpoint_story(column, report)
+    if told:
+        return list(told.values())
+    resumes = ", ".join(
+        f"at {clock(r.at, report.started_at)} ({r.ok} record(s) filled)" for r in report.resumes
+    )
+    return [f"The run was resumed {len(report.resumes)} time(s): {resumes}."]
+
+
+def _endpoint_story(column: EnvironmentColumn, report: Report) -> str:
+    """One endpoint's probes, told by their changes."""
+    start, history = report.started_at, column.history
+    parts = [_state(history[0], start)]
+    back = None
+    for old, new in pairwise(history):
+        if new.up and not old.up:
+            parts.append(f"back at {clock(new.at, start)}")
+            back = new.at
+        elif old.up and new.up is False:
+            parts.append("down again" + _state(new, start).removeprefix("down"))
+    if len(history) > 1 and history[-2].up is False and history[-1].up is False:
+        parts.append(f"still down at {clock(history[-1].at, start)}")
+    story = f"{column.endpoint}: " + ", ".join(parts)
+    filled = next((r.ok for r in report.resumes if r.at == back), None)
+    if back is not None and filled is not None:
+        story += f"; {filled} record(s) filled by the resume at {clock(back, start)}"
+    return story + "."
+
+
+def _state(state: ProbeState, start: str) -> str:
+    """`down at 10:02 UTC (HTTP 404)`, or `up at 10:02 UTC`."""
+    if state.up:
+        return f"up at {clock(state.at, start)}"
+    why = state.status.removeprefix("OFFLINE (").removesuffix(")")
+    return f"down at {clock(state.at, start)} ({why.lower() if why == state.status else why})"
 
 
 def _candidate_sentence(line: CandidateTotals) -> str:
@@ -205,12 +255,17 @@ def no_answers(line: CandidateTotals) -> str:
 
 
 def next_steps(report: Report, resume: str) -> list[str]:
-    """Endpoints to bring back and `resume`, the command that finishes the run: its
-    records that are not ok and its keys not run."""
-    down = {c.endpoint: c for c in report.environment if c.up is False}
+    """Endpoints to bring back (down at the latest probe while records are not ok) and
+    `resume`, the command that finishes the run: its records that are not ok and its keys
+    not run."""
+    left = sum(c.tasks - c.graded for c in report.candidates) + report.not_run
+    down = {c.endpoint: c for c in report.environment if c.up is False and left}
+    when = "when the run started"
+    if report.resumes:
+        when = f"at the last resume ({clock(report.resumes[-1].at, report.started_at)})"
     out = [
-        f"Bring endpoint {name} back: {column.url or name} was {column.status} when the run"
-        " started."
+        f"Bring endpoint {name} back: {column.url or name} was"
+        f" {column.history[-1].status if column.history else column.status} {when}."
         for name, column in down.items()
     ]
     for line in report.candidates:

@@ -1,7 +1,8 @@
 """Run files as read: `read_run` gives the manifest and the latest record of every key;
 `read_scores` gives only what `compare` compares, for half the cost.
 
-Line 1 is the RunManifest; every other line is a Record (or a pairwise PairRecord). A
+Line 1 is the RunManifest; every other line is a Record (or a pairwise PairRecord, or a
+Resume line appended when the run was resumed, with what the probes found then). A
 later record for the same (task_id, candidate, judge) key supersedes an earlier one, which
 is how resume and retry append instead of rewriting (`evalkit.runfile.writer` writes them). Only
 a partial last line, left by a crash mid-write, is skipped; any other bad line is an error
@@ -23,7 +24,7 @@ from typing import BinaryIO, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
-from evalkit.types import PairRecord, Record, RunManifest, Schema, Score, Status
+from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema, Score, Status
 
 READ_BUFFER = 1 << 20
 """Bytes read from the file at a time: lines came three times faster than with the
@@ -45,6 +46,12 @@ class RunFile(Schema):
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
     pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
     """Pairwise lines (`"type": "pair"`): the last of each (task_id, a, b, judge) key."""
+    resumes: list[Resume] = Field(default_factory=list)
+    """Every resume of the run (`"type": "resume"` lines), in order; empty for a run file
+    never resumed, or written before evalkit recorded resumes."""
+    size: int = 0
+    """The file's size in bytes before it was read: every record up to there was read. A
+    resume refuses to append when the file has grown since (another process wrote it)."""
 
 
 class _Skimmed(Schema):
@@ -110,6 +117,7 @@ def read_run(path: str | Path) -> RunFile:
     """Read a run file; a corrupt line (other than a partial last one) is an error naming
     the file, the line and the field."""
     lines = RunLines(Path(path), Record, pairs=True)
+    size = lines.size()
     records = {record.key: record for record in lines}
     return RunFile(
         path=str(path),
@@ -117,6 +125,8 @@ def read_run(path: str | Path) -> RunFile:
         records=records,
         partial_tail=lines.partial,
         pairs=lines.pairs,
+        resumes=lines.resumes,
+        size=size,
     )
 
 
@@ -134,7 +144,8 @@ def read_scores(path: str | Path) -> ScoreFile:
 class RunLines(Generic[M]):
     """A run file read one line at a time: `manifest` is line 1, and iterating yields every
     result line, parsed as `record_type`, keeping none. With `pairs`, pairwise lines are
-    gathered in `pairs`, the last of each key; otherwise they are skipped. Later result
+    gathered in `pairs`, the last of each key; otherwise they are skipped. Resume lines are
+    gathered in `resumes`, in order. Later result
     lines supersede earlier ones of the same key; that is the caller's to apply. Once
     iteration has ended, `partial` says whether a partial last line (a crash mid-write)
     was skipped.
@@ -145,6 +156,7 @@ class RunLines(Generic[M]):
     def __init__(self, path: Path, record_type: type[M], *, pairs: bool = False) -> None:
         self.path, self.record_type, self.read_pairs = path, record_type, pairs
         self.pairs: dict[tuple[str, str, str, str], PairRecord] = {}
+        self.resumes: list[Resume] = []
         self.partial = False
         with self._open() as handle:
             head = handle.readline()
@@ -159,6 +171,13 @@ class RunLines(Generic[M]):
         except OSError as exc:
             raise RunFileError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
 
+    def size(self) -> int:
+        """The file's size in bytes now."""
+        try:
+            return self.path.stat().st_size
+        except OSError as exc:
+            raise RunFileError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
+
     def __iter__(self) -> Iterator[M]:
         path = self.path
         with self._open() as handle, _gc_paused():
@@ -169,10 +188,14 @@ class RunLines(Generic[M]):
                     return
                 if line.isspace():  # a blank line (isspace, unlike strip, copies nothing)
                     continue
-                if _line_type(line) == "pair":
+                kind = _line_type(line)
+                if kind == "pair":
                     if self.read_pairs:
                         pair = _parse(PairRecord, line, path, number, "not a pair record")
                         self.pairs[pair.key] = pair
+                    continue
+                if kind == "resume":
+                    self.resumes.append(_parse(Resume, line, path, number, "not a resume line"))
                     continue
                 yield _parse(self.record_type, line, path, number, "not a result record")
 
@@ -194,7 +217,11 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-_TYPE_PREFIXES = {b'{"type":"result"': "result", b'{"type":"pair"': "pair"}
+_TYPE_PREFIXES = {
+    b'{"type":"result"': "result",
+    b'{"type":"pair"': "pair",
+    b'{"type":"resume"': "resume",
+}
 
 
 def _line_type(line: bytes) -> object:

@@ -82,7 +82,9 @@ def test_kill_and_resume_loses_nothing_and_repeats_nothing(
     assert len(after.records) == N_TASKS * len(CANDIDATES)
     assert all(r.status == "ok" for r in after.records.values())
     lines = [json.loads(x) for x in path.read_text().splitlines()[1:]]
-    ok_lines = Counter((x["task_id"], x["candidate"]) for x in lines if x["status"] == "ok")
+    assert sum(x["type"] == "resume" for x in lines) == 1  # the resume's probe, recorded
+    results = [x for x in lines if x["type"] == "result"]
+    ok_lines = Counter((x["task_id"], x["candidate"]) for x in results if x["status"] == "ok")
     assert set(ok_lines.values()) == {1}  # every key ok exactly once
     for task_id, candidate, _ in ok_before:  # nothing that was ok is asked or graded again
         marker = f"TASK-{task_id[1:]}"

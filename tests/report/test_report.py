@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from runfiles import (
+    BIG_BRAIN_HEALTH,
     Row,
     big_brain_records,
     big_brain_run,
@@ -32,7 +33,8 @@ from evalkit.report.html import render as render_html
 from evalkit.report.markdown import render as render_md
 from evalkit.report.svg import MAX_GROUPS, groups
 from evalkit.runfile.reader import read_run
-from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo
+from evalkit.runfile.writer import RunWriter
+from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo, Resume
 
 HOSTILE = (
     "Here you go:\n```python\nprint('hi')\n```\n"
@@ -359,6 +361,25 @@ def test_an_endpoint_with_replicas_serves_when_one_does(reachable: tuple, status
         {"gemma3:27b": model_info("gemma3:27b", "big-brain")}, [], judge, health
     )
     assert (column.status, column.up) == (status, any(reachable))
+
+
+@pytest.mark.parametrize(
+    ("resumed_at", "when"),
+    [
+        ("2026-04-14T14:30:00.000+00:00", "14:30 UTC"),
+        ("2026-04-15T09:05:00.000+00:00", "2026-04-15 09:05 UTC"),
+    ],
+    ids=["same-day", "next-day"],
+)
+def test_a_pod_still_down_at_the_resume_is_said_with_both_times(
+    seed_project: Path, resumed_at: str, when: str
+) -> None:
+    with RunWriter(seed_project, expect_size=seed_project.stat().st_size) as writer:
+        writer.write(Resume(at=resumed_at, evalkit_version="0.1.0", health=BIG_BRAIN_HEALTH))
+    text = " ".join(render_md(build_report(read_run(seed_project))).split())
+    assert f"big-brain: down at 12:00 UTC (HTTP 404), still down at {when}." in text
+    assert f"was OFFLINE (HTTP 404) at the last resume ({when})." in text
+    assert "| Status | Operational (server 0.6.2) | OFFLINE (HTTP 404) |" in text
 
 
 # --- hostile text --------------------------------------------------------------------

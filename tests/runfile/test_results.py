@@ -1,6 +1,7 @@
 """Run files: whole lines, fsynced; last record per key wins; a crash's partial line is
 skipped by readers and cut off by the next writer; corruption is named by line."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,10 +10,10 @@ from runfiles import Row, write_run
 from evalkit.cli import main
 from evalkit.config import load_config
 from evalkit.endpoints.pool import Pool
-from evalkit.errors import RunFileError
+from evalkit.errors import RunFileBusyError, RunFileError
 from evalkit.runfile.reader import read_run, read_scores
 from evalkit.runfile.writer import RunWriter
-from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
+from evalkit.types import Answer, JudgeInfo, Record, Resume, RunManifest, SuiteInfo
 
 CREDENTIALS_CONFIG = """
 default_profile = "p"
@@ -155,3 +156,38 @@ def test_a_verdict_field_of_the_wrong_type_is_refused_when_read(
 def test_the_shipped_run_files_still_read(path: Path) -> None:
     run = read_run(path)  # they hold answers to grade (no verdicts): every field strict
     assert run.records and read_scores(path).records.keys() == run.records.keys()
+
+
+def test_resume_lines_are_kept_in_order_and_skipped_by_compare(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()) as writer:
+        writer.write(record("t1", "unavailable"))
+    for at in ("2026-04-14T14:30:00.000+00:00", "2026-04-15T09:00:00.000+00:00"):
+        with RunWriter(path, expect_size=path.stat().st_size) as writer:
+            writer.write(Resume(at=at, evalkit_version="0"))
+            writer.write(record("t1"))
+    run = read_run(path)
+    assert [r.at[:10] for r in run.resumes] == ["2026-04-14", "2026-04-15"]
+    assert run.records[("t1", "m", "j")].status == "ok"
+    assert read_scores(path).records[("t1", "m", "j")].status == "ok"
+
+
+def test_a_second_writer_of_a_run_file_is_refused_naming_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()):
+        with pytest.raises(RunFileBusyError, match=rf"run.jsonl: .* \(pid {os.getpid()}, since"):
+            RunWriter(path)
+        assert path.read_bytes().count(b"\n") == 1
+    with RunWriter(path) as writer:  # free again once the first closed
+        writer.write(record("t1"))
+    assert not Path(f"{path}.lock").exists()
+
+
+def test_a_resume_refuses_a_file_that_grew_since_it_was_read(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    RunWriter(path, manifest()).close()
+    size = read_run(path).size
+    with RunWriter(path) as other:
+        other.write(record("t1"))
+    with pytest.raises(RunFileBusyError, match="wrote to this run file after it was read"):
+        RunWriter(path, expect_size=size)
