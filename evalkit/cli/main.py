@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from evalkit.cli.card import add_commands as add_card
 from evalkit.cli.common import EXIT_INPUT, kept
 from evalkit.cli.judges import add_commands as add_judging
 from evalkit.cli.readers import add_commands as add_reading
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_running(commands)
     add_reading(commands)
     add_judging(commands)
+    add_card(commands)
     return root
 
 

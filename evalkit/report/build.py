@@ -12,11 +12,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
+from evalkit.analysis.card import build_card
+from evalkit.analysis.card_models import JudgeCard
+from evalkit.errors import EvalkitError
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
 from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
-from evalkit.runfile.reader import RunFile
+from evalkit.runfile.card import card_path
+from evalkit.runfile.reader import RunFile, read_run
 from evalkit.types import (
     Record,
 )
@@ -45,9 +49,24 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
             r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
         ),
     )
+    if manifest.families is not None:
+        report.self_judged = manifest.families.shared
+    report.card, report.card_note = judge_card(run)
     report.summary, report.findings = summary(report), findings(report)
     report.next_steps = next_steps(report)
     return report
+
+
+def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
+    """The card of the run's judge from the card file beside the run, if there is one
+    (computed without labels: `card --labels` adds agreement); else why not."""
+    path = card_path(run.path, run.manifest.judge.name)
+    if run.manifest.card is not None or not path.is_file():
+        return None, None
+    try:
+        return build_card(read_run(path)), None
+    except EvalkitError as exc:
+        return None, f"the judge card file {path} could not be read: {exc}"
 
 
 def _one_per_pair(run: RunFile) -> list[Record]:

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from pydantic import Field
 
+from evalkit.analysis.card_models import JudgeCard
 from evalkit.report.environment import EnvironmentColumn
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
 
@@ -154,6 +155,13 @@ class Report(Schema):
     """Key findings computed from the data."""
     next_steps: list[str] = Field(default_factory=list)
     """What to do next (bring an endpoint back, resume the run)."""
+    self_judged: dict[str, str] = Field(default_factory=dict)
+    """Candidates that are the judge's model or of its family, and why (from the
+    manifest): their scores may carry the judge's self-preference."""
+    card: JudgeCard | None = None
+    """The judge's card, when a card file of the run's judge sits beside the run file."""
+    card_note: str | None = None
+    """Why a card file beside the run could not be shown, when it could not."""
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

@@ -31,7 +31,23 @@ def summary(report: Report) -> list[str]:
     ]
     out += [_candidate_sentence(line) for line in report.candidates]
     out.append(_comparison_sentence(report))
+    if report.self_judged:
+        out.append(_self_judged(report))
     return out
+
+
+def _self_judged(report: Report) -> str:
+    """The caution beside the scores when the judge grades its own model or family."""
+    listed = "; ".join(f"{name} {why}" for name, why in report.self_judged.items())
+    measure = (
+        "the judge card below measures it"
+        if report.card is not None
+        else f"python -m evalkit card {report.path} measures it"
+    )
+    return (
+        f"Caution: {listed}. Judges tend to favour answers of their own model and family"
+        f" (self-preference), so these scores may be inflated; {measure}."
+    )
 
 
 def _candidate_sentence(line: CandidateTotals) -> str:

@@ -18,11 +18,12 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import load_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
-from evalkit.types import EndpointHealth, RunManifest, Schema
+from evalkit.types import EndpointHealth, ModelFamilies, RunManifest, Schema
 
 
 class RunOptions(Schema):
@@ -64,13 +65,22 @@ class PreparedRun(Schema):
     resuming: bool
     """True when appending to an existing run file."""
 
-    def open(self, health: list[EndpointHealth]) -> RunWriter:
+    def open(
+        self, health: list[EndpointHealth], families: ModelFamilies | None = None
+    ) -> RunWriter:
         """Open the run file for appending; a new one starts with the manifest, which
-        records what the endpoint probes found."""
+        records what the endpoint probes found and the models' families."""
         if self.resuming:
             return RunWriter(self.path)
-        self.manifest = self.manifest.model_copy(update={"health": health})
+        update = {"health": health, "families": families}
+        self.manifest = self.manifest.model_copy(update=update)
         return RunWriter(self.path, self.manifest)
+
+    def families(self, health: list[EndpointHealth]) -> ModelFamilies:
+        """The models' families (the server's where the probes found them), and which
+        candidates share the judge's model or family."""
+        judge_models = judge_models_of(self.plan.judge.info())
+        return model_families(self.plan.candidates, judge_models, self.manifest.models, health)
 
 
 def prepare(options: RunOptions) -> PreparedRun:

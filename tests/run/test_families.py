@@ -1,0 +1,63 @@
+"""`run` warns before fan-out when its judge is one of the candidates or of their family
+(the server's `details.family` where it reports one, else the name before the tag), and
+records it in the manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from judge_replies import scripted
+from projects import write_project
+
+from evalkit.cli import main
+from evalkit.run.families import model_families, name_family
+from evalkit.runfile.reader import read_run
+from evalkit.types import EndpointHealth, ModelInfo
+
+WARNING = "judges tend to favour their own model's and family's answers"
+
+
+@pytest.mark.parametrize(
+    ("candidates", "judge", "families", "shared"),
+    [
+        (("gemma3:1b", "qwen2:7b"), "gemma3:27b", {}, {"gemma3:1b": "family gemma3"}),
+        (("m1", "m2"), "m2", {}, {"m2": "the judge's model m2"}),
+        (("m1", "m2"), "big-judge", {"m1": "llama", "big-judge": "llama"}, {"m1": "family llama"}),
+        (("gemma3:1b",), "qwen2:7b", {}, {}),
+    ],
+    ids=["same-family-by-name", "judge-is-a-candidate", "same-family-by-server", "none"],
+)
+def test_run_warns_and_records_a_judge_of_its_candidates_family(
+    tmp_path: Path, ollama, monkeypatch, capsys, candidates, judge, families, shared
+) -> None:
+    models = list(dict.fromkeys([*candidates, judge]))
+    server = ollama(models=models, responder=scripted(score=3), families=families)
+    own = judge in candidates  # the config holds the model once: the judge file names it
+    slot = "spare" if own else judge
+    write_project(tmp_path, server.url, n_tasks=1, candidates=candidates, judge_model=slot)
+    if own:
+        (tmp_path / "judges" / "j.toml").write_text(f'model = "{judge}"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--out", "run.jsonl"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    recorded = read_run("run.jsonl").manifest.families
+    assert set(recorded.shared) == set(shared)
+    for candidate, why in shared.items():
+        assert why in recorded.shared[candidate]
+        assert f"warning: candidate {candidate} " in err and WARNING in err
+    if not shared:
+        assert WARNING not in err
+    assert set(recorded.reported) == set(models)  # the fake server reports every family
+
+
+def test_a_family_comes_from_the_server_else_from_the_name() -> None:
+    info = ModelInfo(name="judge", endpoint="pod", kind="ollama", litellm_model="ollama_chat/x:7b")
+    up = EndpointHealth(endpoint="pod", kind="ollama", url="u", reachable=True)
+    told = up.model_copy(update={"families": {"x:7b": "Qwen2"}})
+    found = model_families(["c:1b"], ["judge"], {"judge": info}, [told])
+    assert (found.families, found.reported) == ({"c:1b": "c", "judge": "qwen2"}, ["judge"])
+    assert model_families(["x:1b"], ["judge"], {"judge": info}, [up]).shared == {
+        "x:1b": "is of the judge's family x (judge)"
+    }
+    assert name_family("hf.co/org/Qwen2.5-7B-Instruct:Q4_K_M") == "qwen2.5-7b-instruct"
