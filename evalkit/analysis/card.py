@@ -25,18 +25,18 @@ from collections.abc import Mapping
 from evalkit.analysis.card_models import (
     CardProbes,
     JudgeCard,
-    PositionProbe,
     RepeatabilityProbe,
     ShiftProbe,
     ValidityProbe,
 )
+from evalkit.analysis.card_position import position
 from evalkit.analysis.card_reference import agreement, self_preference
 from evalkit.analysis.card_stats import RESAMPLES, Key, excludes_zero, per_answer, task_mean
 from evalkit.analysis.clustered import DEFAULT_SEED
 from evalkit.analysis.labels import Label
 from evalkit.runfile.card import INJECTED, PADDED, REPEAT, ProbeKey, split_probe
 from evalkit.runfile.reader import RunFile
-from evalkit.types import ErrorInfo, PairRecord, Record
+from evalkit.types import ErrorInfo, Record
 
 Gradings = dict[str, dict[Key, Record]]
 """variant -> (task_id, candidate) -> the card judge's record."""
@@ -68,7 +68,9 @@ def build_card(
     answered = {key for records in gradings.values() for key in records}
     judge = manifest.judge.name
     not_done = sum(r.status in ("unavailable", "error") for r in _records(card))
-    not_done += sum(p.judge == judge and p.status in ("unavailable", "error") for p in _pairs(card))
+    not_done += sum(
+        p.judge == judge and p.status in ("unavailable", "error") for p in card.pairs.values()
+    )
     return JudgeCard(
         judge=judge,
         judge_models=_models(card),
@@ -208,78 +210,6 @@ def shift(gradings: Gradings, variant: str, seed: int) -> ShiftProbe:
     )
 
 
-def position(card: RunFile, seed: int) -> PositionProbe:
-    """Per pair, over its two orders: first-slot wins minus second-slot wins, halved."""
-    judge = card.manifest.judge.name
-    pairs = [p for p in _pairs(card) if p.judge == judge and _both_picked(p)]
-    measured = (
-        "first-slot wins minus second-slot wins per pick, two candidates' answers to a task"
-        " judged side by side in both orders"
-    )
-    if not pairs:
-        return PositionProbe(
-            measured=measured, n=0, effect=None, ci=None, flagged=False, note=_no_pairs(card)
-        )
-    picks = [j for p in pairs for j in p.judgements]
-    first = sum(j.preferred == j.first for j in picks)
-    ties = sum(j.preferred == "tie" for j in picks)
-    second = len(picks) - first - ties
-    per_pair = [
-        (p.task_id, sum(_slot(j.preferred, j.first) for j in p.judgements) / 2) for p in pairs
-    ]
-    found = task_mean(per_pair, seed)
-    consistent = sum(p.outcome != "inconsistent" for p in pairs)
-    flagged = excludes_zero(found.ci, 0)
-    slot = "first" if (found.value or 0) > 0 else "second"
-    return PositionProbe(
-        measured=measured,
-        n=len(pairs),
-        effect=found.value,
-        ci=found.ci,
-        flagged=flagged,
-        note=(f"the {slot} slot is favoured; " if flagged else "")
-        + f"{consistent} of {len(pairs)} pairs consistent across orders",
-        consistency=consistent / len(pairs),
-        first_slot=first / len(picks),
-        second_slot=second / len(picks),
-        ties=ties / len(picks),
-        source="the pairwise run's own pairs"
-        if card.manifest.parent and _carried(card)
-        else "pairs judged for the card",
-    )
-
-
-def _slot(preferred: str | None, first: str) -> int:
-    """+1 when the answer shown first won, -1 when the one shown second did, 0 for a tie."""
-    if preferred == "tie":
-        return 0
-    return 1 if preferred == first else -1
-
-
-def _both_picked(pair: PairRecord) -> bool:
-    return (
-        pair.status == "ok"
-        and len(pair.judgements) == 2
-        and all(j.preferred is not None for j in pair.judgements)
-    )
-
-
-def _no_pairs(card: RunFile) -> str:
-    """Why the card has no judged pair."""
-    settings = card.manifest.card
-    if settings is not None and "position" in settings.skipped:
-        return f"no pair judged: {settings.skipped['position']}"
-    if len(card.manifest.candidates) < 2:
-        return "no pair: the run has answers from one candidate only"
-    return "no pair was judged (the judge could not be reached, or no task has two answers)"
-
-
-def _carried(card: RunFile) -> bool:
-    """Whether the card's pairs were started before the card itself (a pairwise run's)."""
-    started = card.manifest.started_at
-    return any(p.started_at < started for p in card.pairs.values())
-
-
 def _repeats(gradings: Gradings) -> list[str]:
     """The repeat variants present, in order: repeat-0, repeat-1, ..."""
     numbered = {ProbeKey("", v).repeat: v for v in gradings}
@@ -289,10 +219,6 @@ def _repeats(gradings: Gradings) -> list[str]:
 def _records(card: RunFile) -> list[Record]:
     judge = card.manifest.judge.name
     return [r for r in card.records.values() if r.judge == judge]
-
-
-def _pairs(card: RunFile) -> list[PairRecord]:
-    return list(card.pairs.values())
 
 
 def _models(card: RunFile) -> list[str]:

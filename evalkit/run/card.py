@@ -27,16 +27,24 @@ from pydantic import ConfigDict, Field
 from evalkit import __version__
 from evalkit.config import apply_endpoint_overrides, load_config
 from evalkit.endpoints.pool import Pool
-from evalkit.errors import ConfigError, EvalkitError, ResumeMismatchError
+from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import load_judge
 from evalkit.judges.pairwise import PairwiseJudge
 from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.run.card_pairs import ANSWERED, own_pairs, pair_judge_for, pair_work
 from evalkit.run.card_probes import injected, padded, reseeded
 from evalkit.run.families import model_families
-from evalkit.run.pairwise import judge_pair
 from evalkit.run.prepare import new_run_id
 from evalkit.run.runner import Lane, RunPlan, drain, lane_window, run_key
-from evalkit.runfile.card import INJECTED, PADDED, REPEAT, card_path, probe_candidate
+from evalkit.runfile.card import (
+    INJECTED,
+    OWN_PAIRS,
+    PADDED,
+    PAIRS,
+    REPEAT,
+    card_path,
+    probe_candidate,
+)
 from evalkit.runfile.reader import RunFile, read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
@@ -54,9 +62,6 @@ from evalkit.types import (
 
 DEFAULT_SAMPLES = 3
 """Gradings of each answer as it is, unless --samples says otherwise."""
-ANSWERED = ("ok", "judge_error")
-"""Statuses of a key the judge replied to: done, never asked again (a judge_error is the
-validity probe's finding, not a failure to retry)."""
 Make = Callable[[], Awaitable[Record | PairRecord]]
 
 
@@ -160,10 +165,10 @@ def prepare_card(options: CardOptions) -> CardRun:
     answers = parent_answers(parent)
     tasks = list(suite.tasks[: manifest.limit] if manifest.limit else suite.tasks)
     work = list(_gradings(judge, pool, tasks, manifest, answers, done))
-    own = _own_pairs(parent, judge)
-    pair_judge = None if own else _pair_judge(judge)
+    own = own_pairs(parent, judge)
+    pair_judge = None if own else pair_judge_for(judge)
     if isinstance(pair_judge, PairwiseJudge):
-        work += _pairs(judge, pool, pair_judge, tasks, manifest.candidates, answers, done)
+        work += pair_work(judge, pool, pair_judge, tasks, manifest.candidates, answers, done)
     return CardRun(
         parent=parent,
         judge=judge,
@@ -204,12 +209,12 @@ def _manifest(
     samples = options.samples or DEFAULT_SAMPLES
     probes = [f"{REPEAT}0..{samples - 1}", PADDED, INJECTED]
     skipped = {}
-    if _own_pairs(parent, judge):
-        probes.append("pairs of the pairwise run")
-    elif isinstance(why := _pair_judge(judge), str):
+    if own_pairs(parent, judge):
+        probes.append(OWN_PAIRS)
+    elif isinstance(why := pair_judge_for(judge), str):
         skipped["position"] = why
     else:
-        probes.append("pairs")
+        probes.append(PAIRS)
     return parent.manifest.model_copy(
         update={
             "run_id": new_run_id(),
@@ -293,51 +298,3 @@ def _variant(answer: Answer, variant: str) -> Answer:
     if variant == INJECTED:
         return Answer(text=injected(answer.text))
     return answer
-
-
-def _pair_judge(judge: Judge) -> PairwiseJudge | str:
-    """The judge asked to compare, or why it cannot be (a panel, a sampled judge, a
-    plugin, a judge without a pairwise template): then the card has no position probe."""
-    try:
-        return PairwiseJudge(judge)
-    except EvalkitError as exc:
-        return str(exc)
-
-
-def _pairs(
-    judge: Judge,
-    pool: Pool,
-    pair_judge: PairwiseJudge,
-    tasks: list[Task],
-    candidates: list[str],
-    answers: dict[tuple[str, str], Answer],
-    done: set[tuple],
-) -> list[Make]:
-    """Per task, the first answering candidate against each other one, both orders."""
-    plan = RunPlan(tasks=[], candidates=[], judge=judge, pool=pool)
-    work: list[Make] = []
-    for task in tasks:
-        named = {c: answers[(task.id, c)] for c in candidates if (task.id, c) in answers}
-        first, *others = list(named) or [""]
-        for other in others:
-            if (task.id, first, other, judge.name) not in done:
-                work.append(partial(_judge_pair, plan, pair_judge, task, (first, other), named))
-    return work
-
-
-async def _judge_pair(
-    plan: RunPlan,
-    pair_judge: PairwiseJudge,
-    task: Task,
-    pair: tuple[str, str],
-    answers: dict[str, Answer],
-) -> PairRecord:
-    """One pair in both orders, as a pairwise run judges it (no answer is asked for)."""
-    return await judge_pair(plan, pair_judge, task, pair, answers, {}, utc_now())
-
-
-def _own_pairs(parent: RunFile, judge: Judge) -> list[PairRecord]:
-    """A pairwise run's judged pairs, when this judge (same definition) judged them."""
-    if parent.manifest.pairwise is None or parent.manifest.judge != judge.info():
-        return []
-    return [p for p in parent.pairs.values() if p.judge == judge.name and p.status in ANSWERED]

@@ -29,6 +29,10 @@ PADDED = "padded"
 """The answer padded with a restatement of itself."""
 INJECTED = "injected"
 """The answer with an instruction to the grader planted at its end."""
+PAIRS = "pairs"
+"""Pairs of two candidates' answers judged for the card, in both orders."""
+OWN_PAIRS = "pairs of the pairwise run"
+"""A pairwise run's own pairs, judged by the card's judge, copied into the card file."""
 
 
 class ProbeKey(NamedTuple):

@@ -325,3 +325,21 @@ def test_the_report_shows_the_card_and_the_self_judging_caution(graded, capsys) 
     assert main(["report", "run.jsonl", "-o", "report.html"]) == 0
     page = Path("report.html").read_text()
     assert "<h2>Judge card: j</h2>" in page and "<b class='down'>FLAGGED</b>" in page
+
+
+def test_a_pairwise_run_lends_its_own_pairs(graded, capsys) -> None:
+    """The run's pairs, judged by the same judge, are the position probe: no pick is asked
+    again; the answers in its pairs are graded for the other probes."""
+    graded.responder = responder(CANDIDATES, fair, always_first)
+    pairwise = ["run", "gen", "--pairwise", ",".join(CANDIDATES), "--out", "pairs.jsonl"]
+    assert main(pairwise) == 0
+    graded.requests.clear()
+    capsys.readouterr()
+    assert main(["card", "pairs.jsonl", "--format", "json"]) == 0
+    probes = json.loads(capsys.readouterr().out)["probes"]
+    asked = [r for r in graded.requests if is_judge_request(r)]
+    assert not [r for r in asked if "winner" in r["body"]["format"]["properties"]]
+    assert len(asked) == N_TASKS * len(CANDIDATES) * 5  # every answer's gradings, no pick
+    assert probes["position"]["source"].startswith("the pairwise run's own pairs")
+    assert probes["position"]["flagged"] and probes["position"]["effect"] == 1.0
+    assert {p for p, found in probes.items() if found["flagged"]} == {"position"}

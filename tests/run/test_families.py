@@ -61,3 +61,28 @@ def test_a_family_comes_from_the_server_else_from_the_name() -> None:
         "x:1b": "is of the judge's family x (judge)"
     }
     assert name_family("hf.co/org/Qwen2.5-7B-Instruct:Q4_K_M") == "qwen2.5-7b-instruct"
+
+
+def test_the_shipped_poll_panel_grades_with_three_families_and_is_warned_about(
+    project: Path, ollama, capsys
+) -> None:
+    """judges/poll.toml on the big-brain profile, its pod pointed at a loopback server: three
+    judges of three families vote; its gemma3 member shares the candidates' family."""
+    models = ["gemma3:1b", "gemma3:27b", "gemma3:12b", "qwen2.5:7b", "llama3.1:8b"]
+    families = {"qwen2.5:7b": "qwen2", "llama3.1:8b": "llama"}  # as Ollama reports them
+    server = ollama(models=models, responder=scripted(score=3), families=families)
+    overrides = ["--endpoint", f"local={server.url}", "--endpoint", f"big-brain={server.url}"]
+    args = ["run", "big-brain", "--profile", "big-brain", "--judge", "poll", "--limit", "1"]
+    assert main([*args, *overrides, "--out", "poll.jsonl"]) == 0
+    run = read_run("poll.jsonl")
+    assert {m.judge for r in run.records.values() for m in r.members} == {
+        "pod-gemma3-12b",
+        "pod-qwen2.5-7b",
+        "pod-llama3.1-8b",
+    }
+    found = run.manifest.families
+    assert {found.families[m] for m in found.judge} == {"gemma3", "qwen2", "llama"}
+    assert set(found.shared) == {"gemma3:1b", "gemma3:27b"}
+    assert "is of the judge's family gemma3 (gemma3:12b)" in " ".join(
+        capsys.readouterr().err.split()
+    )
