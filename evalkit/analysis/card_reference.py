@@ -68,29 +68,19 @@ def self_preference(
     families = card.manifest.families
     shared = families.shared if families is not None else {}
     reference, source = reference_scores(card, labels, labels_path, versus)
-    measured = (
-        "mean(judge - reference) over answers of the judge's own model or family, minus the"
-        " same over the other candidates' answers"
-    )
     own = [f"{c} ({why})" for c, why in shared.items()]
-    base = {"measured": measured, "own": own, "reference": source, "flagged": False}
-    if not shared:
-        why = "no candidate is the judge's model or of its family"
-        return SelfPreferenceProbe(**base, n=0, effect=None, ci=None, note=why)
-    if source is None:
-        why = "nothing to compare the judge's scores with: give --labels or --versus RUNFILE"
-        return SelfPreferenceProbe(**base, n=0, effect=None, ci=None, note=why)
+    base = {"measured": SELF_MEASURED, "own": own, "reference": source, "flagged": False}
     gaps = {k: float(s - reference[k]) for k, s in judged.items() if k in reference}
-    mine = {k: g for k, g in gaps.items() if k[1] in shared}
-    theirs = {k: g for k, g in gaps.items() if k[1] not in shared}
-    if not mine:
-        why = "no answer of the judge's family has both a score and a reference"
-        return SelfPreferenceProbe(**base, n=0, effect=None, ci=None, note=why)
+    mine = [g for k, g in gaps.items() if k[1] in shared]
+    theirs = [g for k, g in gaps.items() if k[1] not in shared]
+    missing = _nothing_to_compare(shared, source, mine)
+    if missing:
+        return SelfPreferenceProbe(**base, n=0, effect=None, ci=None, note=missing)
     if theirs:
-        found = difference_of_means(list(mine.values()), list(theirs.values()), seed)
+        found = difference_of_means(mine, theirs, seed)
         note = f"{len(mine)} own-family and {len(theirs)} other answers against {source}"
     else:
-        found = task_mean(per_answer(mine), seed)
+        found = task_mean(per_answer({k: g for k, g in gaps.items() if k[1] in shared}), seed)
         note = (
             f"{len(mine)} answers, all of the judge's family, against {source}: this cannot"
             " tell self-preference from leniency"
@@ -101,9 +91,26 @@ def self_preference(
         effect=found.value,
         ci=found.ci,
         note=note,
-        own_difference=_mean(list(mine.values())),
-        other_difference=_mean(list(theirs.values())),
+        own_difference=_mean(mine),
+        other_difference=_mean(theirs),
     )
+
+
+SELF_MEASURED = (
+    "mean(judge - reference) over answers of the judge's own model or family, minus the"
+    " same over the other candidates' answers"
+)
+
+
+def _nothing_to_compare(shared: dict[str, str], source: str | None, mine: list[float]) -> str:
+    """Why self-preference cannot be measured; empty when it can."""
+    if not shared:
+        return "no candidate is the judge's model or of its family"
+    if source is None:
+        return "nothing to compare the judge's scores with: give --labels or --versus RUNFILE"
+    if not mine:
+        return "no answer of the judge's family has both a score and a reference"
+    return ""
 
 
 def agreement(

@@ -74,9 +74,13 @@ def cmd_card(args: argparse.Namespace) -> int:
     from evalkit.run.runner import RunPlan, probe_plan
     from evalkit.runfile.reader import read_run
 
-    for flag, value, least in (("--samples", args.samples, 2), ("--limit", args.limit, 1)):
-        if value is not None and value < least:
-            raise ConfigError(f"{flag} {value}: must be at least {least}")
+    for flag, value, least, most in (
+        ("--samples", args.samples, 2, 25),
+        ("--limit", args.limit, 1, None),
+    ):
+        if value is not None and not least <= value <= (most or value):
+            bound = f"between {least} and {most}" if most else f"at least {least}"
+            raise ConfigError(f"{flag} {value}: must be {bound}")
     labels = read_labels(args.labels) if args.labels else None
     versus = read_run(args.versus) if args.versus else None
     options = {"run": args.runfile, "endpoints": args.endpoint}
@@ -85,6 +89,7 @@ def cmd_card(args: argparse.Namespace) -> int:
     card = prepare_card(CardOptions(**options))
 
     async def go() -> None:
+        """Probe the judge's endpoints, then make the calls still to make."""
         probe = RunPlan(tasks=[], candidates=[], judge=card.judge, pool=card.pool)
         health = await probe_plan(probe)  # the judge's endpoints only
         for line in health:

@@ -140,6 +140,31 @@ def test_the_card_file_is_an_ordinary_run_file_of_every_probe(graded, capsys) ->
         "llama3:1b": "is of the judge's family llama3 (llama3:8b)"
     }
     assert main(["show", "run.card-fair.jsonl", "--limit", "3"]) == 0  # existing readers read it
+    capsys.readouterr()
+    assert main(["card", "run.jsonl", "--judge", "fair", "--samples", "3"]) == 2
+    assert "made with --samples 2" in " ".join(capsys.readouterr().err.split())
+    Path("judges/fair.toml").write_text(f'model = "{JUDGE_MODEL}"\nseed = 101\n')
+    assert main(["card", "run.jsonl", "--judge", "fair"]) == 2
+    assert "another definition of judge 'fair'" in " ".join(capsys.readouterr().err.split())
+    assert main(["card", "run.card-fair.jsonl", "--judge", "fair"]) == 2  # a card of a card
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "its answers were never graded (judge 'ungraded'); name the judge"),
+        (["--judge", "nosuch"], "unknown judge 'nosuch'"),
+        (["--judge", "embedded", "--labels", "nosuch.jsonl"], "nosuch.jsonl"),
+        (["--judge", "embedded", "--samples", "1"], "--samples 1: must be between 2 and 25"),
+    ],
+    ids=["ungraded-run", "unknown-judge", "missing-labels", "one-sample"],
+)
+def test_bad_input_stops_the_card_before_any_call(project: Path, capsys, args, message) -> None:
+    seed = "suites/big-brain/runs/seed-gemma3-1b.jsonl"
+    before = sorted(Path(REPO / "suites/big-brain/runs").iterdir())
+    assert main(["card", seed, *args]) == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert sorted(Path(REPO / "suites/big-brain/runs").iterdir()) == before
 
 
 def direct(path: Path, label_rows: list[dict]) -> dict[str, dict]:
