@@ -19,6 +19,7 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import load_judge
 from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.run.families import model_families
 from evalkit.run.prepare import check_resume, new_run_id, new_run_path
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import RunFile, read_run
@@ -72,10 +73,19 @@ class Regrade(Schema):
         return sum(plan.pending() for plan in self.plans)
 
     def open(self, health: list[EndpointHealth]) -> RunWriter:
-        """Open the child: a new one gets its manifest and the carried records first."""
+        """Open the child: a new one gets its manifest (with the models' families, the
+        candidates' from the parent where the probes did not see them) and the carried
+        records first."""
         if self.resuming:
             return RunWriter(self.path)
-        self.manifest = self.manifest.model_copy(update={"health": health})
+        families = model_families(
+            self.manifest.candidates,
+            judge_models_of(self.manifest.judge),
+            self.manifest.models,
+            health,
+            known=self.manifest.families,
+        )
+        self.manifest = self.manifest.model_copy(update={"health": health, "families": families})
         writer = RunWriter(self.path, self.manifest)
         for record in self.carried:
             writer.write(record)
@@ -146,6 +156,7 @@ def child_manifest(
             "parent": str(parent_path),
             "pairwise": None,
             "started_at": utc_now(),
+            "card": None,
         }
     )
 

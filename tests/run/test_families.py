@@ -86,3 +86,23 @@ def test_the_shipped_poll_panel_grades_with_three_families_and_is_warned_about(
     assert "is of the judge's family gemma3 (gemma3:12b)" in " ".join(
         capsys.readouterr().err.split()
     )
+
+
+def test_a_regrade_records_its_own_judges_family(
+    tmp_path: Path, ollama, capsys, monkeypatch
+) -> None:
+    """The child of `judge` names the new judge's family, not the parent's judge's."""
+    server = ollama(models=["gemma3:1b", "qwen2:7b", "gemma3:27b"], responder=scripted(score=3))
+    write_project(
+        tmp_path, server.url, n_tasks=1, candidates=("gemma3:1b",), judge_model="qwen2:7b"
+    )
+    with (tmp_path / "evalkit.toml").open("a") as config:
+        config.write('\n[models."gemma3:27b"]\nendpoint = "srv"\n')
+    (tmp_path / "judges" / "big.toml").write_text('model = "gemma3:27b"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--out", "run.jsonl"]) == 0
+    assert read_run("run.jsonl").manifest.families.shared == {}
+    capsys.readouterr()
+    assert main(["judge", "run.jsonl", "--judge", "big", "--out", "child.jsonl"]) == 0
+    assert set(read_run("child.jsonl").manifest.families.shared) == {"gemma3:1b"}
+    assert WARNING in " ".join(capsys.readouterr().err.split())
