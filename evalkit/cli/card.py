@@ -102,7 +102,7 @@ def cmd_card(args: argparse.Namespace) -> int:
         ):
             await card.execute(writer, advance)
 
-    if card.pending() or not card.resuming:
+    if card.pending() or card.carried or not card.resuming:
         asyncio.run(go())
     found = build_card(read_run(card.path), labels=labels, labels_path=args.labels, versus=versus)
     _print(found, args.format, args.output)

@@ -104,7 +104,8 @@ class CardRun(Schema):
     work: list[Make]
     """Every grading and pair still to make, in suite order."""
     carried: list[PairRecord] = Field(default_factory=list)
-    """A pairwise run's own pairs, judged by this judge: written through, never asked."""
+    """A pairwise run's own pairs, judged by this judge, that the card file lacks: written
+    through, never asked."""
 
     def pending(self) -> int:
         """Judge calls (gradings and pairs) still to make."""
@@ -112,9 +113,14 @@ class CardRun(Schema):
 
     def open(self, health: list[EndpointHealth]) -> RunWriter:
         """Open the card file: a new one starts with its manifest (with the probes' health
-        and the models' families) and the carried pairs."""
-        if self.resuming:
-            return RunWriter(self.path)
+        and the models' families); the carried pairs it lacks follow."""
+        writer = RunWriter(self.path) if self.resuming else self._start(health)
+        for pair in self.carried:
+            writer.write(pair)
+        return writer
+
+    def _start(self, health: list[EndpointHealth]) -> RunWriter:
+        """A new card file, its manifest completed with what the probes found."""
         manifest = self.parent.manifest
         families = model_families(
             self.manifest.candidates,
@@ -125,10 +131,7 @@ class CardRun(Schema):
         )
         update = {"health": health, "families": families}
         self.manifest = self.manifest.model_copy(update=update)
-        writer = RunWriter(self.path, self.manifest)
-        for pair in self.carried:
-            writer.write(pair)
-        return writer
+        return RunWriter(self.path, self.manifest)
 
     async def execute(self, writer: RunWriter, on_record: Callable | None = None) -> None:
         """Make every pending grading and pair; each is appended the moment it exists."""
@@ -177,7 +180,7 @@ def prepare_card(options: CardOptions) -> CardRun:
         path=path,
         resuming=existing is not None,
         work=work,
-        carried=own if existing is None else [],
+        carried=[p for p in own if existing is None or p.key not in existing.pairs],
     )
 
 
