@@ -402,6 +402,9 @@ class CardSettings(Strict):
     """The answer variants graded: repeat, padded, injected; and pairs for position."""
     skipped: dict[str, str] = Field(default_factory=dict)
     """Probe -> why the card could not make its calls (e.g. a panel cannot judge pairs)."""
+    calls: int = 0
+    """Judge calls the card makes in all (gradings, and pairs judged for it), so a partial
+    card knows how many are still to make."""
 
 
 Side = Literal["a", "b"]

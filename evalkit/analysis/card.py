@@ -34,10 +34,12 @@ from evalkit.analysis.card_reference import agreement, self_preference
 from evalkit.analysis.card_stats import RESAMPLES, Key, excludes_zero, per_answer, task_mean
 from evalkit.analysis.clustered import DEFAULT_SEED
 from evalkit.analysis.labels import Label
-from evalkit.runfile.card import INJECTED, PADDED, REPEAT, ProbeKey, split_probe
+from evalkit.runfile.card import INJECTED, OWN_PAIRS, PADDED, REPEAT, ProbeKey, split_probe
 from evalkit.runfile.reader import RunFile
 from evalkit.types import ErrorInfo, Record
 
+ANSWERED = ("ok", "judge_error")
+"""Statuses of a key the judge replied to."""
 Gradings = dict[str, dict[Key, Record]]
 """variant -> (task_id, candidate) -> the card judge's record."""
 
@@ -67,10 +69,6 @@ def build_card(
     )
     answered = {key for records in gradings.values() for key in records}
     judge = manifest.judge.name
-    not_done = sum(r.status in ("unavailable", "error") for r in _records(card))
-    not_done += sum(
-        p.judge == judge and p.status in ("unavailable", "error") for p in card.pairs.values()
-    )
     return JudgeCard(
         judge=judge,
         judge_models=_models(card),
@@ -78,11 +76,22 @@ def build_card(
         card_file=card.path,
         samples=samples,
         answers=len(answered),
-        not_done=not_done,
+        not_done=not_done(card),
         resamples=RESAMPLES,
         seed=seed,
         probes=probes,
     )
+
+
+def not_done(card: RunFile) -> int:
+    """Judge calls of the card not made yet (never started, or the judge was not reached):
+    its calls in all, less the keys the judge replied to."""
+    settings, judge = card.manifest.card, card.manifest.judge.name
+    replied = sum(r.status in ANSWERED for r in _records(card))
+    if settings is not None and OWN_PAIRS not in settings.probes:
+        replied += sum(p.judge == judge and p.status in ANSWERED for p in card.pairs.values())
+    failed = sum(r.status not in ANSWERED for r in _records(card))
+    return max(settings.calls - replied, 0) if settings and settings.calls else failed
 
 
 def gradings_of(card: RunFile) -> Gradings:

@@ -163,7 +163,8 @@ class JudgeCard(Schema):
     answers: int
     """Answers probed."""
     not_done: int
-    """Judge calls not made yet (the judge unreachable); the card is partial while > 0."""
+    """Judge calls not made yet (interrupted, or the judge unreachable); the card is
+    partial while > 0, and the same command finishes it."""
     confidence: float = 0.95
     """Coverage of every interval."""
     resamples: int

@@ -172,6 +172,9 @@ def prepare_card(options: CardOptions) -> CardRun:
     pair_judge = None if own else pair_judge_for(judge)
     if isinstance(pair_judge, PairwiseJudge):
         work += pair_work(judge, pool, pair_judge, tasks, manifest.candidates, answers, done)
+    if existing is None and manifest.card is not None:
+        calls = manifest.card.model_copy(update={"calls": len(work)})
+        manifest = manifest.model_copy(update={"card": calls})
     return CardRun(
         parent=parent,
         judge=judge,

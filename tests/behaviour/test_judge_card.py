@@ -34,6 +34,7 @@ from biased_judges import (
 from judge_replies import shown_answers
 from projects import REPO, is_judge_request, write_project
 
+from evalkit.analysis.card import build_card
 from evalkit.cli import main
 from evalkit.run.card_probes import injected, padded
 from evalkit.runfile.reader import read_run
@@ -310,7 +311,11 @@ def test_a_card_killed_midway_resumes_without_repeating_a_judge_call(graded, cap
     process.wait(10)
     lines = Path("run.card-fair.jsonl").read_text().splitlines()
     done = {card_key(x) for x in map(json.loads, lines[1:]) if x["type"] == "result"}
-    assert done and json.loads(lines[0])["card"]["samples"] == 3
+    head = json.loads(lines[0])["card"]
+    assert done and head["samples"] == 3 and head["calls"] == N_TASKS * len(CANDIDATES) * 5 + N_TASKS
+    pairs_done = sum(json.loads(x)["type"] == "pair" for x in lines[1:])
+    partial = build_card(read_run("run.card-fair.jsonl"))
+    assert partial.not_done == head["calls"] - len(done) - pairs_done > 0
     capsys.readouterr()
     assert main(["card", "run.jsonl", "--judge", "fair", "--format", "json"]) == 0
     asked = Counter(request_key(r) for r in graded.requests if is_judge_request(r))
