@@ -312,7 +312,9 @@ def test_a_card_killed_midway_resumes_without_repeating_a_judge_call(graded, cap
     lines = Path("run.card-fair.jsonl").read_text().splitlines()
     done = {card_key(x) for x in map(json.loads, lines[1:]) if x["type"] == "result"}
     head = json.loads(lines[0])["card"]
-    assert done and head["samples"] == 3 and head["calls"] == N_TASKS * len(CANDIDATES) * 5 + N_TASKS
+    assert (
+        done and head["samples"] == 3 and head["calls"] == N_TASKS * len(CANDIDATES) * 5 + N_TASKS
+    )
     pairs_done = sum(json.loads(x)["type"] == "pair" for x in lines[1:])
     partial = build_card(read_run("run.card-fair.jsonl"))
     assert partial.not_done == head["calls"] - len(done) - pairs_done > 0
