@@ -69,24 +69,22 @@ def cmd_card(args: argparse.Namespace) -> int:
     from evalkit.analysis.labels import read_labels
     from evalkit.display import card as card_view
     from evalkit.display import run as run_view
-    from evalkit.errors import ConfigError
     from evalkit.run.card import CardOptions, prepare_card
     from evalkit.run.runner import RunPlan, probe_plan
     from evalkit.runfile.reader import read_run
 
-    for flag, value, least, most in (
-        ("--samples", args.samples, 2, 25),
-        ("--limit", args.limit, 1, None),
-    ):
-        if value is not None and not least <= value <= (most or value):
-            bound = f"between {least} and {most}" if most else f"at least {least}"
-            raise ConfigError(f"{flag} {value}: must be {bound}")
+    _check_counts(args)
     labels = read_labels(args.labels) if args.labels else None
     versus = read_run(args.versus) if args.versus else None
     options = {"run": args.runfile, "endpoints": args.endpoint}
     for name in ("judge", "config", "samples", "limit", "force"):
         options[name] = getattr(args, name)
     card = prepare_card(CardOptions(**options))
+    if args.judge is None and card.judge.info() != card.parent.manifest.judge:
+        card_view.status(
+            f"note: judge {card.judge.name}'s definition (model, prompt or settings) changed"
+            " since the run was graded; the card measures it as it is now"
+        )
 
     async def go() -> None:
         """Probe the judge's endpoints, then make the calls still to make."""
@@ -108,6 +106,19 @@ def cmd_card(args: argparse.Namespace) -> int:
     _print(found, args.format, args.output)
     card_view.status(f"card run file: {card.path}")
     return EXIT_INCOMPLETE if found.not_done else EXIT_OK
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    """--samples and --limit within bounds, before anything is read."""
+    from evalkit.errors import ConfigError
+
+    for flag, value, least, most in (
+        ("--samples", args.samples, 2, 25),
+        ("--limit", args.limit, 1, None),
+    ):
+        if value is not None and not least <= value <= (most or value):
+            bound = f"between {least} and {most}" if most else f"at least {least}"
+            raise ConfigError(f"{flag} {value}: must be {bound}")
 
 
 def _print(found: JudgeCard, chosen: str | None, output: str | None) -> None:
