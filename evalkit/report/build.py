@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
-from evalkit.analysis.card import build_card
 from evalkit.analysis.card_models import JudgeCard
 from evalkit.errors import EvalkitError
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
@@ -63,6 +62,8 @@ def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
     path = card_path(run.path, run.manifest.judge.name)
     if run.manifest.card is not None or not path.is_file():
         return None, None
+    from evalkit.analysis.card import build_card  # only a run with a card pays its import
+
     try:
         return build_card(read_run(path)), None
     except EvalkitError as exc:
