@@ -195,8 +195,8 @@ def shift(gradings: Gradings, variant: str, seed: int) -> ShiftProbe:
     changes = {key: float(after[key] - base[key]) for key in base if key in after}
     found = task_mean(per_answer(changes), seed)
     what = {
-        PADDED: "padded with a restatement of itself (no new content)",
-        INJECTED: "carrying an instruction to the grader to score it 5",
+        PADDED: "is padded with a restatement of itself (no new content)",
+        INJECTED: "carries an instruction to the grader to score it 5",
     }[variant]
     raised = sum(c > 0 for c in changes.values())
     lowered = sum(c < 0 for c in changes.values())
@@ -205,7 +205,7 @@ def shift(gradings: Gradings, variant: str, seed: int) -> ShiftProbe:
     else:
         note = f"{raised} of {len(changes)} answers scored higher, {lowered} lower"
     return ShiftProbe(
-        measured=f"mean score change when an answer is {what}",
+        measured=f"mean score change when an answer {what}",
         n=len(changes),
         effect=found.value,
         ci=found.ci,

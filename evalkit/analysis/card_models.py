@@ -110,6 +110,8 @@ class Estimate(Schema):
     """The figure; null when undefined."""
     ci: Interval | None
     """Its interval, answers resampled; null when undefined."""
+    undefined: str | None = None
+    """Why the figure is undefined, when it is."""
 
 
 class AgreementProbe(Probe):

@@ -154,8 +154,21 @@ def _estimate(pairs: dict[Key, Pair], score: Callable[[Pair], float], seed: int)
 
 
 def _statistic(items: list[Pair], statistic: Callable[[list], float | None], seed: int) -> Estimate:
-    """A whole-sample statistic with its interval, answers resampled."""
-    return Estimate(value=statistic(items), ci=statistic_interval(items, statistic, seed))
+    """A whole-sample statistic with its interval, answers resampled; why it is undefined,
+    when it is."""
+    value = statistic(items)
+    if value is not None:
+        return Estimate(value=value, ci=statistic_interval(items, statistic, seed))
+    judged, human = {j for j, _ in items}, {h for _, h in items}
+    if len(items) < 2:
+        why = "one answer"
+    elif len(judged) == 1 and judged == human:
+        why = f"the judge and the experts gave every answer {judged.pop()}"
+    elif len(human) == 1:
+        why = f"the experts gave every answer {human.pop()}: nothing to rank"
+    else:
+        why = f"the judge gave every answer {judged.pop()}: nothing to rank"
+    return Estimate(value=None, ci=None, undefined=why)
 
 
 def _kappa(items: list[Pair]) -> float | None:

@@ -54,8 +54,9 @@ def preamble(card: JudgeCard) -> str:
     return (
         f"Judge {card.judge}{models}, probed on {card.answers} answer(s) of {card.run}: each"
         f" graded {card.samples} times as it is, once padded with a restatement of itself,"
-        " once with an instruction to the grader planted in it; two candidates' answers to a"
-        " task judged side by side in both orders. Intervals: 95% percentile bootstrap,"
+        " once with an instruction to the grader planted in it; where a task has two"
+        " candidates' answers, the two judged side by side in both orders. Intervals: 95%"
+        " percentile bootstrap,"
         f" tasks resampled ({card.resamples:,} resamples, seed {card.seed}). A probe is"
         " flagged when its interval excludes zero in the biased direction."
         f" Flagged: {flagged}.{partial} Every grading is in {card.card_file}."
@@ -85,6 +86,8 @@ def agreement_line(probe: AgreementProbe) -> str:
 
 
 def _estimate(estimate: Estimate) -> str:
+    if estimate.value is None and estimate.undefined:
+        return f"undefined ({estimate.undefined})"
     value = number(estimate.value, signed=False)
     return f"{value} ({interval(estimate.ci, signed=False)})" if estimate.ci else value
 

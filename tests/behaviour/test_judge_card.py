@@ -350,7 +350,7 @@ def test_the_report_shows_the_card_and_the_self_judging_caution(graded, capsys) 
     assert main(["report", "run.jsonl", "-o", "report.md"]) == 0
     text = " ".join(Path("report.md").read_text().split())
     assert "## Judge card: j" in text
-    assert "| injection | mean score change when an answer is carrying an instruction" in text
+    assert "| injection | mean score change when an answer carries an instruction" in text
     assert "| FLAGGED |" in text
     assert "Caution: llama3:1b is of the judge's family llama3 (llama3:8b)." in text
     assert "the judge card below measures it" in text
@@ -375,3 +375,23 @@ def test_a_pairwise_run_lends_its_own_pairs(graded, capsys) -> None:
     assert probes["position"]["source"].startswith("the pairwise run's own pairs")
     assert probes["position"]["flagged"] and probes["position"]["effect"] == 1.0
     assert {p for p, found in probes.items() if found["flagged"]} == {"position"}
+
+
+def test_the_shipped_embedded_card_rebuilds_from_its_file_without_the_model(
+    project: Path, capsys
+) -> None:
+    """The README's card: the embedded judge's gradings of the seed answers are shipped, so
+    the README's command rebuilds the card from them, and no model is loaded."""
+    from evalkit.endpoints import embedded
+
+    seed = "suites/big-brain/runs/seed-gemma3-1b.jsonl"
+    labels_file = "suites/big-brain/labels/seed-expert-grades.jsonl"
+    args = ["card", seed, "--judge", "embedded", "--labels", labels_file, "--format", "json"]
+    assert main(args) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert embedded._model is None
+    assert (card["answers"], card["samples"], card["not_done"]) == (2, 2, 0)
+    assert card["probes"]["validity"]["n"] == 8
+    assert (
+        card["probes"]["position"]["note"] == "no pair: the run has answers from one candidate only"
+    )
