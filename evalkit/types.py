@@ -206,7 +206,7 @@ class MemberVerdict(Strict):
     unavailable: bool = False
     """True when the member's endpoint or model was down, rather than the member failing."""
     raw: list[str] = Field(default_factory=list)
-    """The member's raw replies that did not validate."""
+    """The member's raw replies that did not validate (with a verdict: those before it)."""
     judge_answer: Answer | None = None
     """Latency and tokens of the member's call."""
     invalid: bool = False
@@ -238,7 +238,8 @@ class Grading(Strict):
     verdict: Verdict | None = None
     """The validated verdict; null when the judge failed."""
     raw: list[str] = Field(default_factory=list)
-    """The judge's raw replies when none validated (kept for diagnosis)."""
+    """The judge's raw replies that did not validate (kept for diagnosis): all of them when
+    none did, else those before the valid one (the judge was asked again)."""
     judge_answer: Answer | None = None
     """Latency, tokens and attempts of the judge call that produced the verdict."""
     error: ErrorInfo | None = None
@@ -279,7 +280,8 @@ class Record(Strict):
     verdict: Verdict | None = None
     """The judge's verdict; present if and only if status is ok."""
     judge_raw: list[str] = Field(default_factory=list)
-    """Raw judge replies that did not validate, for judge_error records."""
+    """Raw judge replies that did not validate: every reply of a judge_error record; in an
+    ok record, the invalid ones before the valid verdict (empty: valid first time)."""
     judge_answer: Answer | None = None
     """Latency and tokens of the judge's call."""
     error: ErrorInfo | None = None
@@ -320,6 +322,9 @@ class EndpointHealth(Strict):
     """Why the endpoint is not reachable."""
     status_code: int | None = None
     """The HTTP status of the failed probe, if any."""
+    families: dict[str, str] = Field(default_factory=dict)
+    """Each listed model's family as the server reports it (Ollama's `details.family`),
+    by the model's name on the server; empty when the server does not say."""
 
 
 class ModelInfo(Strict):
@@ -431,6 +436,40 @@ class RunManifest(Strict):
     """For a pairwise run (records of type "pair"): the two candidates compared."""
     started_at: str = Field(default_factory=utc_now)
     """When the run began (UTC, ISO 8601)."""
+    families: ModelFamilies | None = None
+    """Each model's family and the candidates the judge may favour as its own; null in
+    files written before it was recorded."""
+    card: CardSettings | None = None
+    """For a judge card's run file (`card`): how its probes were made; null otherwise."""
+
+
+class ModelFamilies(Strict):
+    """Which family each model of a run belongs to, and which candidates share the judge's
+    model or family (where a judge's self-preference can inflate scores)."""
+
+    families: dict[str, str]
+    """Model name in the config -> family: the server's `details.family` where it reports
+    one, else the model's name on the server before the tag (gemma3:27b -> gemma3)."""
+    reported: list[str] = Field(default_factory=list)
+    """The models whose family the server reported; the others' are read from names."""
+    judge: list[str] = Field(default_factory=list)
+    """The judge's models (every member's, for a panel)."""
+    shared: dict[str, str] = Field(default_factory=dict)
+    """Candidate -> why the judge may favour it: it is the judge's model, or of its family."""
+
+
+class CardSettings(Strict):
+    """How a judge card's probes were made, so a resume or a rebuild makes the same ones."""
+
+    samples: int
+    """Times each answer was graded as it is (repeatability); sample i uses seed + i."""
+    probes: list[str]
+    """The answer variants graded: repeat, padded, injected; and pairs for position."""
+    skipped: dict[str, str] = Field(default_factory=dict)
+    """Probe -> why the card could not make its calls (e.g. a panel cannot judge pairs)."""
+    calls: int = 0
+    """Judge calls the card makes in all (gradings, and pairs judged for it), so a partial
+    card knows how many are still to make."""
 
 
 Side = Literal["a", "b"]

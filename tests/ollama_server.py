@@ -86,9 +86,12 @@ class FakeOllama:
         latency: float | Mapping[str, float] = 0.0,
         parallel: int | None = None,
         responder: Responder | None = None,
+        families: Mapping[str, str] | None = None,
         **faults: Any,
     ) -> None:
         self.models = list(models)
+        self.families = dict(families or {})
+        """`details.family` by model name, where it is not the name before the tag."""
         self.version = version
         self.latency = latency
         self.responder: Responder = responder or default_responder
@@ -229,8 +232,9 @@ def running(**options: Any) -> Iterator[FakeOllama]:
         yield server
 
 
-def _model_entry(name: str) -> dict[str, Any]:
-    family, _, tag = name.partition(":")
+def _model_entry(name: str, family: str | None = None) -> dict[str, Any]:
+    base, _, tag = name.partition(":")
+    family = family or base
     return {
         "name": name,
         "model": name,
@@ -302,7 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif (method, path) == ("GET", "/api/version"):
             self.send_json(200, {"version": fake.version})
         elif (method, path) == ("GET", "/api/tags"):
-            self.send_json(200, {"models": [_model_entry(name) for name in fake.models]})
+            entries = [_model_entry(name, fake.families.get(name)) for name in fake.models]
+            self.send_json(200, {"models": entries})
         elif (method, path) == ("POST", "/api/chat"):
             self._chat(body, faults, arrived)
         elif (method, path) == ("POST", "/api/show"):  # litellm asks after a streamed call
@@ -315,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.server.fake.has_model(name):
             self.send_json(404, {"error": f"model '{name}' not found"})
             return
-        entry = _model_entry(name)
+        entry = _model_entry(name, self.server.fake.families.get(name))
         family = entry["details"]["family"]
         info = {"general.architecture": family, f"{family}.context_length": 32768}
         self.send_json(200, {**entry, "model_info": info, "capabilities": ["completion"]})

@@ -107,8 +107,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     async def go() -> None:
         health = await probe_plan(plan)
         run_view.note_health(health)
+        families = prepared.families(health)
+        run_view.note_families(families)
         with (
-            prepared.open(health) as writer,
+            prepared.open(health, families) as writer,
             run_view.progress(plan.pending(), prepared.manifest.suite.name) as advance,
         ):
             await execute(plan, writer, advance)
@@ -177,9 +179,11 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
     async def go() -> None:
         health = await probe_plan(prepared.plan)
         run_view.note_health(health)
+        families = prepared.families(health)
+        run_view.note_families(families)
         pending = count_pending_pairs(prepared.plan, run.pairs, run.done)
         with (
-            prepared.open(health) as writer,
+            prepared.open(health, families) as writer,
             run_view.progress(pending, prepared.manifest.suite.name) as advance,
         ):
             await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)

@@ -13,20 +13,23 @@ from rich.table import Table
 
 from evalkit.analysis.incomplete import marker
 from evalkit.analysis.summary import RunSummary
-from evalkit.display.console import STATUS_STYLE, console, note
-from evalkit.types import EndpointHealth, PairRecord, Record, Spread
+from evalkit.display.console import STATUS_STYLE, console, errors, note
+from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, Record, Spread
 
 
 @contextmanager
-def progress(total: int, title: str) -> Iterator[Callable[[Record | PairRecord], None]]:
-    """A progress bar; yields a function to call with each finished record."""
+def progress(
+    total: int, title: str, *, stderr: bool = False
+) -> Iterator[Callable[[Record | PairRecord], None]]:
+    """A progress bar (on standard error with `stderr`); yields a function to call with
+    each finished record."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[last]}"),
-        console=console,
+        console=errors if stderr else console,
         transient=False,
     )
     with bar:
@@ -74,6 +77,19 @@ def note_health(health: list[EndpointHealth]) -> None:
             note(f"{line.endpoint}: {line.error}; its records are written unavailable")
         elif line.missing:
             note(f"{line.endpoint}: missing model(s) {', '.join(line.missing)}")
+
+
+def note_families(families: ModelFamilies) -> None:
+    """Before a run: a warning for each candidate the judge may favour as its own."""
+    for candidate, why in families.shared.items():
+        errors.print(
+            f"[bold yellow]warning:[/] candidate {escape(candidate)} {escape(why)}: judges tend"
+            " to favour their own model's and family's answers (self-preference). A judge"
+            " card (python -m evalkit card RUNFILE) measures it; a panel of judges from other"
+            " families avoids it.",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def run_summary(summary: RunSummary) -> None:

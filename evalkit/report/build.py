@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
+from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.incomplete import Incomplete, count, marker
+from evalkit.errors import EvalkitError
 from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
 from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
+from evalkit.runfile.card import card_path
 from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
-from evalkit.runfile.reader import RunFile
+from evalkit.runfile.reader import RunFile, read_run
 from evalkit.types import Record, Resume
 
 
@@ -57,6 +60,9 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         ),
         resumes=_resumes(run.resumes, records),
     )
+    if manifest.families is not None:
+        report.self_judged = manifest.families.shared
+    report.card, report.card_note = judge_card(run)
     report.summary, report.findings = summary(report), findings(report)
     report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
@@ -72,6 +78,20 @@ def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]
         ok = sum(r.status == "ok" for r in written)
         totals.append(ResumeTotals(at=resume.at, written=len(written), ok=ok))
     return totals
+
+
+def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
+    """The card of the run's judge from the card file beside the run, if there is one
+    (computed without labels: `card --labels` adds agreement); else why not."""
+    path = card_path(run.path, run.manifest.judge.name)
+    if run.manifest.card is not None or not path.is_file():
+        return None, None
+    from evalkit.analysis.card import build_card  # only a run with a card pays its import
+
+    try:
+        return build_card(read_run(path)), None
+    except EvalkitError as exc:
+        return None, f"the judge card file {path} could not be read: {exc}"
 
 
 def _one_per_pair(run: RunFile) -> list[Record]:

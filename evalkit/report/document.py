@@ -11,6 +11,7 @@ from typing import TextIO
 
 from pydantic import Field
 
+from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.incomplete import Incomplete
 from evalkit.report.environment import EnvironmentColumn
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
@@ -201,6 +202,14 @@ class Report(Schema):
     def not_run(self) -> int:
         """Planned (task, candidate) keys with no record: the run stopped before them."""
         return sum(line.not_run for line in self.candidates)
+
+    self_judged: dict[str, str] = Field(default_factory=dict)
+    """Candidates that are the judge's model or of its family, and why (from the
+    manifest): their scores may carry the judge's self-preference."""
+    card: JudgeCard | None = None
+    """The judge's card, when a card file of the run's judge sits beside the run file."""
+    card_note: str | None = None
+    """Why a card file beside the run could not be shown, when it could not."""
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from evalkit import md
+from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
+from evalkit.report.card_markdown import rows as card_rows
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
 from evalkit.report.prose import no_answers
 from evalkit.report.svg import chart
@@ -84,9 +86,9 @@ def lines(report: Report) -> Iterator[str]:
     yield from _quality(report)
     yield "<h2>Task-by-task results</h2>"
     yield from (_task(task) for task in report.tasks)
+    yield from ("<h2>Comparison table</h2>", _comparison(report))
+    yield from _card(report)
     yield from (
-        "<h2>Comparison table</h2>",
-        _comparison(report),
         "<h2>Latency summary</h2>",
         _latency(report),
         "<h2>Key findings</h2>",
@@ -237,6 +239,25 @@ def _comparison(report: Report) -> str:
         label = f"<b>Mean</b> ({len(report.graded_by_all())} task(s) graded for all)"
         rows.append([label, *(f"{m:.2f}/5" for m in means.values()), ""])
     return _table(["Task", *(escape(n) for n in names), "Winner"], rows)
+
+
+def _card(report: Report) -> list[str]:
+    """The judge's card, when its file sits beside the run file."""
+    found = report.card
+    if found is None:
+        note = report.card_note
+        return [f"<h2>Judge card</h2><p class='note'>{escape(note)}</p>"] if note else []
+    rows = [[escape(cell) for cell in cells] for cells in card_rows(found)]
+    flagged = COLUMNS.index("Flagged")
+    for row in rows:
+        if row[flagged] == "FLAGGED":
+            row[flagged] = "<b class='down'>FLAGGED</b>"
+    line = agreement_line(found.probes.agreement)
+    return [
+        f"<h2>Judge card: {escape(found.judge)}</h2>",
+        f"<p class='note'>{escape(preamble(found))}</p>",
+        _table([escape(c) for c in COLUMNS], rows) + (f"<p>{escape(line)}</p>" if line else ""),
+    ]
 
 
 def _latency(report: Report) -> str:

@@ -40,6 +40,8 @@ def summary(report: Report) -> list[str]:
     out += [_candidate_sentence(line) for line in report.candidates]
     out += availability(report)
     out.append(_comparison_sentence(report))
+    if report.self_judged:
+        out.append(_self_judged(report))
     return out
 
 
@@ -103,6 +105,20 @@ def _state(state: ProbeState, start: str) -> str:
         return f"up at {clock(state.at, start)}"
     why = state.status.removeprefix("OFFLINE (").removesuffix(")")
     return f"down at {clock(state.at, start)} ({why.lower() if why == state.status else why})"
+
+
+def _self_judged(report: Report) -> str:
+    """The caution beside the scores when the judge grades its own model or family."""
+    listed = "; ".join(f"{name} {why}" for name, why in report.self_judged.items())
+    measure = (
+        "the judge card below measures it"
+        if report.card is not None
+        else f"python -m evalkit card {report.path} measures it"
+    )
+    return (
+        f"Caution: {listed}. Judges tend to favour answers of their own model and family"
+        f" (self-preference), so these scores may be inflated; {measure}."
+    )
 
 
 def _candidate_sentence(line: CandidateTotals) -> str:

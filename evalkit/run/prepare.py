@@ -21,11 +21,12 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
-from evalkit.types import EndpointHealth, JudgeInfo, Resume, RunManifest, Schema
+from evalkit.types import EndpointHealth, JudgeInfo, ModelFamilies, Resume, RunManifest, Schema
 
 
 class RunOptions(Schema):
@@ -71,10 +72,21 @@ class PreparedRun(Schema):
     forced: list[str] = Field(default_factory=list)
     """What differed from the resumed manifest and --force let through."""
 
-    def open(self, health: list[EndpointHealth]) -> RunWriter:
+    def open(
+        self, health: list[EndpointHealth], families: ModelFamilies | None = None
+    ) -> RunWriter:
         """Open and lock the run file for appending, recording what the endpoint probes
-        found: a new file in its manifest, a resumed one in a Resume line."""
+        found: a new file in its manifest (with the models' families), a resumed one in a
+        Resume line."""
+        if self.size is None:
+            self.manifest = self.manifest.model_copy(update={"families": families})
         return open_run(self.path, self.manifest, health, self.size, self.forced)
+
+    def families(self, health: list[EndpointHealth]) -> ModelFamilies:
+        """The models' families (the server's where the probes found them), and which
+        candidates share the judge's model or family."""
+        judge_models = judge_models_of(self.plan.judge.info())
+        return model_families(self.plan.candidates, judge_models, self.manifest.models, health)
 
 
 def open_run(

@@ -21,6 +21,7 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.run.families import model_families
 from evalkit.run.prepare import check_resume, new_run_id, new_run_path, open_run
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import RunFile, read_run
@@ -78,8 +79,18 @@ class Regrade(Schema):
         return sum(plan.pending() for plan in self.plans)
 
     def open(self, health: list[EndpointHealth]) -> RunWriter:
-        """Open and lock the child: a new one gets its manifest (with `health`) and the
-        carried records first; a resumed one a Resume line with `health`."""
+        """Open and lock the child: a new one gets its manifest (with `health` and the
+        models' families, the candidates' from the parent where the probes did not see them)
+        and the carried records first; a resumed one a Resume line with `health`."""
+        if self.size is None:
+            families = model_families(
+                self.manifest.candidates,
+                judge_models_of(self.manifest.judge),
+                self.manifest.models,
+                health,
+                known=self.manifest.families,
+            )
+            self.manifest = self.manifest.model_copy(update={"families": families})
         writer = open_run(self.path, self.manifest, health, self.size, self.forced)
         for record in self.carried:
             writer.write(record)
@@ -155,6 +166,7 @@ def child_manifest(
             "parent": str(parent_path),
             "pairwise": None,
             "started_at": utc_now(),
+            "card": None,
         }
     )
 
