@@ -139,6 +139,19 @@ class Config(Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _num_ctx_is_ollamas(self) -> Config:
+        """num_ctx is Ollama's: an OpenAI-compatible server is never sent it, so setting it
+        there would do nothing, silently."""
+        for name, model in self.models.items():
+            if model.num_ctx is not None and self.endpoints[model.endpoint].kind == "openai":
+                raise ValueError(
+                    f"models.{name}.num_ctx: endpoint {model.endpoint!r} is an OpenAI-compatible"
+                    " server, which sets its context when it starts (vLLM: --max-model-len);"
+                    " remove num_ctx"
+                )
+        return self
+
 
 class Loaded(Schema):
     """A config and where it came from (judges and suites are found beside it)."""

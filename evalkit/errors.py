@@ -8,7 +8,8 @@ EvalkitError                 anything evalkit raises on purpose; the CLI exits 2
 │   └── LabelsError          a human-labels file with a bad line
 ├── ConfigError              evalkit.toml, a judge file or a flag that does not make sense
 │   └── UnknownJudgeError    a judge name that is neither a file nor a plugin
-└── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
+├── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
+└── RunFileBusyError         another process is writing the run file, or wrote it since it was read
 ```
 
 Failures of a model call are not exceptions that reach the user: the runner records them
@@ -72,6 +73,11 @@ class UnknownJudgeError(ConfigError):
 
 class ResumeMismatchError(EvalkitError):
     """Resuming a run file whose manifest differs from what this run would use."""
+
+
+class RunFileBusyError(EvalkitError):
+    """A run file another process is writing (its lock is held), or that another process
+    wrote to after this one read it. Nothing was written; run the command again later."""
 
 
 def describe_validation(exc: ValidationError, skip: int = 0) -> str:

@@ -7,17 +7,34 @@ extend them by adding optional fields, never by changing what a field means.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Strict as StrictType
 
 RubricSeverity = Literal["fatal", "major", "minor"]
 IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
 Status = Literal["ok", "unavailable", "error", "judge_error"]
-Score = Literal[1, 2, 3, 4, 5]
+Score = Annotated[int, StrictType(), Field(ge=1, le=5)]
+"""A score: a JSON integer from 1 to 5. `true`, `5.0` and `"5"` are not scores (pydantic
+took `true` as 1 and `5.0` as 5 for a Literal[1, ..., 5], even in strict mode)."""
 
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""
+
+CUT_REASONS = frozenset({"length", "max_tokens"})
+"""Finish reasons that mean generation stopped at the token limit: "length" (OpenAI's, and
+Ollama's done_reason, as litellm passes them on; llama.cpp's too), "max_tokens" (a
+provider's own word, should litellm ever pass it through unmapped)."""
+
+
+def failure_status(unavailable: bool, invalid: bool) -> Status:
+    """The status of a judge call that gave no verdict or pick, decided from its flags
+    (never from an error's kind): unavailable when the judge was down, judge_error when it
+    replied but never validly, error when its call failed."""
+    if unavailable:
+        return "unavailable"
+    return "judge_error" if invalid else "error"
 
 
 def utc_now() -> str:
@@ -71,7 +88,14 @@ class Task(Strict):
     """Free-form labels."""
 
 
-class CriterionResult(Strict):
+class Exact(Strict):
+    """Base for what a judge writes: every field must already have its JSON type. Nothing is
+    coerced: `"true"` and `1` are not booleans, `5.0` is not an integer."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class CriterionResult(Exact):
     """The judge's finding on one rubric criterion."""
 
     id: str
@@ -82,7 +106,7 @@ class CriterionResult(Strict):
     """One sentence of evidence from the answer."""
 
 
-class Issue(Strict):
+class Issue(Exact):
     """A problem the judge found in an answer."""
 
     severity: IssueSeverity
@@ -91,7 +115,7 @@ class Issue(Strict):
     """What is wrong, specifically."""
 
 
-class Verdict(Strict):
+class Verdict(Exact):
     """A judge's structured grade of one answer against its task's rubric."""
 
     reasoning: str
@@ -104,8 +128,9 @@ class Verdict(Strict):
     """1 (useless) to 5 (what a senior engineer would write)."""
     label: str
     """Short verdict in capitals, e.g. BROKEN, SUPERFICIAL, CORRECT."""
-    capped_from: int | None = None
-    """The judge's own score when a missed fatal criterion capped it; null otherwise."""
+    capped_from: Score | None = None
+    """The judge's own score when a missed fatal criterion capped it; null otherwise. Only
+    evalkit's fatal cap sets it (evalkit.judges.verdicts)."""
 
 
 class Answer(Strict):
@@ -126,9 +151,30 @@ class Answer(Strict):
     eval_ms: float | None = None
     """Ollama's eval_duration (generation time), when reported."""
     finish_reason: str | None = None
-    """Why generation stopped: stop, length, ..."""
+    """Why generation stopped: stop, or length when it was cut at max_tokens (see
+    `truncated`), ..."""
     attempts: int = 1
     """Requests made, the successful one included."""
+
+    @property
+    def truncated(self) -> bool:
+        """True when generation was cut at the token limit (max_tokens), so the answer is
+        not whole. Read from `finish_reason`, the server's own word, so run files written
+        before this property existed say it too."""
+        return self.finish_reason in CUT_REASONS
+
+    @property
+    def empty(self) -> bool:
+        """True when the answer holds no text but whitespace.
+
+        An empty answer is still graded, not recorded as an error: the request succeeded
+        and the model's reply was nothing (it stopped at once, or spent its tokens on
+        reasoning it does not show), which is the model's result, not a failure to get one.
+        An error would drop the row from every mean and comparison, so a model that
+        answers nothing would look no worse than one whose endpoint was down. The judge is
+        told the answer is empty and grades it as missing everything; `show`, the report
+        and the end-of-run summary count it."""
+        return not self.text or self.text.isspace()  # isspace stops at the first letter
 
 
 class ErrorInfo(Strict):
@@ -160,9 +206,11 @@ class MemberVerdict(Strict):
     unavailable: bool = False
     """True when the member's endpoint or model was down, rather than the member failing."""
     raw: list[str] = Field(default_factory=list)
-    """The member's raw replies that did not validate."""
+    """The member's raw replies that did not validate (with a verdict: those before it)."""
     judge_answer: Answer | None = None
     """Latency and tokens of the member's call."""
+    invalid: bool = False
+    """True when the member replied but gave no valid verdict (a judge_error vote)."""
 
 
 class Spread(Strict):
@@ -190,7 +238,8 @@ class Grading(Strict):
     verdict: Verdict | None = None
     """The validated verdict; null when the judge failed."""
     raw: list[str] = Field(default_factory=list)
-    """The judge's raw replies when none validated (kept for diagnosis)."""
+    """The judge's raw replies that did not validate (kept for diagnosis): all of them when
+    none did, else those before the valid one (the judge was asked again)."""
     judge_answer: Answer | None = None
     """Latency, tokens and attempts of the judge call that produced the verdict."""
     error: ErrorInfo | None = None
@@ -201,6 +250,16 @@ class Grading(Strict):
     """Every vote of a panel or sampled judge; empty for a judge that votes once."""
     spread: Spread | None = None
     """How the votes were combined and how far apart they were; null for a single vote."""
+    invalid: bool = False
+    """True when the judge replied but no reply was a valid verdict: the record is
+    judge_error, whatever the error's kind. A plugin sets it for a reply it could not use."""
+
+    @property
+    def status(self) -> Status:
+        """The record status this grading gives: ok with a verdict, else why not."""
+        if self.verdict is not None:
+            return "ok"
+        return failure_status(self.unavailable, self.invalid)
 
 
 class Record(Strict):
@@ -221,7 +280,8 @@ class Record(Strict):
     verdict: Verdict | None = None
     """The judge's verdict; present if and only if status is ok."""
     judge_raw: list[str] = Field(default_factory=list)
-    """Raw judge replies that did not validate, for judge_error records."""
+    """Raw judge replies that did not validate: every reply of a judge_error record; in an
+    ok record, the invalid ones before the valid verdict (empty: valid first time)."""
     judge_answer: Answer | None = None
     """Latency and tokens of the judge's call."""
     error: ErrorInfo | None = None
@@ -262,6 +322,9 @@ class EndpointHealth(Strict):
     """Why the endpoint is not reachable."""
     status_code: int | None = None
     """The HTTP status of the failed probe, if any."""
+    families: dict[str, str] = Field(default_factory=dict)
+    """Each listed model's family as the server reports it (Ollama's `details.family`),
+    by the model's name on the server; empty when the server does not say."""
 
 
 class ModelInfo(Strict):
@@ -298,6 +361,13 @@ class JudgeInfo(Strict):
     """The judge's own settings (temperature, max_tokens, ...)."""
     members: list[JudgeInfo] = Field(default_factory=list)
     """A panel's member judges; empty for any other judge."""
+    path: str | None = None
+    """The judge file it was loaded from, as an absolute path; null for a plugin. A resume
+    loads the judge from this file, so a judge named by path needs no --judge again."""
+    definition_sha256: str | None = None
+    """sha256 over the judge file's bytes and its prompt template's (a panel's over its file
+    and its members' hashes; a plugin's over its info): a resume with another definition
+    is refused unless --force. Null in run files written before evalkit recorded it."""
 
 
 class SuiteInfo(Strict):
@@ -366,6 +436,40 @@ class RunManifest(Strict):
     """For a pairwise run (records of type "pair"): the two candidates compared."""
     started_at: str = Field(default_factory=utc_now)
     """When the run began (UTC, ISO 8601)."""
+    families: ModelFamilies | None = None
+    """Each model's family and the candidates the judge may favour as its own; null in
+    files written before it was recorded."""
+    card: CardSettings | None = None
+    """For a judge card's run file (`card`): how its probes were made; null otherwise."""
+
+
+class ModelFamilies(Strict):
+    """Which family each model of a run belongs to, and which candidates share the judge's
+    model or family (where a judge's self-preference can inflate scores)."""
+
+    families: dict[str, str]
+    """Model name in the config -> family: the server's `details.family` where it reports
+    one, else the model's name on the server before the tag (gemma3:27b -> gemma3)."""
+    reported: list[str] = Field(default_factory=list)
+    """The models whose family the server reported; the others' are read from names."""
+    judge: list[str] = Field(default_factory=list)
+    """The judge's models (every member's, for a panel)."""
+    shared: dict[str, str] = Field(default_factory=dict)
+    """Candidate -> why the judge may favour it: it is the judge's model, or of its family."""
+
+
+class CardSettings(Strict):
+    """How a judge card's probes were made, so a resume or a rebuild makes the same ones."""
+
+    samples: int
+    """Times each answer was graded as it is (repeatability); sample i uses seed + i."""
+    probes: list[str]
+    """The answer variants graded: repeat, padded, injected; and pairs for position."""
+    skipped: dict[str, str] = Field(default_factory=dict)
+    """Probe -> why the card could not make its calls (e.g. a panel cannot judge pairs)."""
+    calls: int = 0
+    """Judge calls the card makes in all (gradings, and pairs judged for it), so a partial
+    card knows how many are still to make."""
 
 
 Side = Literal["a", "b"]
@@ -391,6 +495,15 @@ class PairJudgement(Strict):
     """Why there is no pick."""
     unavailable: bool = False
     """True when the judge's endpoint or model was down."""
+    invalid: bool = False
+    """True when the judge replied but no reply was a valid pick."""
+
+    @property
+    def status(self) -> Status:
+        """The status this pick gives its pair: ok with a pick, else why not."""
+        if self.preferred is not None:
+            return "ok"
+        return failure_status(self.unavailable, self.invalid)
 
 
 class PairRecord(Strict):
@@ -427,3 +540,22 @@ class PairRecord(Strict):
     def key(self) -> tuple[str, str, str, str]:
         """The (task_id, a, b, judge) key; a later record for it supersedes this one."""
         return (self.task_id, self.a, self.b, self.judge)
+
+
+class Resume(Strict):
+    """A line appended each time a run file is resumed (`"type": "resume"`): when, and what
+    the endpoint probes found then. The manifest (line 1) keeps what they found at the
+    start; a run file is never rewritten, so later probes are recorded here."""
+
+    type: Literal["resume"] = "resume"
+    """Always "resume"; tells these lines from records and the manifest."""
+    at: str = Field(default_factory=utc_now)
+    """When the resume began, just after its probes (UTC, ISO 8601); records it writes
+    finish after this."""
+    evalkit_version: str
+    """The evalkit version that resumed the run."""
+    health: list[EndpointHealth] = Field(default_factory=list)
+    """What the endpoints' probes found when the resume began."""
+    forced: list[str] = Field(default_factory=list)
+    """What differed from the manifest and was resumed anyway with --force; empty
+    otherwise."""

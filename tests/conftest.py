@@ -1,4 +1,6 @@
-"""Shared fixtures: loopback Ollama servers and throwaway project folders.
+"""Shared fixtures: loopback Ollama servers, a real OpenAI-compatible server (llama-cpp-
+python's, serving the embedded GGUF) with fault proxies before it, and throwaway project
+folders.
 
 A project is a temporary folder with the shipped evalkit.toml, judges/ and suites/, so
 end-to-end tests run the real configuration, only pointed at loopback servers with
@@ -7,6 +9,7 @@ end-to-end tests run the real configuration, only pointed at loopback servers wi
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -19,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ollama_server import FakeOllama  # noqa: E402
+from openai_server import FaultProxy, LlamaServer, server_log_dir  # noqa: E402
 
 
 @pytest.fixture
@@ -34,6 +38,31 @@ def ollama() -> Iterator[Callable[..., FakeOllama]]:
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[LlamaServer]:
+    """llama-cpp-python's OpenAI-compatible server, one for the whole session, no api_key."""
+    if importlib.util.find_spec("fastapi") is None:
+        pytest.fail("llama-cpp-python's server extra is missing: pip install -e '.[dev]'")
+    server = LlamaServer(log=server_log_dir() / "session.log").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_proxy(llama_server: LlamaServer) -> Iterator[Callable[[], FaultProxy]]:
+    """A factory of fault proxies in front of the session's llama server, stopped after."""
+    started: list[FaultProxy] = []
+
+    def start() -> FaultProxy:
+        proxy = FaultProxy(llama_server.url).start()
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.stop()
 
 
 @pytest.fixture

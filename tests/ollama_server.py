@@ -12,7 +12,9 @@ benchmarks can run evalkit's real litellm path against it::
 Replies come from ``responder(request_body) -> str``; the default one answers a JSON
 schema ``format`` with an instance that validates against it. ``latency`` is held per chat
 request inside one of ``parallel`` slots (extra requests queue, as Ollama's do), so the
-ideal wall time of a workload is known. Faults (see `ollama_faults`) are given as keyword
+ideal wall time of a workload is known. As Ollama does, a reply longer than the request's
+``options.num_predict`` (litellm's ``max_tokens``) tokens, counted here as words, is cut
+there and ends with ``done_reason: "length"``. Faults (see `ollama_faults`) are given as keyword
 arguments, changed at runtime through ``server.faults`` or set per model with
 `FakeOllama.set_faults`. ``stop()`` returns promptly even while requests are stalled.
 """
@@ -84,9 +86,12 @@ class FakeOllama:
         latency: float | Mapping[str, float] = 0.0,
         parallel: int | None = None,
         responder: Responder | None = None,
+        families: Mapping[str, str] | None = None,
         **faults: Any,
     ) -> None:
         self.models = list(models)
+        self.families = dict(families or {})
+        """`details.family` by model name, where it is not the name before the tag."""
         self.version = version
         self.latency = latency
         self.responder: Responder = responder or default_responder
@@ -227,8 +232,9 @@ def running(**options: Any) -> Iterator[FakeOllama]:
         yield server
 
 
-def _model_entry(name: str) -> dict[str, Any]:
-    family, _, tag = name.partition(":")
+def _model_entry(name: str, family: str | None = None) -> dict[str, Any]:
+    base, _, tag = name.partition(":")
+    family = family or base
     return {
         "name": name,
         "model": name,
@@ -300,7 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif (method, path) == ("GET", "/api/version"):
             self.send_json(200, {"version": fake.version})
         elif (method, path) == ("GET", "/api/tags"):
-            self.send_json(200, {"models": [_model_entry(name) for name in fake.models]})
+            entries = [_model_entry(name, fake.families.get(name)) for name in fake.models]
+            self.send_json(200, {"models": entries})
         elif (method, path) == ("POST", "/api/chat"):
             self._chat(body, faults, arrived)
         elif (method, path) == ("POST", "/api/show"):  # litellm asks after a streamed call
@@ -313,7 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.server.fake.has_model(name):
             self.send_json(404, {"error": f"model '{name}' not found"})
             return
-        entry = _model_entry(name)
+        entry = _model_entry(name, self.server.fake.families.get(name))
         family = entry["details"]["family"]
         info = {"general.architecture": family, f"{family}.context_length": 32768}
         self.send_json(200, {**entry, "model_info": info, "capabilities": ["completion"]})
@@ -358,16 +365,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_json(500, {"error": f"{type(error).__name__}: {error}"})
             return
         latency = fake.latency_for(body["model"]) if messages else 0.0
+        content, reason = _limited(body, content)
         if body.get("stream", True) and messages:
-            self._stream(body, content, arrived, latency, fault)
+            self._stream(body, content, arrived, latency, fault, reason)
         elif self.hold(latency, deadline):
-            final = _final_chunk(body, content, arrived, "stop" if messages else "load")
+            final = _final_chunk(body, content, arrived, reason if messages else "load")
             self.send_json(200, final, drop=fault.drop)
         else:
             cut_at_deadline(self, deadline)
 
     def _stream(
-        self, body: dict[str, Any], content: str, arrived: float, latency: float, fault: ChatFault
+        self,
+        body: dict[str, Any],
+        content: str,
+        arrived: float,
+        latency: float,
+        fault: ChatFault,
+        reason: str,
     ) -> None:
         """Headers and the first piece at once, the rest after `latency` (and after the
         `trickle`, if any): a started response."""
@@ -385,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         for piece in rest:
             self._write_chunk(_chunk(body["model"], piece))
-        self._write_chunk(_final_chunk(body, content, arrived, "stop", streamed=True))
+        self._write_chunk(_final_chunk(body, content, arrived, reason, streamed=True))
         self.wfile.write(b"0\r\n\r\n")
 
     def _trickle(self, model: str, every: float, lasting: float) -> bool:
@@ -445,6 +459,17 @@ class _Handler(BaseHTTPRequestHandler):
             return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
         except OSError:
             return True
+
+
+def _limited(body: dict[str, Any], content: str) -> tuple[str, str]:
+    """The reply and its done_reason: cut after ``options.num_predict`` tokens (words here)
+    with "length" when it is longer, as Ollama stops generating at the limit; else whole,
+    with "stop"."""
+    limit = (body.get("options") or {}).get("num_predict")
+    words = list(re.finditer(r"\S+", content))
+    if not isinstance(limit, int) or limit < 0 or len(words) <= limit:
+        return content, "stop"
+    return content[: words[limit - 1].end() if limit else 0], "length"
 
 
 def _chunk(model: str, piece: str) -> dict[str, Any]:

@@ -66,10 +66,12 @@ def write_project(
     judge_url: str | None = None,
     api_key: str | None = None,
     breaker: tuple[int, float] | None = None,
+    max_tokens: dict[str, int] | None = None,
 ) -> Path:
     """A project at root: evalkit.toml, judges/j.toml (+ template), suites/gen.
 
-    `breaker` is (breaker_threshold, breaker_cooldown) for every endpoint, when given."""
+    `breaker` is (breaker_threshold, breaker_cooldown) for every endpoint, when given;
+    `max_tokens` sets it for the candidates it names."""
     settings = dict(
         concurrency=concurrency,
         timeout=timeout,
@@ -90,6 +92,8 @@ def write_project(
         judge_endpoint = "judgesrv"
     for model in candidates:
         config.append(f'[models."{model}"]\nendpoint = "srv"\ntemperature = 0.3\n')
+        if max_tokens and model in max_tokens:
+            config[-1] += f"max_tokens = {max_tokens[model]}\n"
     config.append(f'[models."{judge_model}"]\nendpoint = "{judge_endpoint}"\n')
     names = ", ".join(f'"{c}"' for c in candidates)
     config.append(f'[profiles.test]\ncandidates = [{names}]\njudge = "j"\n')

@@ -1,9 +1,10 @@
 """`show`: the records of a run file, filtered, for a person at a terminal.
 
 Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
-it matches any value of every filter given. display.show draws the selection. Filters
-read each record's key and status (`runfile.index`); only the records shown are read in
-full.
+it matches any value of every filter given. display.show draws the selection, with each
+answer cut at max_tokens or empty marked, and counted per candidate. Filters and counts
+read each record's key, status and answer's ending (`runfile.index`); only the records
+shown are read in full.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fnmatch import fnmatchcase
 
 from pydantic import Field
 
+from evalkit.analysis.incomplete import Incomplete, count
 from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
 from evalkit.runfile.index import RunIndex
 from evalkit.types import Record, Schema
@@ -36,6 +38,8 @@ class Selection(Schema):
     stopped before them), whatever the filters; empty when none is missing."""
     resume: str = ""
     """The command that finishes the run file."""
+    incomplete: list[Incomplete] = Field(default_factory=list)
+    """Per candidate, the matching records' answers cut at max_tokens or empty."""
 
 
 def select(
@@ -64,6 +68,7 @@ def select(
         total=len(run.records),
         not_run=not_run(run.manifest, recorded_tasks(k[:2] for k in run.records)),
         resume=resume_command(run.manifest, run.path),
+        incomplete=count(chosen, run.manifest),
     )
 
 

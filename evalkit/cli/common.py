@@ -8,6 +8,8 @@ import argparse
 import os
 
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INCOMPLETE, EXIT_REGRESSION = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as a shell reports a command ended by SIGINT."""
 RESUME_HINT = "python -m evalkit run --resume "
 
 

@@ -84,10 +84,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
         probe = RunPlan(tasks=[], candidates=[], judge=regrade.judge, pool=regrade.pool)
         health = await probe_plan(probe)
         run_view.note_health(health)
-        with (
-            regrade.open(health) as writer,
-            run_view.progress(regrade.pending(), regrade.manifest.suite.name) as advance,
-        ):
+        writer = regrade.open(health)
+        if regrade.manifest.families is not None and not regrade.resuming:
+            run_view.note_families(regrade.manifest.families)
+        with writer, run_view.progress(regrade.pending(), regrade.manifest.suite.name) as advance:
             await asyncio.gather(*(execute(plan, writer, advance) for plan in regrade.plans))
 
     with regrade.pool.secrets.scrubbing_logs():

@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from evalkit.cli.common import EXIT_INPUT, kept
+from evalkit.cli.card import add_commands as add_card
+from evalkit.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, kept
 from evalkit.cli.judges import add_commands as add_judging
 from evalkit.cli.readers import add_commands as add_reading
 from evalkit.cli.run import add_commands as add_running
@@ -31,6 +32,8 @@ examples:
       is every endpoint up, and does it have every model the profile needs?
   python -m evalkit report results/big-brain/RUN.jsonl -o report.html
       the benchmark report of a run file (compare and show read run files too)
+  python -m evalkit card results/big-brain/RUN.jsonl --labels LABELS.jsonl
+      can I trust this judge? its biases measured on the run's answers (a judge card)
 
 exit codes: 0 all ok; 2 usage, config or input error; 3 finished with records not ok;
 4 compare found a regression; 1 a bug.
@@ -53,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_running(commands)
     add_reading(commands)
     add_judging(commands)
+    add_card(commands)
     return root
 
 
@@ -91,9 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         error(scrub_text(str(exc)))  # a message may quote a URL given on the command line
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print(
-            "interrupted: the run file keeps every finished record; resume with --resume",
-            file=sys.stderr,
-        )
-        return 130
+    except KeyboardInterrupt:  # `run` sums up and names its resume command itself
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

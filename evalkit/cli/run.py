@@ -9,7 +9,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evalkit.cli.common import EXIT_INCOMPLETE, EXIT_OK, RESUME_HINT, config_flags
+from evalkit.cli.common import (
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    RESUME_HINT,
+    config_flags,
+)
 
 if TYPE_CHECKING:
     from evalkit.types import PairRecord, PairwiseInfo
@@ -101,25 +107,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     async def go() -> None:
         health = await probe_plan(plan)
         run_view.note_health(health)
+        families = prepared.families(health)
+        run_view.note_families(families)
         with (
-            prepared.open(health) as writer,
+            prepared.open(health, families) as writer,
             run_view.progress(plan.pending(), prepared.manifest.suite.name) as advance,
         ):
             await execute(plan, writer, advance)
 
-    with plan.pool.secrets.scrubbing_logs():
-        asyncio.run(go())
+    interrupted = False
+    try:
+        with plan.pool.secrets.scrubbing_logs():
+            asyncio.run(go())
+    except KeyboardInterrupt:  # what is durable is summed up, with the way to finish
+        interrupted = True
     summary = summarize_file(prepared.path)
     run_view.run_summary(summary)
     expected = len(plan.tasks) * len(plan.candidates)
-    complete = summary.records >= expected and summary.all_ok
+    complete = summary.records >= expected and summary.all_ok and not interrupted
     console.note(f"run file: {prepared.path}")
     if not complete:
-        console.note(
-            f"some records are not ok; finish them with:"
-            f" python -m evalkit run --resume {prepared.path}"
-        )
-    return EXIT_OK if complete else EXIT_INCOMPLETE
+        why = "interrupted" if interrupted else "some records are not ok"
+        console.note(f"{why}; finish them with: {RESUME_HINT}{prepared.path}")
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK if complete else EXIT_INCOMPLETE
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -169,9 +179,11 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
     async def go() -> None:
         health = await probe_plan(prepared.plan)
         run_view.note_health(health)
+        families = prepared.families(health)
+        run_view.note_families(families)
         pending = count_pending_pairs(prepared.plan, run.pairs, run.done)
         with (
-            prepared.open(health) as writer,
+            prepared.open(health, families) as writer,
             run_view.progress(pending, prepared.manifest.suite.name) as advance,
         ):
             await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)

@@ -1,5 +1,6 @@
 """The terminal while a run works and when it ends: the progress bar, endpoint health,
-and the run's per-record table with per-candidate totals."""
+and the run's per-record table with per-candidate totals, and a line per candidate whose
+answers were cut at max_tokens or empty."""
 
 from __future__ import annotations
 
@@ -10,21 +11,25 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from evalkit.analysis.incomplete import marker
 from evalkit.analysis.summary import RunSummary
-from evalkit.display.console import STATUS_STYLE, console, note
-from evalkit.types import EndpointHealth, PairRecord, Record, Spread
+from evalkit.display.console import STATUS_STYLE, console, errors, note
+from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, Record, Spread
 
 
 @contextmanager
-def progress(total: int, title: str) -> Iterator[Callable[[Record | PairRecord], None]]:
-    """A progress bar; yields a function to call with each finished record."""
+def progress(
+    total: int, title: str, *, stderr: bool = False
+) -> Iterator[Callable[[Record | PairRecord], None]]:
+    """A progress bar (on standard error with `stderr`); yields a function to call with
+    each finished record."""
     bar = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[last]}"),
-        console=console,
+        console=errors if stderr else console,
         transient=False,
     )
     with bar:
@@ -74,6 +79,19 @@ def note_health(health: list[EndpointHealth]) -> None:
             note(f"{line.endpoint}: missing model(s) {', '.join(line.missing)}")
 
 
+def note_families(families: ModelFamilies) -> None:
+    """Before a run: a warning for each candidate the judge may favour as its own."""
+    for candidate, why in families.shared.items():
+        errors.print(
+            f"[bold yellow]warning:[/] candidate {escape(candidate)} {escape(why)}: judges tend"
+            " to favour their own model's and family's answers (self-preference). A judge"
+            " card (python -m evalkit card RUNFILE) measures it; a panel of judges from other"
+            " families avoids it.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def run_summary(summary: RunSummary) -> None:
     """The first records of a run one per row, then per-candidate totals of them all."""
     manifest = summary.manifest
@@ -90,7 +108,7 @@ def run_summary(summary: RunSummary) -> None:
             escape(record.candidate),
             f"[{style}]{record.status}[/]",
             f"{record.verdict.score}/5" if record.verdict else "-",
-            escape(record.verdict.label) if record.verdict else escape(_short_reason(record)),
+            _label(record),
             f"{latency:,.0f} ms" if latency else "-",
             *votes,
         )
@@ -121,6 +139,16 @@ def run_summary(summary: RunSummary) -> None:
             highlight=False,
             soft_wrap=True,
         )
+    for line in summary.candidates:
+        for sentence in line.incomplete.sentences() if line.incomplete else []:
+            note(sentence)
+
+
+def _label(record: Record) -> str:
+    """The verdict's label or why there is none, and a mark when the answer is not whole."""
+    text = escape(record.verdict.label if record.verdict else _short_reason(record))
+    cut = marker(record.answer, brief=True)
+    return f"{text} [yellow]{escape(f'[{cut}]')}[/]" if cut else text
 
 
 def _short_reason(record: Record) -> str:

@@ -1,4 +1,5 @@
-"""`show` in the terminal: selected records as a table, or each in full."""
+"""`show` in the terminal: selected records as a table, or each in full; an answer cut at
+max_tokens or empty is marked where it is shown, and counted per candidate at the end."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from evalkit.analysis.incomplete import marker
 from evalkit.analysis.show import Selection
 from evalkit.display.console import STATUS_STYLE, console, note, status
 from evalkit.types import Record
@@ -25,6 +27,9 @@ def records(selection: Selection, full: bool) -> None:
     if selection.matched > len(selection.records):
         hidden = selection.matched - len(selection.records)
         note(f"... {hidden} more matching records: narrow the filters or raise --limit (0: all)")
+    for line in selection.incomplete:
+        for sentence in line.sentences():
+            note(sentence)
     if selection.not_run:
         _not_run(selection)
 
@@ -44,7 +49,7 @@ def _not_run(selection: Selection) -> None:
 def _records_table(selection: Selection) -> None:
     """One line per record: the answer is cut to the width the other columns leave (the
     full text is one --full away); the judge column appears only when judges differ."""
-    from evalkit.analysis.show import short_reason, shorten
+    from evalkit.analysis.show import short_reason
 
     judges = {record.judge for record in selection.records}
     title = f"{selection.matched} of {selection.total} records"
@@ -63,9 +68,22 @@ def _records_table(selection: Selection) -> None:
         style = STATUS_STYLE.get(record.status, "white")
         cells = [escape(cell) for cell in row]
         cells[header.index("status")] = f"[{style}]{cells[header.index('status')]}[/]"
-        answer = shorten(record.answer.text, room) if record.answer else ""
-        table.add_row(*cells, escape(answer))
+        table.add_row(*cells, _answer_cell(record, room))
     console.print(table)
+
+
+def _answer_cell(record: Record, room: int) -> str:
+    """The answer cut to `room` characters, after a mark when it is not whole."""
+    from evalkit.analysis.show import shorten
+
+    if record.answer is None:
+        return ""
+    cut = marker(record.answer, brief=True)
+    if not cut:
+        return escape(shorten(record.answer.text, room))
+    mark = f"[{cut}]"
+    text = shorten(record.answer.text, max(1, room - len(mark) - 1))
+    return f"[yellow]{escape(mark)}[/] {escape(text)}".rstrip()
 
 
 def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> list[str]:
@@ -100,6 +118,11 @@ def _record_block(record: Record) -> None:
     head = f"{escape(record.task_id)} · {escape(record.candidate)} · judge {escape(record.judge)}"
     console.print(Rule(f"{head} · {status(record.status)}{score}{timing}", align="left"))
     if record.answer is not None:
+        cut = marker(record.answer)
+        if cut:
+            reason = record.answer.finish_reason
+            why = f" (finish reason {reason!r})" if record.answer.truncated else ""
+            console.print(Text.assemble((f"answer {cut}", "bold yellow"), why))
         console.print(Text(record.answer.text))
     if verdict is not None:
         console.print(Text.assemble(("reasoning: ", "bold"), verdict.reasoning))

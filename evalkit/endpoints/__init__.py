@@ -6,7 +6,8 @@ after evalkit's one retry policy, per-endpoint slots, a circuit breaker and repl
 health probes before fan-out.
 
 Modules: `pool` (Endpoint, Pool, CallFailed; litellm's one call site), `retry`, `breaker`,
-`replicas`, `probes`, `litellm_tuning`, `ollama_usage`, `embedded` (llama.cpp in-process).
+`replicas`, `probes`, `litellm_tuning`, `ollama_usage`, `openai_compat` (what an
+OpenAI-compatible server is sent), `embedded` (llama.cpp in-process).
 May import: `config` and the leaves. litellm is imported here only; llama.cpp in
 `embedded` only.
 """

@@ -24,6 +24,15 @@ from typing import Any
 from evalkit.config import EndpointConfig, Loaded, ModelConfig, model_config, resolve_endpoint
 from evalkit.endpoints.breaker import Breaker
 from evalkit.endpoints.litellm_tuning import quieten, register_model_info
+from evalkit.endpoints.openai_compat import (
+    NO_KEY,
+    SchemaStyle,
+    as_json_object,
+    auth_hint,
+    openai_params,
+    refuses_json_schema,
+    response_format,
+)
 from evalkit.endpoints.replicas import Replicas
 from evalkit.endpoints.retry import (
     is_connection_failure,
@@ -99,6 +108,9 @@ class Endpoint:
         """Models a probe found the server does not have, by config name."""
         self.breaker = Breaker(config.breaker_threshold, config.breaker_cooldown)
         """Stops the sending while the server is gone mid-run; see evalkit.endpoints.breaker."""
+        self.schema_style: SchemaStyle = "json_schema"
+        """The response_format shape a JSON schema is sent in: json_object once an
+        OpenAI-compatible server refused json_schema (see evalkit.endpoints.openai_compat)."""
         self._http: Any = None
 
     @property
@@ -188,6 +200,8 @@ class Endpoint:
         overrides: dict[str, Any],
     ) -> dict[str, Any]:
         params = {**model.params(), **overrides}
+        if self.config.kind == "openai":
+            params = openai_params(params)
         kwargs: dict[str, Any] = {
             "model": litellm_model(self.config, model, name),
             "messages": messages,
@@ -201,13 +215,12 @@ class Endpoint:
             kwargs.update(_route(self.config.url))
         if self.config.api_key:
             kwargs["api_key"] = self.config.api_key
+        elif self.config.kind == "openai":
+            kwargs["api_key"] = NO_KEY  # never OPENAI_API_KEY from the environment
         if self.config.kind == "ollama":
             kwargs["client"] = self._client()
         if schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "verdict", "schema": schema, "strict": True},
-            }
+            kwargs["response_format"] = response_format(schema, self.schema_style)
         return kwargs
 
     def _client(self) -> Any:
@@ -254,8 +267,7 @@ class Endpoint:
         timeout = max(0.01, min(self.config.timeout, until - began))
         with collect_usage() as usage, self._server() as server:
             async with within_deadline(until, self.config.deadline) as progress:
-                call = litellm.acompletion(timeout=timeout, **kwargs, **server)
-                response = await asyncio.wait_for(call, timeout=timeout + 5)
+                response = await self._call(litellm, kwargs, server, timeout)
                 if kwargs["stream"]:
                     progress.streaming = True
                     response = await _gather_stream(litellm, response, kwargs["messages"])
@@ -271,6 +283,23 @@ class Endpoint:
             **usage.durations_ms(),
         )
 
+    async def _call(
+        self, litellm: Any, kwargs: dict[str, Any], server: dict[str, Any], timeout: float
+    ) -> Any:
+        """The request to litellm. A server that refuses the json_schema response format
+        for json_object is asked again at once in that shape, as is every later request
+        to this endpoint (evalkit.endpoints.openai_compat)."""
+        try:
+            call = litellm.acompletion(timeout=timeout, **kwargs, **server)
+            return await asyncio.wait_for(call, timeout=timeout + 5)
+        except Exception as exc:
+            if self.config.kind != "openai" or not refuses_json_schema(kwargs, exc):
+                raise
+        self.schema_style = "json_object"
+        kwargs["response_format"] = as_json_object(kwargs)
+        call = litellm.acompletion(timeout=timeout, **kwargs, **server)
+        return await asyncio.wait_for(call, timeout=timeout + 5)
+
     def _fail_if_down(self, name: str, role: str) -> None:
         known_down = self.down or self.missing_models.get(name)
         if known_down is not None:
@@ -280,7 +309,10 @@ class Endpoint:
         status = status_of(exc)
         info = ErrorInfo(
             kind="Timeout" if is_timeout(exc) else type(exc).__name__,
-            message=self.secrets.scrub(f"{_reason(exc, status)} from {self.display_url}"),
+            message=self.secrets.scrub(
+                f"{_reason(exc, status)} from {self.display_url}"
+                + auth_hint(status, self.name, bool(self.config.api_key))
+            ),
             status_code=status,
             role=role,  # type: ignore[arg-type]
             attempts=attempts,

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, NamedTuple, TypeVar
 
 from evalkit.endpoints.pool import CallFailed
-from evalkit.judges.prompt import InvalidVerdict
+from evalkit.judges.verdicts import InvalidVerdict
 from evalkit.types import Answer, ErrorInfo
 
 RETRY_PROMPT = (

@@ -6,7 +6,8 @@ different picks; such a pair is `inconsistent` and counted apart from wins, ties
 losses, and the share of pairs that are not is the judge's position consistency. The
 judge's model, endpoint and settings are those of its judge file; its prompt is the file's
 `pairwise_template` (judges/pairwise-judge.md by default), and the answers' order is the
-only thing that differs between the two calls.
+only thing that differs between the two calls. An answer cut at max_tokens or empty gets
+evalkit's note after it (`{first_note}`, `{second_note}`), as in a rubric judge's prompt.
 """
 
 from __future__ import annotations
@@ -21,23 +22,29 @@ from pydantic import ValidationError
 
 from evalkit.errors import ConfigError, describe_validation
 from evalkit.judges.asking import ask_validated
-from evalkit.judges.prompt import InvalidVerdict, neutralise, new_tag, task_fields
+from evalkit.judges.prompt import (
+    answer_note,
+    neutralise,
+    new_tag,
+    task_fields,
+)
 from evalkit.judges.protocol import Judge
 from evalkit.judges.rubric import RubricJudge
+from evalkit.judges.verdicts import InvalidVerdict
 from evalkit.types import (
     Answer,
+    Exact,
     Outcome,
     PairJudgement,
     PairwiseInfo,
     Preference,
     Side,
-    Strict,
     Task,
 )
 
 PAIR_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "criteria_ids", "category", "first", "second"}
-    | {"tag"}
+    | {"first_note", "second_note", "tag"}
 )
 """The names a pairwise template may use."""
 PICK_SCHEMA = {
@@ -52,8 +59,8 @@ PICK_SCHEMA = {
 OTHER: dict[Side, Side] = {"a": "b", "b": "a"}
 
 
-class Pick(Strict):
-    """A pairwise reply: which position won."""
+class Pick(Exact):
+    """A pairwise reply: which position won. Strict like a verdict: `1` is not `"1"`."""
 
     reasoning: str
     """The judge's comparison."""
@@ -87,16 +94,20 @@ class PairwiseJudge:
             baseline=baseline,
         )
 
-    def render(self, task: Task, first: str, second: str) -> str:
+    def render(self, task: Task, first: Answer, second: Answer) -> str:
         """The prompt with `first` shown as answer 1 and `second` as answer 2."""
         return self.template.format(
             **task_fields(task),
-            first=neutralise(first),
-            second=neutralise(second),
+            first=neutralise(first.text),
+            second=neutralise(second.text),
+            first_note=answer_note(first.text, first.finish_reason, "answer 1"),
+            second_note=answer_note(second.text, second.finish_reason, "answer 2"),
             tag=new_tag(),
         )
 
-    async def judge_order(self, task: Task, answers: dict[Side, str], first: Side) -> PairJudgement:
+    async def judge_order(
+        self, task: Task, answers: dict[Side, Answer], first: Side
+    ) -> PairJudgement:
         """One pick with `first`'s answer shown first, mapped back to a candidate; an
         invalid reply is sent back once per retry_invalid, as for a verdict."""
         prompt = self.render(task, answers[first], answers[OTHER[first]])
@@ -107,7 +118,8 @@ class PairwiseJudge:
                 first=first, raw=asked.raw, error=failed.info, unavailable=failed.unavailable
             )
         if asked.value is None:
-            return PairJudgement(first=first, raw=asked.raw, error=asked.invalid("pick"))
+            error = asked.invalid("pick")
+            return PairJudgement(first=first, raw=asked.raw, error=error, invalid=True)
         positions: dict[str, Preference] = {"1": first, "2": OTHER[first], "tie": "tie"}
         return PairJudgement(
             first=first,

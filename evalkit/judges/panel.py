@@ -11,10 +11,13 @@ samples N times casts N votes. The combined verdict:
 - criteria: each met when most votes say so (ties: the representative vote's finding);
 - reasoning and issues: those of a representative vote, one whose score and label agree
   with the combined ones where there is such a vote;
-- a missed fatal criterion caps the combined score, as it caps a single verdict.
+- a missed fatal criterion caps the combined score, by the check every verdict passes
+  (evalkit.judges.verdicts.check_verdict).
 
-A vote that produced no verdict is not a score. The other votes are combined only while
-they are more than half of all votes; otherwise there is no verdict at all.
+Each member's grading passes that check before it is a vote, so a plugin member's invalid
+verdict is a failed vote. A vote that produced no verdict is not a score. The other votes
+are combined only while they are more than half of all votes; otherwise there is no
+verdict at all.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from typing import Literal
 from evalkit.endpoints.pool import Endpoint
 from evalkit.judges.protocol import Judge
 from evalkit.judges.rubric import RubricJudge
+from evalkit.judges.verdicts import check_verdict, grade_checked
 from evalkit.types import (
-    FATAL_CAP,
     CriterionResult,
     ErrorInfo,
     Grading,
@@ -58,6 +61,7 @@ def vote(judge: str, sample: int, grading: Grading) -> MemberVerdict:
         unavailable=grading.unavailable,
         raw=grading.raw,
         judge_answer=grading.judge_answer,
+        invalid=grading.invalid,
     )
 
 
@@ -88,7 +92,7 @@ def combine_votes(votes: list[MemberVerdict], combine: Combine, task: Task) -> G
         votes=len(verdicts),
         failed=len(votes) - len(verdicts),
     )
-    return Grading(verdict=cap_fatal(combined, task), members=votes, spread=spread)
+    return Grading(verdict=check_verdict(combined, task), members=votes, spread=spread)
 
 
 def majority_label(verdicts: list[Verdict], score: int) -> str:
@@ -121,16 +125,6 @@ def majority_criteria(verdicts: list[Verdict], representative: Verdict) -> list[
     return combined
 
 
-def cap_fatal(verdict: Verdict, task: Task) -> Verdict:
-    """Cap the score at FATAL_CAP when a fatal criterion is not met, as parse_verdict does
-    for a single verdict; the uncapped score goes to `capped_from`."""
-    fatal = {c.id for c in task.rubric if c.severity == "fatal"}
-    missed = any(c.id in fatal and not c.met for c in verdict.criteria)
-    if verdict.score > FATAL_CAP and missed:
-        return verdict.model_copy(update={"score": FATAL_CAP, "capped_from": verdict.score})
-    return verdict
-
-
 def _representative(verdicts: list[Verdict], score: int, label: str) -> Verdict:
     """A vote that agrees with the combined score and label, else the nearest one."""
 
@@ -153,6 +147,7 @@ def _no_majority(votes: list[MemberVerdict]) -> Grading:
         members=votes,
         error=first.model_copy(update={"message": message, "role": "judge"}),
         unavailable=any(v.unavailable for v in failed),
+        invalid=failed[0].invalid or failed[0].error is None,
     )
 
 
@@ -179,10 +174,13 @@ class SampledJudge:
         """The base judge's endpoint."""
         return self.base.endpoints()
 
-    async def grade(self, task: Task, answer: str) -> Grading:
+    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
         """Every sample at once (the endpoint's slots pace them), then combined."""
         gradings = await asyncio.gather(
-            *(self.base.grade(task, answer, seed=self.first_seed + i) for i in range(self.samples))
+            *(
+                self.base.grade(task, answer, seed=self.first_seed + i, finish_reason=finish_reason)
+                for i in range(self.samples)
+            )
         )
         votes = [vote(self.name, i, grading) for i, grading in enumerate(gradings)]
         return combine_votes(votes, self.combine, task)
@@ -191,10 +189,22 @@ class SampledJudge:
 class PanelJudge:
     """Several judges grade each answer; their votes combine into one verdict."""
 
-    def __init__(self, name: str, members: list[Judge], combine: Combine) -> None:
+    def __init__(
+        self,
+        name: str,
+        members: list[Judge],
+        combine: Combine,
+        *,
+        path: str | None = None,
+        definition_sha256: str | None = None,
+    ) -> None:
         self.name = name
         self.members = members
         self.combine = combine
+        self.path = path
+        """The panel's file, as an absolute path."""
+        self.definition_sha256 = definition_sha256
+        """The hash of the panel file and its members' definitions."""
 
     def info(self) -> JudgeInfo:
         """The panel's name and combine rule, and every member's definition."""
@@ -203,6 +213,8 @@ class PanelJudge:
             kind="panel",
             settings={"combine": self.combine},
             members=[member.info() for member in self.members],
+            path=self.path,
+            definition_sha256=self.definition_sha256,
         )
 
     def endpoints(self) -> list[Endpoint]:
@@ -213,9 +225,11 @@ class PanelJudge:
                 found.setdefault(id(endpoint), endpoint)
         return list(found.values())
 
-    async def grade(self, task: Task, answer: str) -> Grading:
+    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
         """Every member at once; a sampling member contributes each of its samples."""
-        gradings = await asyncio.gather(*(m.grade(task, answer) for m in self.members))
+        gradings = await asyncio.gather(
+            *(grade_checked(m, task, answer, finish_reason) for m in self.members)
+        )
         votes: list[MemberVerdict] = []
         for member, grading in zip(self.members, gradings, strict=True):
             votes.extend(grading.members or [vote(member.name, 0, grading)])

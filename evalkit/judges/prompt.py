@@ -1,9 +1,11 @@
 """What the judge is shown and what it must answer: the prompt built from a template file,
-the verdict schema built per task, and the checks a reply must pass to become a Verdict.
+the verdict schema built per task, and a reply read into a Verdict (by the check every
+verdict passes, evalkit.judges.verdicts).
 
 The candidate's answer sits between delimiters that carry a random nonce, so an answer
 cannot close them; anything in the answer that looks like a delimiter is neutralised as
-well, so it cannot even pretend to.
+well, so it cannot even pretend to. An answer that is not whole (cut at max_tokens, or
+empty) gets a note from evalkit outside the delimiters, `{answer_note}`, saying so.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ import secrets
 import string
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from evalkit.errors import ConfigError, describe_validation
-from evalkit.types import FATAL_CAP, Task, Verdict
+from evalkit.errors import ConfigError
+from evalkit.judges.verdicts import InvalidVerdict, check_verdict
+from evalkit.types import CUT_REASONS, Task, Verdict
 
 TEMPLATE_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "answer", "criteria_ids", "category", "tag"}
+    | {"answer_note"}
 )
-"""The names a judge template may use: {prompt}, {answer}, {tag}, ..."""
+"""The names a judge template may use: {prompt}, {answer}, {answer_note}, {tag}, ..."""
 _DELIMITER_LOOKALIKE = re.compile(
     r"<{3,}|>{3,}|\[\[\[|\]\]\]|</?(?=(?:answer|task|reference)\b)", re.I
 )
@@ -55,9 +57,43 @@ def neutralise(text: str) -> str:
     return _DELIMITER_LOOKALIKE.sub(lambda m: m.group(0)[0] + "\u200b" + m.group(0)[1:], text)
 
 
-def render(template: str, task: Task, answer: str, nonce: str | None = None) -> str:
-    """The judge prompt for one answer."""
-    return template.format(**task_fields(task), answer=neutralise(answer), tag=nonce or new_tag())
+def render(
+    template: str,
+    task: Task,
+    answer: str,
+    nonce: str | None = None,
+    finish_reason: str | None = None,
+) -> str:
+    """The judge prompt for one answer; `finish_reason` is why its generation stopped."""
+    return template.format(
+        **task_fields(task),
+        answer=neutralise(answer),
+        answer_note=answer_note(answer, finish_reason),
+        tag=nonce or new_tag(),
+    )
+
+
+def answer_note(answer: str, finish_reason: str | None, which: str = "the answer") -> str:
+    """evalkit's note to the judge on an answer that is not whole, as a paragraph with a
+    blank line before it, or "" for a whole answer (so a template line `{answer_note}`
+    between two paragraphs leaves one blank line either way).
+
+    A cut answer is graded as what it is, since the user gets it cut too; the judge is
+    told so that it says why parts are missing instead of calling the answer vague."""
+    cut = finish_reason in CUT_REASONS
+    subject = which[:1].upper() + which[1:]
+    if not answer.strip():
+        why = " when it reached its token limit (max_tokens)" if cut else ""
+        note = f"{subject} is empty: the model stopped without writing anything{why}."
+    elif cut:
+        note = (
+            f"{subject} was cut off at the model's token limit (max_tokens): it ends where"
+            " generation stopped, not where the model meant to end. Grade what it contains;"
+            " what the task needs but the cut left out is missing."
+        )
+    else:
+        return ""
+    return f"\nNote from evalkit (not part of {which}): {note}\n"
 
 
 def new_tag() -> str:
@@ -129,16 +165,10 @@ def verdict_schema(task: Task) -> dict:
     }
 
 
-class InvalidVerdict(ValueError):
-    """A judge reply that is not a valid verdict for its task."""
-
-
 def parse_verdict(reply: str, task: Task) -> Verdict:
-    """Validate a judge's reply into a Verdict for this task, or raise InvalidVerdict.
-
-    Each rubric criterion must be answered exactly once. A missed fatal criterion caps the
-    score at FATAL_CAP; the judge's own score is kept in `capped_from`.
-    """
+    """A judge's reply as a Verdict for this task, or InvalidVerdict with the reason: JSON,
+    then `check_verdict` (strict types, each rubric criterion answered exactly once, the
+    fatal cap). The judge cannot set `capped_from`; only the cap does."""
     try:
         # strict=False admits raw newlines inside strings: llama.cpp's grammar lets them
         # through, and they change nothing about the verdict's meaning
@@ -147,19 +177,4 @@ def parse_verdict(reply: str, task: Task) -> Verdict:
         raise InvalidVerdict(f"not valid JSON: {exc}") from None
     if isinstance(data, dict):
         data.pop("capped_from", None)  # only evalkit sets it
-    try:
-        verdict = Verdict.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidVerdict(describe_validation(exc)) from None
-    expected = [c.id for c in task.rubric]
-    got = [c.id for c in verdict.criteria]
-    if sorted(got) != sorted(expected):
-        missing = sorted(set(expected) - set(got))
-        extra = sorted({i for i in got if got.count(i) > 1 or i not in expected})
-        raise InvalidVerdict(
-            f"criteria must answer each rubric id once: missing {missing}, extra {extra}"
-        )
-    fatal = {c.id for c in task.rubric if c.severity == "fatal"}
-    if verdict.score > FATAL_CAP and any(c.id in fatal and not c.met for c in verdict.criteria):
-        verdict = verdict.model_copy(update={"score": FATAL_CAP, "capped_from": verdict.score})
-    return verdict
+    return check_verdict(data, task)

@@ -29,7 +29,11 @@ class Judge(Protocol):
         ...
 
     async def grade(self, task: Task, answer: str) -> Grading:
-        """A verdict for `answer`, or the reason there is none."""
+        """A verdict for `answer`, or the reason there is none.
+
+        A judge whose `grade` also takes a keyword `finish_reason: str | None` is told why
+        the candidate's generation stopped: "length" when it was cut at max_tokens (see
+        `grade_answer`). evalkit's own judges take it; a judge without it gets the text."""
         ...
 
 

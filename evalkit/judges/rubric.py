@@ -68,12 +68,24 @@ class RubricJudge:
     """An LLM judge that grades against the task's reference and rubric, with the verdict
     schema as structured output."""
 
-    def __init__(self, name: str, spec: JudgeFile, template: str, pool: Pool, where: str):
+    def __init__(
+        self,
+        name: str,
+        spec: JudgeFile,
+        template: str,
+        pool: Pool,
+        where: str,
+        definition_sha256: str | None = None,
+    ):
         self.name = name
         self.spec = spec
         self.template = template
         self.folder = Path(where).parent
         """The judge file's folder, where its other templates are."""
+        self.path = str(Path(where).resolve())
+        """The judge file, recorded so a resume loads this very file."""
+        self.definition_sha256 = definition_sha256
+        """The hash of the judge file and its template, as loading.py computed it."""
         self.endpoint, self.model = _judge_model(spec, pool, where)
         self.overrides = {
             k: v
@@ -87,22 +99,32 @@ class RubricJudge:
         """The judge's own sampling settings, which win over the model's."""
 
     def info(self) -> JudgeInfo:
-        """Name, model, prompt hash and settings."""
+        """Name, model, prompt hash, settings, and the file and definition hash."""
         return JudgeInfo(
             name=self.name,
             kind="rubric",
             model=self.spec.model,
             prompt_sha256=hashlib.sha256(self.template.encode()).hexdigest(),
             settings={**self.overrides, "retry_invalid": self.spec.retry_invalid},
+            path=self.path,
+            definition_sha256=self.definition_sha256,
         )
 
     def endpoints(self) -> list[Endpoint]:
         """The one endpoint serving the judge model."""
         return [self.endpoint]
 
-    async def grade(self, task: Task, answer: str, *, seed: int | None = None) -> Grading:
+    async def grade(
+        self,
+        task: Task,
+        answer: str,
+        *,
+        seed: int | None = None,
+        finish_reason: str | None = None,
+    ) -> Grading:
         """Ask for a verdict; on an invalid reply ask again with the error, then give up.
-        `seed` replaces the judge's seed, for repeated sampling."""
+        `seed` replaces the judge's seed, for repeated sampling; `finish_reason` (why the
+        answer's generation stopped) puts a note in the prompt when it was cut."""
         schema = schema_for(task)
         overrides = self.overrides if seed is None else {**self.overrides, "seed": seed}
 
@@ -116,16 +138,18 @@ class RubricJudge:
                 overrides=overrides,
             )
 
-        prompt = render(self.template, task, answer)
+        prompt = render(self.template, task, answer, finish_reason=finish_reason)
         asked = await ask_validated(
             ask, prompt, lambda text: parse_verdict(text, task), self.spec.retry_invalid
         )
         if asked.failed is not None:
             failed = asked.failed
             return Grading(raw=asked.raw, error=failed.info, unavailable=failed.unavailable)
-        if asked.value is not None:  # earlier invalid replies are not kept once one is valid
-            return Grading(verdict=asked.value, judge_answer=asked.reply)
-        return Grading(raw=asked.raw, judge_answer=asked.reply, error=asked.invalid("verdict"))
+        if asked.value is not None:  # invalid replies before it show the judge was re-asked
+            return Grading(verdict=asked.value, judge_answer=asked.reply, raw=asked.raw)
+        return Grading(
+            raw=asked.raw, judge_answer=asked.reply, error=asked.invalid("verdict"), invalid=True
+        )
 
 
 def _judge_model(spec: JudgeFile, pool: Pool, where: str) -> tuple[Endpoint, ModelConfig]:

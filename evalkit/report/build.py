@@ -12,15 +12,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
 
-from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
+from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.incomplete import Incomplete, count, marker
+from evalkit.errors import EvalkitError
+from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
 from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
+from evalkit.runfile.card import card_path
 from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
-from evalkit.runfile.reader import RunFile
-from evalkit.types import (
-    Record,
-)
+from evalkit.runfile.reader import RunFile, read_run
+from evalkit.types import Record, Resume
 
 
 def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
@@ -31,6 +33,7 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     candidates = list(dict.fromkeys([*manifest.candidates, *(r.candidate for r in records)]))
     tasks = _tasks(records, text, candidates, _planned(run, text))
     unlisted = _unlisted(run, records, tasks)
+    incomplete = {line.candidate: line for line in count(records, manifest)}
     report = Report(
         title=f"{manifest.suite.name}: {' vs '.join(candidates)}",
         path=run.path,
@@ -40,16 +43,55 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
         suite=manifest.suite,
         judge=manifest.judge,
         suite_note=text.note,
-        environment=environment(manifest.models, candidates, manifest.judge, manifest.health),
-        candidates=[_totals(name, tasks, unlisted.get(name, 0)) for name in candidates],
+        environment=environment(
+            manifest.models,
+            candidates,
+            manifest.judge,
+            manifest.health,
+            run.resumes,
+            manifest.started_at,
+        ),
+        candidates=[
+            _totals(name, tasks, unlisted.get(name, 0), incomplete.get(name)) for name in candidates
+        ],
         tasks=tasks,
         judge_latency_ms=sum(
             r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
         ),
+        resumes=_resumes(run.resumes, records),
     )
+    if manifest.families is not None:
+        report.self_judged = manifest.families.shared
+    report.card, report.card_note = judge_card(run)
     report.summary, report.findings = summary(report), findings(report)
     report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
+
+
+def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]:
+    """What each resume wrote of the records shown: those finished after it began and
+    before the next one did (timestamps are UTC ISO 8601, so they sort as text)."""
+    ends = [resume.at for resume in resumes[1:]] + ["~"]  # "~" sorts after any timestamp
+    totals = []
+    for resume, end in zip(resumes, ends, strict=False):
+        written = [r for r in records if resume.at <= r.finished_at < end]
+        ok = sum(r.status == "ok" for r in written)
+        totals.append(ResumeTotals(at=resume.at, written=len(written), ok=ok))
+    return totals
+
+
+def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
+    """The card of the run's judge from the card file beside the run, if there is one
+    (computed without labels: `card --labels` adds agreement); else why not."""
+    path = card_path(run.path, run.manifest.judge.name)
+    if run.manifest.card is not None or not path.is_file():
+        return None, None
+    from evalkit.analysis.card import build_card  # only a run with a card pays its import
+
+    try:
+        return build_card(read_run(path)), None
+    except EvalkitError as exc:
+        return None, f"the judge card file {path} could not be read: {exc}"
 
 
 def _one_per_pair(run: RunFile) -> list[Record]:
@@ -118,7 +160,11 @@ def _cell(candidate: str, record: Record | None) -> Cell:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
     values: dict = {"candidate": candidate, "status": record.status}
     if record.answer is not None:
-        values.update(answer=record.answer.text, latency_ms=record.answer.latency_ms)
+        values.update(
+            answer=record.answer.text,
+            latency_ms=record.answer.latency_ms,
+            incomplete=marker(record.answer),
+        )
     verdict = record.verdict
     if verdict is not None and record.status == "ok":
         values.update(
@@ -146,7 +192,9 @@ def _winner(cells: list[Cell]) -> str:
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
-def _totals(candidate: str, tasks: list[TaskSection], unlisted: int) -> CandidateTotals:
+def _totals(
+    candidate: str, tasks: list[TaskSection], unlisted: int, incomplete: Incomplete | None
+) -> CandidateTotals:
     cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
     by_status: dict[str, int] = {}
     for cell in cells:
@@ -164,4 +212,5 @@ def _totals(candidate: str, tasks: list[TaskSection], unlisted: int) -> Candidat
         total_latency_ms=sum(latencies) if latencies else None,
         reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
         unlisted_not_run=unlisted,
+        incomplete=incomplete,
     )

@@ -11,6 +11,8 @@ from typing import TextIO
 
 from pydantic import Field
 
+from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.incomplete import Incomplete
 from evalkit.report.environment import EnvironmentColumn
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
 
@@ -42,6 +44,9 @@ class Cell(Schema):
     """Why the record is not ok, in full."""
     short_reason: str | None = None
     """The reason in a few words, for table cells: HTTP 404, InvalidVerdict, ..."""
+    incomplete: str = ""
+    """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
+    whole or there is none."""
 
     @property
     def graded(self) -> bool:
@@ -62,11 +67,24 @@ class Cell(Schema):
         return self.status.upper()
 
     @property
+    def incomplete_note(self) -> str:
+        """A sentence for above the answer when it is not whole; "" when it is."""
+        if not self.incomplete:
+            return ""
+        if self.incomplete == "cut at max_tokens":
+            return "The answer was cut at max_tokens: it ends where generation stopped."
+        cut = " at max_tokens" if "cut" in self.incomplete else ""
+        return f"The answer is empty: the model stopped{cut} without writing anything."
+
+    @property
     def headline(self) -> str:
-        """The cell in a few words: `2/5 BROKEN` or `UNAVAILABLE (HTTP 404)`."""
+        """The cell in a few words: `2/5 BROKEN`, `2/5 BROKEN [cut at max_tokens]` or
+        `UNAVAILABLE (HTTP 404)`."""
+        mark = f" [{self.incomplete}]" if self.incomplete else ""
         if self.score is not None:
-            return f"{self.score}/5 {self.label}"
-        return f"{self.state} ({self.short_reason})" if self.short_reason else self.state
+            return f"{self.score}/5 {self.label}{mark}"
+        state = f"{self.state} ({self.short_reason})" if self.short_reason else self.state
+        return state + mark
 
 
 class TaskSection(Schema):
@@ -123,11 +141,25 @@ class CandidateTotals(Schema):
         """Planned tasks with no record for the candidate: NOT RUN cells and unlisted."""
         return self.by_status.get("missing", 0) + self.unlisted_not_run
 
+    incomplete: Incomplete | None = None
+    """Its answers cut at max_tokens or empty; None when every answer is whole."""
+
     @property
     def unavailable_everywhere(self) -> bool:
         """True when the candidate answered no task because its endpoint was down."""
         down = self.by_status.get("unavailable", 0) == self.tasks > 0
         return down and not self.answered and not self.unlisted_not_run
+
+
+class ResumeTotals(Schema):
+    """One resume of the run: when, and the records it wrote that the report shows."""
+
+    at: str
+    """When the resume began (UTC, ISO 8601)."""
+    written: int
+    """Records shown in the report that this resume wrote (their latest version)."""
+    ok: int
+    """Of those, the ones graded ok: what the resume filled."""
 
 
 class Report(Schema):
@@ -163,11 +195,21 @@ class Report(Schema):
     """Key findings computed from the data."""
     next_steps: list[str] = Field(default_factory=list)
     """What to do next (bring an endpoint back, resume the run)."""
+    resumes: list[ResumeTotals] = Field(default_factory=list)
+    """Each resume of the run, in order; empty when it was never resumed."""
 
     @property
     def not_run(self) -> int:
         """Planned (task, candidate) keys with no record: the run stopped before them."""
         return sum(line.not_run for line in self.candidates)
+
+    self_judged: dict[str, str] = Field(default_factory=dict)
+    """Candidates that are the judge's model or of its family, and why (from the
+    manifest): their scores may carry the judge's self-preference."""
+    card: JudgeCard | None = None
+    """The judge's card, when a card file of the run's judge sits beside the run file."""
+    card_note: str | None = None
+    """Why a card file beside the run could not be shown, when it could not."""
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

@@ -1,12 +1,29 @@
 """The report's environment table: each model's endpoint, settings, notes and what the
-endpoint probe found when the run started (from the run file's manifest)."""
+endpoint probes found: when the run started (the manifest) and at each resume (the run
+file's Resume lines). The status shown is the latest probe's; when an endpoint went down
+or came back between probes, the status tells each change with its time."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from itertools import pairwise
+
+from pydantic import Field
 
 from evalkit.redact import redact_url
-from evalkit.types import EndpointHealth, JudgeInfo, ModelInfo, Schema
+from evalkit.types import EndpointHealth, JudgeInfo, ModelInfo, Resume, Schema
+
+
+class ProbeState(Schema):
+    """What one probe found for a model's endpoint."""
+
+    at: str
+    """When the probe ran (UTC, ISO 8601): the run's start, or a resume's."""
+    status: str
+    """e.g. Operational (server 0.6.5), OFFLINE (HTTP 404), MODEL MISSING."""
+    up: bool | None
+    """True up, False down or model missing, None not probed."""
 
 
 class EnvironmentColumn(Schema):
@@ -29,9 +46,12 @@ class EnvironmentColumn(Schema):
     notes: str
     """The config's notes: parameters, hardware."""
     status: str
-    """What the probe found when the run started, e.g. Operational, OFFLINE (HTTP 404)."""
+    """What the latest probe found, e.g. Operational, OFFLINE (HTTP 404); with each change
+    and its time when it changed between probes."""
     up: bool | None
-    """True up, False down or model missing, None not probed."""
+    """True up, False down or model missing, None not probed: at the latest probe."""
+    history: list[ProbeState] = Field(default_factory=list)
+    """What each probe found, the start's first, then each resume's."""
 
 
 def environment(
@@ -39,8 +59,13 @@ def environment(
     candidates: Sequence[str],
     judge: JudgeInfo,
     health: list[EndpointHealth],
+    resumes: Sequence[Resume] = (),
+    started_at: str = "",
 ) -> list[EnvironmentColumn]:
-    """One column per candidate, then the judge's model unless it is a candidate too."""
+    """One column per candidate, then the judge's model unless it is a candidate too;
+    `health` is what the probes found at the start (`started_at`), `resumes` each later
+    probe."""
+    probes = [(started_at, health), *((resume.at, resume.health) for resume in resumes)]
     names = list(dict.fromkeys([*candidates, *([judge.model] if judge.model else [])]))
     columns = []
     for name in names:
@@ -50,7 +75,7 @@ def environment(
         role = "candidate" if name in candidates else ""
         if name == judge.model:
             role = f"{role} and judge" if role else "judge"
-        status, up = _probe_status(info, health)
+        history = _history(info, probes, resumed=bool(resumes))
         columns.append(
             EnvironmentColumn(
                 model=name,
@@ -61,11 +86,46 @@ def environment(
                 url=redact_url(info.url) or "",
                 parameters=", ".join(f"{k} {v}" for k, v in info.params.items() if v is not None),
                 notes=info.notes or "",
-                status=status,
-                up=up,
+                status=_with_changes(history, started_at) if history else "not probed",
+                up=history[-1].up if history else None,
+                history=history,
             )
         )
     return columns
+
+
+def _history(
+    info: ModelInfo, probes: list[tuple[str, list[EndpointHealth]]], resumed: bool
+) -> list[ProbeState]:
+    """What each probe found for the model's endpoint. Once the run was resumed, a probe
+    that left the endpoint out (a re-grade probes the judge's only) is not a state."""
+    states = []
+    for at, found in probes:
+        status, up = _probe_status(info, found)
+        if up is not None or not resumed:
+            states.append(ProbeState(at=at, status=status, up=up))
+    return states
+
+
+def _with_changes(history: list[ProbeState], started_at: str) -> str:
+    """The latest status; when the endpoint went down or came back between probes, every
+    change with its time: `OFFLINE (HTTP 404) at 10:02 UTC; Operational at 14:30 UTC`."""
+    if len({state.up for state in history}) < 2:
+        return history[-1].status
+    changes = [history[0]]
+    changes += [new for old, new in pairwise(history) if new.up != old.up]
+    return "; ".join(f"{state.status} at {clock(state.at, started_at)}" for state in changes)
+
+
+def clock(at: str, started_at: str = "") -> str:
+    """A run file's timestamp for a reader: `14:30 UTC`, with the date when it is not the
+    run's start date; the text as it is when it is not a timestamp."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    same_day = started_at[:10] == at[:10]
+    return when.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
 
 
 def _probe_status(info: ModelInfo, health: list[EndpointHealth]) -> tuple[str, bool | None]:

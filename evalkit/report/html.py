@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from evalkit import md
+from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
+from evalkit.report.card_markdown import rows as card_rows
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
 from evalkit.report.prose import no_answers
 from evalkit.report.svg import chart
@@ -41,6 +43,8 @@ white-space:pre-wrap;word-break:break-word;font-size:13px;max-height:480px;overf
 .sev-missing{color:#6a1b9a}.sev-vague{color:#455a64}.sev-minor{color:#607d8b}
 svg .tick{font-size:12px;fill:#444}svg .legend{font-size:13px;fill:#222}
 svg .na{fill:#9e9e9e;font-size:14px}figcaption{color:#555;font-size:13px}
+.cut{display:inline-block;border-radius:4px;padding:1px 6px;background:#fff3cd;color:#7a4f00;
+border:1px solid #e0b400;font-size:12px;font-weight:600}
 """
 
 
@@ -82,9 +86,9 @@ def lines(report: Report) -> Iterator[str]:
     yield from _quality(report)
     yield "<h2>Task-by-task results</h2>"
     yield from (_task(task) for task in report.tasks)
+    yield from ("<h2>Comparison table</h2>", _comparison(report))
+    yield from _card(report)
     yield from (
-        "<h2>Comparison table</h2>",
-        _comparison(report),
         "<h2>Latency summary</h2>",
         _latency(report),
         "<h2>Key findings</h2>",
@@ -141,12 +145,14 @@ def _up(status: str, up: bool | None) -> str:
 
 
 def score_badge(cell: Cell) -> str:
-    """The cell's score on its colour, or its status on grey."""
+    """The cell's score on its colour, or its status on grey; then a yellow mark when the
+    answer is not whole (cut at max_tokens, empty)."""
+    mark = f" <span class='cut'>{escape(cell.incomplete)}</span>" if cell.incomplete else ""
     if cell.score is None:
         reason = f" ({escape(cell.short_reason)})" if cell.short_reason else ""
-        return f"<span class='status'>{escape(cell.state)}</span>{reason}"
+        return f"<span class='status'>{escape(cell.state)}</span>{reason}{mark}"
     colour = SCORE_COLOURS.get(cell.score, "#555")
-    return f"<span class='score' style='background:{colour}'>{cell.score}/5</span>"
+    return f"<span class='score' style='background:{colour}'>{cell.score}/5</span>{mark}"
 
 
 def _quality(report: Report) -> list[str]:
@@ -191,6 +197,8 @@ def _answer(cell: Cell) -> str:
     latency = md.ms(cell.latency_ms) if cell.latency_ms is not None else ""
     head = f"<h4>{escape(cell.candidate)} {score_badge(cell)} {latency}</h4>"
     parts = [f"<div class='answer'>{head}"]
+    if cell.incomplete:
+        parts.append(f"<p class='cut'>{escape(cell.incomplete_note)}</p>")
     if cell.answer is not None:
         parts.append(f"<pre>{escape(cell.answer)}</pre>")
     if cell.score is None:
@@ -231,6 +239,25 @@ def _comparison(report: Report) -> str:
         label = f"<b>Mean</b> ({len(report.graded_by_all())} task(s) graded for all)"
         rows.append([label, *(f"{m:.2f}/5" for m in means.values()), ""])
     return _table(["Task", *(escape(n) for n in names), "Winner"], rows)
+
+
+def _card(report: Report) -> list[str]:
+    """The judge's card, when its file sits beside the run file."""
+    found = report.card
+    if found is None:
+        note = report.card_note
+        return [f"<h2>Judge card</h2><p class='note'>{escape(note)}</p>"] if note else []
+    rows = [[escape(cell) for cell in cells] for cells in card_rows(found)]
+    flagged = COLUMNS.index("Flagged")
+    for row in rows:
+        if row[flagged] == "FLAGGED":
+            row[flagged] = "<b class='down'>FLAGGED</b>"
+    line = agreement_line(found.probes.agreement)
+    return [
+        f"<h2>Judge card: {escape(found.judge)}</h2>",
+        f"<p class='note'>{escape(preamble(found))}</p>",
+        _table([escape(c) for c in COLUMNS], rows) + (f"<p>{escape(line)}</p>" if line else ""),
+    ]
 
 
 def _latency(report: Report) -> str:

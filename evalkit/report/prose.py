@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 from statistics import fmean
 from typing import get_args
 
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
+from evalkit.report.environment import EnvironmentColumn, ProbeState, clock
 from evalkit.types import IssueSeverity
 
 SEVERITIES: tuple[IssueSeverity, ...] = get_args(IssueSeverity)
@@ -36,7 +38,10 @@ def summary(report: Report) -> list[str]:
     if report.not_run:
         out.append(_not_run_sentence(report))
     out += [_candidate_sentence(line) for line in report.candidates]
+    out += availability(report)
     out.append(_comparison_sentence(report))
+    if report.self_judged:
+        out.append(_self_judged(report))
     return out
 
 
@@ -55,6 +60,67 @@ def _not_run_sentence(report: Report) -> str:
     return out
 
 
+def availability(report: Report) -> list[str]:
+    """For a resumed run: each endpoint that was down at a probe, when it went down and
+    came back, and how many records the resume that found it back filled, e.g.
+    `big-brain: down at 10:02 UTC (HTTP 404), back at 14:30 UTC; 8 record(s) filled by
+    the resume at 14:30 UTC.` Without such an endpoint, when the run was resumed."""
+    if not report.resumes:
+        return []
+    told: dict[str, str] = {}
+    for column in report.environment:
+        if column.endpoint not in told and any(s.up is False for s in column.history):
+            told[column.endpoint] = _endpoint_story(column, report)
+    if told:
+        return list(told.values())
+    resumes = ", ".join(
+        f"at {clock(r.at, report.started_at)} ({r.ok} record(s) filled)" for r in report.resumes
+    )
+    return [f"The run was resumed {len(report.resumes)} time(s): {resumes}."]
+
+
+def _endpoint_story(column: EnvironmentColumn, report: Report) -> str:
+    """One endpoint's probes, told by their changes."""
+    start, history = report.started_at, column.history
+    parts = [_state(history[0], start)]
+    back = None
+    for old, new in pairwise(history):
+        if new.up and not old.up:
+            parts.append(f"back at {clock(new.at, start)}")
+            back = new.at
+        elif old.up and new.up is False:
+            parts.append("down again" + _state(new, start).removeprefix("down"))
+    if len(history) > 1 and history[-2].up is False and history[-1].up is False:
+        parts.append(f"still down at {clock(history[-1].at, start)}")
+    story = f"{column.endpoint}: " + ", ".join(parts)
+    filled = next((r.ok for r in report.resumes if r.at == back), None)
+    if back is not None and filled is not None:
+        story += f"; {filled} record(s) filled by the resume at {clock(back, start)}"
+    return story + "."
+
+
+def _state(state: ProbeState, start: str) -> str:
+    """`down at 10:02 UTC (HTTP 404)`, or `up at 10:02 UTC`."""
+    if state.up:
+        return f"up at {clock(state.at, start)}"
+    why = state.status.removeprefix("OFFLINE (").removesuffix(")")
+    return f"down at {clock(state.at, start)} ({why.lower() if why == state.status else why})"
+
+
+def _self_judged(report: Report) -> str:
+    """The caution beside the scores when the judge grades its own model or family."""
+    listed = "; ".join(f"{name} {why}" for name, why in report.self_judged.items())
+    measure = (
+        "the judge card below measures it"
+        if report.card is not None
+        else f"python -m evalkit card {report.path} measures it"
+    )
+    return (
+        f"Caution: {listed}. Judges tend to favour answers of their own model and family"
+        f" (self-preference), so these scores may be inflated; {measure}."
+    )
+
+
 def _candidate_sentence(line: CandidateTotals) -> str:
     reason = f": {line.reasons[0]}" if line.reasons else ""
     if line.unavailable_everywhere:
@@ -69,6 +135,10 @@ def _candidate_sentence(line: CandidateTotals) -> str:
         not_ok.append(f"{line.not_run} not run")
     if not_ok:
         parts.append(" and ".join(not_ok) + reason)
+    if line.incomplete and line.incomplete.cut:
+        parts.append(f"{line.incomplete.cut} answer(s) cut at max_tokens")
+    if line.incomplete and line.incomplete.empty:
+        parts.append(f"{line.incomplete.empty} answer(s) empty")
     return ", ".join(parts) + "."
 
 
@@ -96,11 +166,18 @@ def _comparison_sentence(report: Report) -> str:
 
 
 def findings(report: Report) -> list[str]:
-    """Key findings: failed tasks, weakest categories, fatal issues, severities, caps."""
+    """Key findings: answers that are not whole (first: they qualify every score), failed
+    tasks, weakest categories, fatal issues, severities, caps."""
+    incomplete = [
+        sentence
+        for line in report.candidates
+        for sentence in (line.incomplete.sentences() if line.incomplete else [])
+    ]
     graded = [cell for task in report.tasks for cell in task.cells if cell.graded]
     if not graded:
-        return ["No answer was graded, so there are no findings about quality yet."]
-    out = [_failed(report, name) for name in (c.candidate for c in report.candidates)]
+        return [*incomplete, "No answer was graded, so there are no findings about quality yet."]
+    out = [*incomplete]
+    out += [_failed(report, name) for name in (c.candidate for c in report.candidates)]
     out += [_weakest(report.tasks), _fatal(report.tasks, graded), _severities(graded)]
     capped = [c for c in graded if c.capped_from is not None]
     if capped:
@@ -194,14 +271,27 @@ def no_answers(line: CandidateTotals) -> str:
 
 
 def next_steps(report: Report, resume: str) -> list[str]:
-    """Endpoints to bring back and `resume`, the command that finishes the run: its
-    records that are not ok and its keys not run."""
-    down = {c.endpoint: c for c in report.environment if c.up is False}
+    """Endpoints to bring back (down at the latest probe while records are not ok) and
+    `resume`, the command that finishes the run: its records that are not ok and its keys
+    not run."""
+    left = sum(c.tasks - c.graded for c in report.candidates) + report.not_run
+    down = {c.endpoint: c for c in report.environment if c.up is False and left}
+    when = "when the run started"
+    if report.resumes:
+        when = f"at the last resume ({clock(report.resumes[-1].at, report.started_at)})"
     out = [
-        f"Bring endpoint {name} back: {column.url or name} was {column.status} when the run"
-        " started."
+        f"Bring endpoint {name} back: {column.url or name} was"
+        f" {column.history[-1].status if column.history else column.status} {when}."
         for name, column in down.items()
     ]
+    for line in report.candidates:
+        if line.incomplete is not None and line.incomplete.cut:
+            limit = line.incomplete.max_tokens
+            now = f" (now {limit})" if limit is not None else ""
+            out.append(
+                f"Raise max_tokens of {line.candidate}{now} in the config and run the suite"
+                f" again: {line.incomplete.cut} of its answers were cut at the limit."
+            )
     not_ok = sum(c.tasks - c.graded - c.by_status.get("missing", 0) for c in report.candidates)
     unfinished = [f"the {not_ok} record(s) that are not ok"] if not_ok else []
     if report.not_run:

@@ -147,10 +147,10 @@ async def judge_pair(
     if failed:
         status = "unavailable" if any(f.unavailable for f in failed) else "error"
         return PairRecord(**base, status=status, error=failed[0].info)
-    texts: dict[Side, str] = {"a": answers[a].text, "b": answers[b].text}
+    sides: dict[Side, Answer] = {"a": answers[a], "b": answers[b]}
     judgements = list(
         await asyncio.gather(
-            judge.judge_order(task, texts, "a"), judge.judge_order(task, texts, "b")
+            judge.judge_order(task, sides, "a"), judge.judge_order(task, sides, "b")
         )
     )
     failed_picks = [j for j in judgements if j.preferred is None]
@@ -166,8 +166,7 @@ def pick_status(failed: list[PairJudgement]) -> Status:
     """The status of a pair with failed picks, by the rules of result records."""
     if any(j.unavailable for j in failed):
         return "unavailable"
-    error = failed[0].error
-    return "judge_error" if error is not None and error.kind == "InvalidVerdict" else "error"
+    return failed[0].status
 
 
 async def execute_pairs(

@@ -2,6 +2,9 @@
 judge found, run file opened (new, or resumed after checking it matches).
 
 Everything that can be wrong with the input is found here, before any request is made.
+A resume loads the judge from the file its manifest records and refuses (unless
+--force) a judge whose definition changed, saying what changed; it appends a Resume line
+with what the endpoint probes found, so the run file keeps every probe.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from evalkit import __version__
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
-from evalkit.judges.loading import load_judge
+from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
-from evalkit.types import EndpointHealth, RunManifest, Schema
+from evalkit.types import EndpointHealth, JudgeInfo, ModelFamilies, Resume, RunManifest, Schema
 
 
 class RunOptions(Schema):
@@ -63,14 +67,42 @@ class PreparedRun(Schema):
     """The run file."""
     resuming: bool
     """True when appending to an existing run file."""
+    size: int | None = None
+    """The resumed file's size when it was read; the writer refuses it if it has grown."""
+    forced: list[str] = Field(default_factory=list)
+    """What differed from the resumed manifest and --force let through."""
 
-    def open(self, health: list[EndpointHealth]) -> RunWriter:
-        """Open the run file for appending; a new one starts with the manifest, which
-        records what the endpoint probes found."""
-        if self.resuming:
-            return RunWriter(self.path)
-        self.manifest = self.manifest.model_copy(update={"health": health})
-        return RunWriter(self.path, self.manifest)
+    def open(
+        self, health: list[EndpointHealth], families: ModelFamilies | None = None
+    ) -> RunWriter:
+        """Open and lock the run file for appending, recording what the endpoint probes
+        found: a new file in its manifest (with the models' families), a resumed one in a
+        Resume line."""
+        if self.size is None:
+            self.manifest = self.manifest.model_copy(update={"families": families})
+        return open_run(self.path, self.manifest, health, self.size, self.forced)
+
+    def families(self, health: list[EndpointHealth]) -> ModelFamilies:
+        """The models' families (the server's where the probes found them), and which
+        candidates share the judge's model or family."""
+        judge_models = judge_models_of(self.plan.judge.info())
+        return model_families(self.plan.candidates, judge_models, self.manifest.models, health)
+
+
+def open_run(
+    path: Path,
+    manifest: RunManifest,
+    health: list[EndpointHealth],
+    size: int | None,
+    forced: list[str],
+) -> RunWriter:
+    """A new run file (`size` None) starting with `manifest` and `health`, or a resumed one
+    (of `size` bytes when read) with a Resume line appended."""
+    if size is None:
+        return RunWriter(path, manifest.model_copy(update={"health": health}))
+    writer = RunWriter(path, expect_size=size)
+    writer.write(Resume(evalkit_version=__version__, health=health, forced=forced))
+    return writer
 
 
 def prepare(options: RunOptions) -> PreparedRun:
@@ -86,7 +118,10 @@ def prepare(options: RunOptions) -> PreparedRun:
     pool = Pool(loaded)
     for name in candidates:
         pool.model(name, "--candidates")
-    judge = load_judge(options.judge or profile.judge, pool)
+    if options.judge is None and previous is not None:
+        judge = load_recorded_judge(previous.manifest.judge, pool)
+    else:
+        judge = load_judge(options.judge or profile.judge, pool)
     suite = load_suite(options.suite, loaded.base_dir)
     tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
     manifest = RunManifest(
@@ -99,18 +134,23 @@ def prepare(options: RunOptions) -> PreparedRun:
             name: pool.model_info(name)
             for name in dict.fromkeys([*candidates, *judge_models_of(judge.info())])
         },
-        judge=judge.info(),
+        judge=judge_info(judge),
         limit=options.limit,
     )
     plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
-    if previous is not None:
-        check_resume(previous.manifest, manifest, previous.path, options.force)
-        plan.done = previous.records
-        path = Path(previous.path)
-        manifest = previous.manifest
-    else:
+    if previous is None:
         path = new_run_path(options.out, loaded, manifest)
-    return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=previous is not None)
+        return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False)
+    forced = check_resume(previous.manifest, manifest, previous.path, options.force)
+    plan.done = previous.records
+    return PreparedRun(
+        plan=plan,
+        manifest=previous.manifest,
+        path=Path(previous.path),
+        resuming=True,
+        size=previous.size,
+        forced=forced,
+    )
 
 
 def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
@@ -120,15 +160,15 @@ def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
             "suite": options.suite or manifest.suite.ref,
             "profile": options.profile or manifest.profile,
             "candidates": options.candidates or manifest.candidates,
-            "judge": options.judge or manifest.judge.name,
             "limit": options.limit or manifest.limit,
         }
     )
 
 
-def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> None:
+def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> list[str]:
     """Refuse to resume a run file made from another suite, or (unless force) with other
-    models, settings or judge: its records would not be comparable."""
+    models, settings or judge: its records would not be comparable. Returns what differs
+    and `force` let through (empty when nothing differs)."""
     if old.suite.name != new.suite.name:
         raise ResumeMismatchError(
             f"{path}: made from suite {old.suite.name!r}, not {new.suite.name!r}; cannot resume"
@@ -146,12 +186,50 @@ def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> 
             exclude={"url"}
         ):
             changes.append(f"model {name!r} settings changed")
-    if old.judge != new.judge:
-        changes.append(f"judge {old.judge.name!r} definition changed")
+    judge = judge_changes(old.judge, new.judge)
+    if judge:
+        changes.append(f"judge {old.judge.name!r} definition changed (" + ", ".join(judge) + ")")
     if changes and not force:
         raise ResumeMismatchError(
             f"{path}: cannot resume: " + "; ".join(changes) + " (use --force to resume anyway)"
         )
+    return changes
+
+
+def judge_changes(old: JudgeInfo, new: JudgeInfo) -> list[str]:
+    """What differs between the judge a run was graded with and the one loaded now; empty
+    when it is the same judge. A run file from before definitions were hashed is compared
+    on what it recorded (name, model, prompt hash, settings)."""
+    if old.definition_sha256 is None:
+        if _bare(old) == _bare(new):
+            return []
+    elif (old.name, old.definition_sha256) == (new.name, new.definition_sha256):
+        return []
+    changes = [
+        f"{what} {getattr(old, what)!r} -> {getattr(new, what)!r}"
+        for what in ("name", "kind", "model")
+        if getattr(old, what) != getattr(new, what)
+    ]
+    if old.prompt_sha256 != new.prompt_sha256:
+        changes.append("its prompt template changed")
+    for key in dict.fromkeys([*old.settings, *new.settings]):
+        if old.settings.get(key) != new.settings.get(key):
+            changes.append(f"{key} {old.settings.get(key)!r} -> {new.settings.get(key)!r}")
+    if [_bare(m) for m in old.members] != [_bare(m) for m in new.members]:
+        changes.append("its panel members changed")
+    if not changes:
+        what = "its file or a member's" if new.members else "its file"
+        before, after = (info.definition_sha256 or "?" for info in (old, new))
+        changes.append(f"{what} changed (definition sha256 {before:.12} -> {after:.12})")
+    if old.path is not None and new.path is not None and old.path != new.path:
+        changes.append(f"loaded from {new.path}, not {old.path}")
+    return changes
+
+
+def _bare(info: JudgeInfo) -> JudgeInfo:
+    """A judge's definition without where it was loaded from and its hash."""
+    members = [_bare(member) for member in info.members]
+    return info.model_copy(update={"path": None, "definition_sha256": None, "members": members})
 
 
 def new_run_id() -> str:

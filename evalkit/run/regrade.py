@@ -4,7 +4,9 @@ file whose manifest names the old one as its parent. No candidate model is calle
 Each answered key of the parent becomes a key of the child graded by the new judge; a
 key the parent has no answer for (its candidate was down) is carried over as it was, with
 the new judge's name, so both files cover the same keys. A re-grade resumes like a run:
-`judge --resume CHILD` grades only the child's keys that are not ok yet.
+`judge --resume CHILD` grades only the child's keys that are not ok yet, with the judge
+loaded from the file the child's manifest records (refused, unless --force, when its
+definition changed), and appends a Resume line with what the probes found.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from evalkit import __version__
 from evalkit.config import apply_endpoint_overrides, load_config
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
-from evalkit.judges.loading import load_judge
+from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import Judge, judge_models_of
-from evalkit.run.prepare import check_resume, new_run_id, new_run_path
+from evalkit.run.families import model_families
+from evalkit.run.prepare import check_resume, new_run_id, new_run_path, open_run
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import RunFile, read_run
 from evalkit.runfile.writer import RunWriter
@@ -64,6 +67,10 @@ class Regrade(Schema):
     """The child run file."""
     resuming: bool
     """True when appending to an existing child."""
+    size: int | None = None
+    """The child's size when it was read for a resume; the writer refuses it if it grew."""
+    forced: list[str] = Field(default_factory=list)
+    """What differed from the child's manifest and --force let through."""
     carried: list[Record] = Field(default_factory=list)
     """Parent records without an answer, to write through when the child starts."""
 
@@ -72,11 +79,19 @@ class Regrade(Schema):
         return sum(plan.pending() for plan in self.plans)
 
     def open(self, health: list[EndpointHealth]) -> RunWriter:
-        """Open the child: a new one gets its manifest and the carried records first."""
-        if self.resuming:
-            return RunWriter(self.path)
-        self.manifest = self.manifest.model_copy(update={"health": health})
-        writer = RunWriter(self.path, self.manifest)
+        """Open and lock the child: a new one gets its manifest (with `health` and the
+        models' families, the candidates' from the parent where the probes did not see them)
+        and the carried records first; a resumed one a Resume line with `health`."""
+        if self.size is None:
+            families = model_families(
+                self.manifest.candidates,
+                judge_models_of(self.manifest.judge),
+                self.manifest.models,
+                health,
+                known=self.manifest.families,
+            )
+            self.manifest = self.manifest.model_copy(update={"families": families})
+        writer = open_run(self.path, self.manifest, health, self.size, self.forced)
         for record in self.carried:
             writer.write(record)
         return writer
@@ -88,21 +103,24 @@ def prepare_regrade(options: RegradeOptions) -> Regrade:
     parent_path = options.parent or (child.manifest.parent if child else None)
     if parent_path is None:
         raise ConfigError("name the run file to re-grade: python -m evalkit judge RUNFILE")
-    judge_name = options.judge or (child.manifest.judge.name if child else None)
-    if judge_name is None:
+    if options.judge is None and child is None:
         raise ConfigError("name the judge to re-grade with: --judge NAME|PATH")
     parent = read_run(parent_path)
     if parent.manifest.pairwise is not None:
         raise ConfigError(f"{parent_path}: a pairwise run; `judge` re-grades result records only")
     loaded = apply_endpoint_overrides(load_config(options.config), options.endpoints)
     pool = Pool(loaded)
-    judge = load_judge(judge_name, pool)
+    if options.judge is None and child is not None:
+        judge = load_recorded_judge(child.manifest.judge, pool)
+    else:
+        judge = load_judge(options.judge or "", pool)
     suite = load_suite(parent.manifest.suite.ref, loaded.base_dir)
     manifest = child_manifest(parent, parent_path, judge, pool, suite, options.force)
     answers = {(r.task_id, r.candidate): r.answer for r in parent.records.values() if r.answer}
     done: dict = {}
+    forced: list[str] = []
     if child is not None:
-        check_resume(child.manifest, manifest, str(options.resume), options.force)
+        forced = check_resume(child.manifest, manifest, str(options.resume), options.force)
         manifest, done = child.manifest, child.records
     plans = [
         RunPlan(tasks=tasks, candidates=[c], judge=judge, pool=pool, done=done, answers=answers)
@@ -116,6 +134,8 @@ def prepare_regrade(options: RegradeOptions) -> Regrade:
         manifest=manifest,
         path=Path(options.resume) if child else new_run_path(options.out, loaded, manifest),
         resuming=child is not None,
+        size=child.size if child else None,
+        forced=forced,
         carried=[] if child else _carried(parent, judge.name, answers),
     )
 
@@ -131,7 +151,7 @@ def child_manifest(
             " (fingerprint differs), so its answers may answer other prompts;"
             " use --force to grade them anyway"
         )
-    info = judge.info()
+    info = judge_info(judge)
     models = parent.manifest.models
     candidates = {c: models[c] for c in parent.manifest.candidates if c in models}
     judge_models = {name: pool.model_info(name) for name in judge_models_of(info)}
@@ -146,6 +166,7 @@ def child_manifest(
             "parent": str(parent_path),
             "pairwise": None,
             "started_at": utc_now(),
+            "card": None,
         }
     )
 

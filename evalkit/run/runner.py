@@ -1,6 +1,10 @@
 """Fan-out: every (task, candidate) key not yet done is answered, graded as soon as its
 answer exists, and recorded.
 
+Every grading passes `grade_checked` before it becomes a record, whichever judge made it
+(rubric, panel, sampled, plugin): one check of every verdict, one fatal cap, and the
+record's status decided from the grading's flags (`Grading.status`).
+
 Keys already `ok` in the run file get no request at all. A key whose answer was kept
 (graded wrongly, or its judge was down) is only graded again. Work is admitted a bounded
 number of keys at a time, so a suite of any size runs in constant memory, and the
@@ -19,6 +23,7 @@ from evalkit.endpoints.pool import CallFailed, Pool
 from evalkit.endpoints.probes import probe_all
 from evalkit.errors import EvalkitError
 from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.judges.verdicts import grade_checked
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, EndpointHealth, PairRecord, Record, Task, utc_now
 
@@ -81,7 +86,10 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
 
 
 async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
-    """Answer (unless an answer is kept), grade, and build the record for one key."""
+    """Answer (unless an answer is kept), grade, and build the record for one key.
+
+    An answer cut at max_tokens or empty is graded like any other (see `Answer.empty` for
+    why an empty one is not an error), and the judge is told which it is."""
     started = utc_now()
     base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
     prior = plan.done.get((task.id, candidate, plan.judge.name))
@@ -94,18 +102,10 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
         except CallFailed as failed:
             status = "unavailable" if failed.unavailable else "error"
             return Record(**base, status=status, error=failed.info, started_at=started)
-    grading = await plan.judge.grade(task, answer.text)
-    if grading.verdict is not None:
-        status = "ok"
-    elif grading.unavailable:
-        status = "unavailable"
-    elif grading.error is not None and grading.error.kind == "InvalidVerdict":
-        status = "judge_error"
-    else:
-        status = "error"
+    grading = await grade_checked(plan.judge, task, answer.text, answer.finish_reason)
     return Record(
         **base,
-        status=status,
+        status=grading.status,
         answer=answer,
         verdict=grading.verdict,
         judge_raw=grading.raw,

@@ -1,13 +1,14 @@
-"""Run files as `show` reads them: the key and status of every record, and each record in
-full only when it is asked for.
+"""Run files as `show` reads them: the key, status and answer's ending of every record, and
+each record in full only when it is asked for.
 
 `read_index` reads every line once and checks, on every result line, the fields it keeps
-(the key and the status); a line that is not JSON, or whose type, key or status is wrong,
-is an error naming the file, the line and the field, as `read_run` gives. The bytes of
-the latest line of each key are kept, so `RunIndex.record` validates a record in full
-(every field, as `read_run` does) when it is shown: a table of 100 records out of 10,000
-validates 100 records in full, not 10,000. A bad field elsewhere in a record that is not
-shown goes unreported, as a field `compare` does not read does.
+(the key, the status, the answer's text and finish reason); a line that is not JSON, or
+whose type or kept fields are wrong, is an error naming the file, the line and the field,
+as `read_run` gives. The bytes of the latest line of each key are kept, so
+`RunIndex.record` validates a record in full (every field, as `read_run` does) when it is
+shown: a table of 100 records out of 10,000 validates 100 records in full, not 10,000. A
+bad field elsewhere in a record that is not shown goes unreported, as a field `compare`
+does not read does.
 """
 
 from __future__ import annotations
@@ -18,11 +19,24 @@ from typing import Literal
 from pydantic import ValidationError
 
 from evalkit.runfile.reader import RunLines, Skimmed, line_decoder, line_error
-from evalkit.types import Record, RunManifest, Schema, Status
+from evalkit.types import Answer, Record, RunManifest, Schema, Status
+
+
+class KeyAnswer(Skimmed):
+    """An answer's text and why generation stopped: enough to tell one that is not whole."""
+
+    text: str
+    """The reply's text."""
+    finish_reason: str | None = None
+    """Why generation stopped: stop, length, ..."""
+
+    truncated = Answer.truncated  # the same rules as a full Answer's, not a copy of them
+    empty = Answer.empty
 
 
 class KeyLine(Skimmed):
-    """A result line's key and status; the other fields are skipped unchecked."""
+    """A result line's key, status and answer's ending; the other fields are skipped
+    unchecked."""
 
     type: Literal["result"] = "result"
     """Always "result"."""
@@ -34,6 +48,8 @@ class KeyLine(Skimmed):
     """The judge that graded it."""
     status: Status
     """ok, unavailable, error or judge_error."""
+    answer: KeyAnswer | None = None
+    """The answer, when there is one."""
 
     @property
     def key(self) -> tuple[str, str, str]:

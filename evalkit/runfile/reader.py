@@ -1,12 +1,13 @@
 """Run files as read: `read_run` gives the manifest and the latest record of every key;
 `read_scores` gives only what `compare` compares (`runfile.index` what `show` filters on).
 
-Line 1 is the RunManifest; every other line is a Record (`"type": "result"`) or a
-pairwise PairRecord (`"type": "pair"`). A later record for the same (task_id, candidate,
-judge) key supersedes an earlier one, which is how resume and retry append instead of
-rewriting (`evalkit.runfile.writer` writes them). Only a partial last line, left by a
-crash mid-write, is skipped; any other bad line (not JSON, another type or none, a wrong
-field) is an error naming the file, the line and the field.
+Line 1 is the RunManifest; every other line is a Record (`"type": "result"`), a
+pairwise PairRecord (`"type": "pair"`), or a Resume line (`"type": "resume"`) appended
+when the run was resumed, with what the probes found then. A later record for the same
+(task_id, candidate, judge) key supersedes an earlier one, which is how resume and retry
+append instead of rewriting (`evalkit.runfile.writer` writes them). Only a partial last
+line, left by a crash mid-write, is skipped; any other bad line (not JSON, another type or
+none, a wrong field) is an error naming the file, the line and the field.
 
 Every line is decoded once, natively: pydantic-core validates its bytes against a tagged
 union on "type", so no line is parsed a second time to learn what it is.
@@ -27,7 +28,7 @@ from typing import Annotated, Any, BinaryIO, Generic, Literal, TypeVar, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
-from evalkit.types import PairRecord, Record, RunManifest, Schema, Score, Status
+from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema, Score, Status
 
 READ_BUFFER = 1 << 20
 """Bytes read from the file at a time: lines came three times faster than with the
@@ -49,6 +50,12 @@ class RunFile(Schema):
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
     pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
     """Pairwise lines (`"type": "pair"`): the last of each (task_id, a, b, judge) key."""
+    resumes: list[Resume] = Field(default_factory=list)
+    """Every resume of the run (`"type": "resume"` lines), in order; empty for a run file
+    never resumed, or written before evalkit recorded resumes."""
+    size: int = 0
+    """The file's size in bytes before it was read: every record up to there was read. A
+    resume refuses to append when the file has grown since (another process wrote it)."""
 
 
 class Skimmed(Schema):
@@ -114,6 +121,7 @@ def read_run(path: str | Path) -> RunFile:
     """Read a run file; a corrupt line (other than a partial last one) is an error naming
     the file, the line and the field."""
     lines = RunLines(Path(path), Record, pairs=True)
+    size = lines.size()
     records = {record.key: record for record in lines}
     return RunFile(
         path=str(path),
@@ -121,6 +129,8 @@ def read_run(path: str | Path) -> RunFile:
         records=records,
         partial_tail=lines.partial,
         pairs=lines.pairs,
+        resumes=lines.resumes,
+        size=size,
     )
 
 
@@ -140,7 +150,8 @@ class RunLines(Generic[M]):
     """A run file read one line at a time: `manifest` is line 1, and iterating yields every
     result line, parsed as `record_type`, keeping none. With `pairs`, pairwise lines are
     gathered in `pairs`, the last of each key; otherwise they are skipped (their type is
-    all that is checked). Later result lines supersede earlier ones of the same key; that
+    all that is checked). Resume lines are gathered in `resumes`, in order. Later result
+    lines supersede earlier ones of the same key; that
     is the caller's to apply. Once iteration has ended, `partial` says whether a partial
     last line (a crash mid-write) was skipped.
 
@@ -152,6 +163,7 @@ class RunLines(Generic[M]):
     def __init__(self, path: Path, record_type: type[M], *, pairs: bool = False) -> None:
         self.path, self.record_type, self.read_pairs = path, record_type, pairs
         self.pairs: dict[tuple[str, str, str, str], PairRecord] = {}
+        self.resumes: list[Resume] = []
         self.partial = False
         with self._open() as handle:
             head = handle.readline()
@@ -165,6 +177,13 @@ class RunLines(Generic[M]):
     def _open(self) -> BinaryIO:
         try:
             return self.path.open("rb", buffering=READ_BUFFER)
+        except OSError as exc:
+            raise RunFileError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
+
+    def size(self) -> int:
+        """The file's size in bytes now."""
+        try:
+            return self.path.stat().st_size
         except OSError as exc:
             raise RunFileError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
 
@@ -186,9 +205,13 @@ class RunLines(Generic[M]):
                     item = decode(line)
                 except ValidationError as exc:
                     raise line_error(exc, self.path, number) from None
-                if item.type == "pair":
+                kind = item.type
+                if kind == "pair":
                     if self.read_pairs:
                         self.pairs[item.key] = item
+                    continue
+                if kind == "resume":
+                    self.resumes.append(item)
                     continue
                 yield number, line, item
 
@@ -202,15 +225,17 @@ class _PairSkipped(Skimmed):
 
 @cache
 def line_decoder(record_type: type[BaseModel], pairs: bool) -> Callable[[bytes], Any]:
-    """Decode one line into `record_type` or a pairwise line (PairRecord, or its type only
-    when pairs are not read), chosen by the line's "type" field, in one native pass.
-    Built on first use, like every model's validator."""
+    """Decode one line into `record_type`, a pairwise line (PairRecord, or its type only
+    when pairs are not read) or a Resume line, chosen by the line's "type" field, in one
+    native pass. Built on first use, like every model's validator."""
     pair_type = PairRecord if pairs else _PairSkipped
-    line = Annotated[Union[record_type, pair_type], Field(discriminator="type")]  # noqa: UP007
+    kinds = Union[record_type, pair_type, Resume]  # noqa: UP007
+    line = Annotated[kinds, Field(discriminator="type")]
     return TypeAdapter(line).validate_json
 
 
 _TAG_ERRORS = {"union_tag_not_found", "union_tag_invalid"}
+_NOT_A = {"pair": "not a pair record", "resume": "not a resume line"}
 
 
 def line_error(
@@ -226,9 +251,9 @@ def line_error(
     if first["type"] in _TAG_ERRORS:
         found = first.get("ctx", {}).get("tag")
         said = f"type is {found!r}" if found is not None else "no type"
-        message = f"not a result record: {said} (expected 'result' or 'pair')"
+        message = f"not a result record: {said} (expected 'result', 'pair' or 'resume')"
         return RunFileError(message, path=str(path), line=number)
-    what = "not a pair record" if first["loc"][:1] == ("pair",) else "not a result record"
+    what = _NOT_A.get(first["loc"][0] if first["loc"] else "", "not a result record")
     return RunFileError(f"{what}: {describe_validation(exc, skip=1)}", path=str(path), line=number)
 
 

@@ -1,8 +1,14 @@
 """Run files: the append-only JSONL writer (`evalkit.runfile.reader` reads them).
 
-Line 1 is the RunManifest; every other line is a Record or a PairRecord. A later line for
-the same key supersedes an earlier one, which is how resume and retry append instead of
-rewriting.
+Line 1 is the RunManifest; every other line is a Record, a PairRecord, or a Resume line
+(written first by each resume, with what the endpoint probes found then). A later line
+for the same key supersedes an earlier one, which is how resume and retry append instead
+of rewriting.
+
+One writer at a time: a writer holds an exclusive lock on the file (`runfile.lock`) from
+the moment it opens it until it closes, so a second process resuming the same file fails
+at once, naming the first, instead of appending beside it. A resume also refuses a file
+that grew since it read it (`expect_size`): what it read would be out of date.
 
 What a crash can cost, exactly:
 
@@ -31,18 +37,25 @@ import os
 import threading
 from pathlib import Path
 
-from evalkit.errors import RunFileError
-from evalkit.types import PairRecord, Record, RunManifest
+from evalkit.errors import RunFileBusyError, RunFileError
+from evalkit.runfile.lock import RunFileLock
+from evalkit.types import PairRecord, Record, Resume, RunManifest
+
+Line = RunManifest | Record | PairRecord | Resume
 
 
 class RunWriter:
     """Appends lines to a run file, one whole line at a time; see the module docstring for
     when a line is durable."""
 
-    def __init__(self, path: Path, manifest: RunManifest | None = None) -> None:
+    def __init__(
+        self, path: Path, manifest: RunManifest | None = None, *, expect_size: int | None = None
+    ) -> None:
+        """Open `path` for appending and lock it (RunFileBusyError when another process
+        holds it); with `manifest`, start a new run file, which must be empty. With
+        `expect_size`, the size the file had when it was read for a resume, refuse a file
+        that has grown since."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = path.open("ab")
         self._lock = threading.Lock()
         """Held while lines are written and fsynced, by the worker thread or by `write`."""
         self._waiting: list[bytes] = []
@@ -52,10 +65,30 @@ class RunWriter:
         self._durable = 0
         """How many of them are written and fsynced."""
         self._commit: asyncio.Future[None] | None = None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = path.open("ab")
+        try:
+            self._file_lock = RunFileLock(self._handle, path)
+        except BaseException:
+            self._handle.close()
+            raise
+        try:
+            self._start(manifest, expect_size)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, manifest: RunManifest | None, expect_size: int | None) -> None:
+        """Check the file is as expected, cut a crash's partial line, write a manifest."""
+        if expect_size is not None and self._handle.tell() != expect_size:
+            raise RunFileBusyError(
+                f"{self.path}: another process wrote to this run file after it was read"
+                " (a resume running at the same time?); nothing was written; run again"
+            )
         self._repair_tail()
         if manifest is not None:
             if self._handle.tell() != 0:
-                raise RunFileError("already exists; resume it or choose --out", path=str(path))
+                raise RunFileError("already exists; resume it or choose --out", path=str(self.path))
             self.write(manifest)
 
     def _repair_tail(self) -> None:
@@ -71,13 +104,13 @@ class RunWriter:
         self._handle.truncate(data.rfind(b"\n") + 1)
         self._handle.seek(0, os.SEEK_END)
 
-    def write(self, item: RunManifest | Record | PairRecord) -> None:
+    def write(self, item: Line) -> None:
         """Append one line and make it durable (with any appended before it) now."""
         self._queue(item)
         with self._lock:
             self._write_waiting()
 
-    async def append(self, item: RunManifest | Record | PairRecord) -> None:
+    async def append(self, item: Line) -> None:
         """Append one line and return once it is durable, sharing the write and the fsync
         with every line appended meanwhile (group commit)."""
         mine = self._queue(item)
@@ -90,7 +123,7 @@ class RunWriter:
             # shielded: a cancelled caller must not cancel the commit others wait on
             await asyncio.shield(self._commit)
 
-    def _queue(self, item: RunManifest | Record | PairRecord) -> int:
+    def _queue(self, item: Line) -> int:
         """Encode one line and queue it; returns its number. The line is written as it is:
         secrets were taken out of the fields that can carry them when those were built
         (see evalkit.redact), and keys, answers and verdicts are data, never rewritten."""
@@ -119,9 +152,12 @@ class RunWriter:
         with self._lock:
             if self._handle.closed:
                 return
-            if self._durable < self._appended:
-                self._write_waiting()
-            self._handle.close()
+            try:
+                if self._durable < self._appended:
+                    self._write_waiting()
+            finally:
+                self._file_lock.release()
+                self._handle.close()
 
     def __enter__(self) -> RunWriter:
         return self

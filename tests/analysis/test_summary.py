@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runfiles import Row, big_brain_run, manifest, write_run
+from runfiles import Row, big_brain_run, from_row, manifest, record, write_run
 
 from evalkit.analysis.summary import summarize_file
 from evalkit.display.run import run_summary
+from evalkit.types import Record
 
 
 def _run(tmp_path: Path, rows: list[Row]) -> Path:
@@ -67,3 +68,33 @@ def test_the_summary_of_a_complete_run_has_nothing_not_run(tmp_path: Path, capsy
     assert [c.not_run for c in summary.candidates] == [0, 0]
     run_summary(summary)
     assert "not run" not in capsys.readouterr().out.lower()
+
+
+def _cut(task: str, candidate: str, text: str | None = None) -> Record:
+    """An ok record whose answer stopped at max_tokens."""
+    whole = record(task, candidate, "ok", 2, text=text)
+    assert whole.answer is not None
+    return whole.model_copy(
+        update={"answer": whole.answer.model_copy(update={"finish_reason": "length"})}
+    )
+
+
+def test_answers_cut_or_empty_are_counted_per_candidate_from_latest_records(
+    tmp_path: Path,
+) -> None:
+    empty = record("t2", "m1", "ok", 1)
+    assert empty.answer is not None
+    rows = [
+        _cut("t1", "m1"),
+        empty.model_copy(update={"answer": empty.answer.model_copy(update={"text": " "})}),
+        _cut("t3", "m1"),
+        from_row(Row("t3", "m1", "ok", 4)),  # a later whole answer replaces the cut one
+        from_row(Row("t1", "m2", "ok", 4)),
+    ]
+    path = write_run(tmp_path / "run.jsonl", rows, manifest(["m1", "m2"]))
+    m1, m2 = summarize_file(path).candidates
+    assert m1.incomplete is not None and m2.incomplete is None
+    assert m1.incomplete.sentences() == [
+        "m1: 1 answer cut at max_tokens (1024): a low score may be a too-small max_tokens.",
+        "m1: 1 answer empty (the model wrote nothing), graded as missing everything.",
+    ]

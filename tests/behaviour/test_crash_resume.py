@@ -82,7 +82,9 @@ def test_kill_and_resume_loses_nothing_and_repeats_nothing(
     assert len(after.records) == N_TASKS * len(CANDIDATES)
     assert all(r.status == "ok" for r in after.records.values())
     lines = [json.loads(x) for x in path.read_text().splitlines()[1:]]
-    ok_lines = Counter((x["task_id"], x["candidate"]) for x in lines if x["status"] == "ok")
+    assert sum(x["type"] == "resume" for x in lines) == 1  # the resume's probe, recorded
+    results = [x for x in lines if x["type"] == "result"]
+    ok_lines = Counter((x["task_id"], x["candidate"]) for x in results if x["status"] == "ok")
     assert set(ok_lines.values()) == {1}  # every key ok exactly once
     for task_id, candidate, _ in ok_before:  # nothing that was ok is asked or graded again
         marker = f"TASK-{task_id[1:]}"
@@ -91,3 +93,34 @@ def test_kill_and_resume_loses_nothing_and_repeats_nothing(
                 continue
             assert not (entry["model"] == candidate and mentions(entry, marker))
             assert not mentions(entry, f"Answer from {candidate}: {marker}")
+
+
+def test_ctrl_c_sums_up_what_is_durable_and_names_the_resume_command(
+    tmp_path: Path, ollama: Callable[..., FakeOllama]
+) -> None:
+    """SIGINT mid-run: exit 130 with the end-of-run summary of what was written and the
+    resume command, not a bare 'interrupted'; a resume then finishes every key."""
+    server = ollama(models=[*CANDIDATES, "judge"], latency=0.15, parallel=2)
+    write_project(tmp_path, server.url, n_tasks=N_TASKS, candidates=CANDIDATES, concurrency=2)
+    path = tmp_path / "run.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evalkit", "run", "gen", "--out", str(path)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+    )
+    deadline = time.monotonic() + 60
+    while judge_calls(server) < 4:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err.decode()
+    text = " ".join((out + err).decode().split())
+    assert f"interrupted; finish them with: python -m evalkit run --resume {path}" in text
+    assert "m1" in text and "m2" in text  # the per-candidate summary was printed
+    resumed = start_run(tmp_path, "run", "--resume", str(path))
+    assert resumed.wait(120) == 0, resumed.stderr.read().decode()
+    assert {r.status for r in read_run(path).records.values()} == {"ok"}
+    assert len(read_run(path).records) == N_TASKS * len(CANDIDATES)

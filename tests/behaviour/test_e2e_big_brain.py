@@ -1,9 +1,11 @@
 """The seed's story end to end, against two loopback Ollama servers through real litellm:
-both up; the pod down (404 with an HTML body); the pod back and --resume."""
+both up; the pod down (404 with an HTML body); the pod back and --resume, and the report
+that tells it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,52 @@ def test_pod_down_keeps_local_answers_then_resume_finishes(
     assert len(run.records) == 8 and all(r.status == "ok" for r in run.records.values())
     assert local.count(path="/api/chat", model="gemma3:1b") == asked_before  # not asked again
     assert pod.count(path="/api/chat", model="gemma3:27b") == 4 + 8  # 4 answers, 8 verdicts
+
+
+def report(path: Path) -> str:
+    """The Markdown report of a run file, as `report -o` writes it."""
+    out = path.with_suffix(".md")
+    assert main(["report", str(path), "-o", str(out)]) == 0
+    return " ".join(out.read_text(encoding="utf-8").split())
+
+
+def hhmm(at: str, start: str) -> str:
+    """A time as the report writes it: with the date when not the run's start date."""
+    same_day = at[:10] == start[:10]
+    return datetime.fromisoformat(at).strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
+
+
+def test_the_report_of_a_resumed_run_tells_the_pod_came_back(
+    project: Path, ollama: Callable[..., FakeOllama]
+) -> None:
+    local = ollama(models=["gemma3:1b"])
+    pod = ollama(models=["gemma3:27b"], down_404_html=True)
+    assert big_brain(local, pod) == 3
+    [path] = run_files(project)
+    manifest_line = path.read_bytes().split(b"\n")[0]
+    before = report(path)
+    assert "| Status | Operational (server 0.6.5) | OFFLINE (HTTP 404) |" in before
+    assert "Bring endpoint big-brain back" in before
+
+    pod.clear_faults()
+    assert resume(path, local, pod) == 0
+    after = report(path)
+    assert "Bring endpoint" not in after and "--resume" not in after
+    assert "UNAVAILABLE" not in after
+    run = read_run(path)
+    assert path.read_bytes().split(b"\n")[0] == manifest_line  # line 1 is never rewritten
+    assert not any(h.reachable for h in run.manifest.health if h.endpoint == "big-brain")
+    [resumed] = run.resumes  # the probe at the resume, with its time
+    assert all(h.reachable for h in resumed.health)
+    assert resumed.at > run.manifest.started_at
+
+    start = run.manifest.started_at
+    down, back = hhmm(start, start), hhmm(resumed.at, start)
+    assert (
+        f"big-brain: down at {down} (HTTP 404), back at {back};"
+        f" 8 record(s) filled by the resume at {back}."
+    ) in after
+    assert f"OFFLINE (HTTP 404) at {down}; Operational (server 0.6.5) at {back}" in after
 
 
 def test_resume_of_a_complete_run_sends_no_request(

@@ -456,6 +456,20 @@ def test_litellm_takes_usage_from_ollamas_counts(litellm: Any) -> None:
     assert "load_duration" not in json.dumps(response.model_dump(), default=str)
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_past_num_predict_is_cut_with_done_reason_length(
+    litellm: Any, stream: bool
+) -> None:
+    with FakeOllama(responder=lambda _: "one two  three four five") as server:
+        options = {"stream_options": {"include_usage": True}} if stream else {}
+        response = complete(litellm, server.url, max_tokens=3, stream=stream, **options)
+    if stream:
+        response = litellm.stream_chunk_builder(response, messages=HELLO)
+    assert response.choices[0].message.content == "one two  three"
+    assert response.choices[0].finish_reason == "length"
+    assert response.usage.completion_tokens == 3
+
+
 def test_litellm_streaming_gives_usage_only_when_asked(litellm: Any) -> None:
     with FakeOllama(responder=lambda _: "x-y-z-w-v-u-t-s-r-q and more") as server:
         chunks = complete(litellm, server.url, stream=True)

@@ -31,7 +31,7 @@ def scripted(judge_replies: list[str]) -> Callable[[dict[str, Any]], str]:
 @pytest.mark.parametrize(
     ("replies", "status", "raw"),
     [
-        (["{not json", None], "ok", 0),
+        (["{not json", None], "ok", 1),  # the invalid reply is kept: the judge was re-asked
         (["{not json", '{"score": 9}'], "judge_error", 2),
     ],
     ids=["second-try-valid", "both-invalid"],

@@ -133,6 +133,28 @@ def test_a_plugin_judge_grades_a_run(plugin_site: Path, project, tmp_path: Path)
     assert run.manifest.judge.kind == "keyword"
     records = list(run.records.values())
     assert len(records) == 4 and all(r.judge == "keyword" and r.status == "ok" for r in records)
-    # "Answer from m1: TASK-000: explain item 0 briefly." names "brief", not "explains"
-    assert {r.verdict.score for r in records} == {3}
+    # "Answer from m1: TASK-000: explain item 0 briefly." names "brief", not "explains":
+    # the plugin scores 3, and the missed fatal criterion caps it at 2, as for any judge
+    assert {(r.verdict.score, r.verdict.capped_from) for r in records} == {(2, 3)}
     assert not any(is_judge_request(entry) for entry in project.requests)
+
+
+def test_a_plugin_judge_written_for_the_text_alone_grades_cut_answers(
+    plugin_site: Path, project, tmp_path: Path
+) -> None:
+    """A plugin's grade(task, answer) takes no finish_reason: evalkit gives it the text
+    only, as before, and the cut answers are graded."""
+    write_project(tmp_path, project.url, n_tasks=2, max_tokens={"m1": 3})
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_site), str(REPO)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "evalkit", "run", "gen", "--judge", "keyword", "--out", "run.jsonl"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    records = list(read_run(tmp_path / "run.jsonl").records.values())
+    assert len(records) == 4 and all(r.status == "ok" for r in records)
+    assert {r.candidate for r in records if r.answer.truncated} == {"m1"}
+    assert "m1: 2 answers cut at max_tokens (3)" in " ".join(done.stdout.split())

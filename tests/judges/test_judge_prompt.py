@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.errors import ConfigError
+from evalkit.judges.pairwise import load_pair_template
 from evalkit.judges.prompt import (
     InvalidVerdict,
     load_template,
@@ -75,6 +76,37 @@ def test_answer_cannot_close_or_imitate_the_delimiters() -> None:
     nonce = prompt.split("<answer-")[1].split(">")[0]
     assert prompt.count(f"</answer-{nonce}>") == 1  # the answer cannot guess the nonce
     assert "<<<" not in neutralise("<<<END>>>") and ">>>" not in neutralise("<<<END>>>")
+
+
+NOT_WHOLE = [
+    ("half an answ", "length", "The answer was cut off at the model's token limit (max_tokens):"),
+    ("", "stop", "The answer is empty: the model stopped without writing anything."),
+    (" \n", "length", "The answer is empty: the model stopped without writing anything when"),
+    ("a whole answer", "stop", None),
+    ("a whole answer", None, None),
+]
+
+
+@pytest.mark.parametrize(("answer", "finish_reason", "note"), NOT_WHOLE)
+def test_the_judge_is_told_outside_the_answer_when_it_is_not_whole(
+    answer: str, finish_reason: str | None, note: str | None
+) -> None:
+    template = load_template(REPO / "judges" / "rubric-judge.md")
+    prompt = render(template, TASK, answer, nonce="abc123", finish_reason=finish_reason)
+    inside, after = prompt.split("</answer-abc123>")
+    assert "Note from evalkit" not in inside
+    if note is None:
+        assert after.startswith("\n\nHow to grade:")  # a whole answer's prompt is as before
+    else:
+        assert after.startswith("\n\nNote from evalkit (not part of the answer): ")
+        assert note in " ".join(after.split())
+
+
+def test_both_shipped_templates_name_the_note_fields() -> None:
+    rubric = load_template(REPO / "judges" / "rubric-judge.md")
+    pairwise = load_pair_template(REPO / "judges" / "pairwise-judge.md")
+    assert "{answer_note}" in rubric
+    assert "{first_note}" in pairwise and "{second_note}" in pairwise
 
 
 @pytest.mark.parametrize(

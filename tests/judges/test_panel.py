@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from judge_replies import scripted, seed
-from projects import write_project
+from projects import is_judge_request, write_project
 
 from evalkit.cli import main
 from evalkit.display import console as display
@@ -40,7 +40,7 @@ def vote(score: int, label: str = "", core: bool = True, judge: str = "j") -> Me
 def failed(unavailable: bool = False) -> MemberVerdict:
     kind = "EndpointDown" if unavailable else "InvalidVerdict"
     error = ErrorInfo(kind=kind, message="no verdict", role="judge")
-    return MemberVerdict(judge="j", error=error, unavailable=unavailable)
+    return MemberVerdict(judge="j", error=error, unavailable=unavailable, invalid=not unavailable)
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_votes_without_a_verdict_are_not_scores(votes: list[MemberVerdict], ok: 
         assert grading.spread is not None and grading.spread.failed == 1
     else:
         assert grading.error is not None and grading.error.kind == "InvalidVerdict"
-        assert "no majority" in grading.error.message
+        assert grading.status == "judge_error" and "no majority" in grading.error.message
 
 
 def test_no_majority_because_a_judge_was_down_is_unavailable() -> None:
@@ -119,8 +119,14 @@ def test_no_majority_because_a_judge_was_down_is_unavailable() -> None:
     assert grading.verdict is None and grading.unavailable
 
 
-def panel_project(root: Path, url: str, judges: dict[str, str], extra_models: list[str]) -> None:
-    write_project(root, url, n_tasks=2, candidates=("m1",))
+def panel_project(
+    root: Path,
+    url: str,
+    judges: dict[str, str],
+    extra_models: list[str],
+    max_tokens: dict[str, int] | None = None,
+) -> None:
+    write_project(root, url, n_tasks=2, candidates=("m1",), max_tokens=max_tokens)
     with (root / "evalkit.toml").open("a") as config:
         for model in extra_models:
             config.write(f'\n[models."{model}"]\nendpoint = "srv"\n')
@@ -185,6 +191,25 @@ def test_a_panel_records_each_members_vote_and_the_mean(
         assert record.spread is not None and record.spread.exact == 3.3333
     line = json.loads(Path("run.jsonl").read_text().splitlines()[1])
     assert len(line["members"]) == 3 and line["spread"]["combine"] == "mean"
+
+
+def test_every_vote_of_a_panel_is_told_the_answer_was_cut(
+    tmp_path: Path, ollama, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = ollama(models=["m1", "judge", "judge-b"], responder=scripted(score=4))
+    judges = {
+        "one": 'model = "judge"\n',
+        "many": 'model = "judge-b"\ntemperature = 0.7\nsamples = 2\n',
+        "duo": 'panel = ["one", "many"]\n',
+    }
+    panel_project(tmp_path, server.url, judges, ["judge-b"], max_tokens={"m1": 3})
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--judge", "duo", "--out", "run.jsonl"]) == 0
+    assert all(r.answer.truncated for r in read_run("run.jsonl").records.values())
+    prompts = [e["body"]["messages"][-1]["content"] for e in server.requests if is_judge_request(e)]
+    assert len(prompts) == 2 * 3  # two tasks, three votes each
+    note = "Note from evalkit (not part of the answer): The answer was cut off at the model's"
+    assert all(note in " ".join(prompt.split()) for prompt in prompts)
 
 
 @pytest.mark.parametrize(

@@ -60,8 +60,22 @@ def test_shipped_config_has_both_profiles() -> None:
         (GOOD.replace('kind = "ollama"', 'kind = "vllm"'), "endpoints.pod.kind"),
         (GOOD + "\n[[", "not valid TOML"),
         (GOOD.replace('url = "${EVALKIT_TEST_POD}"', ""), "needs a url"),
+        (
+            GOOD.replace('kind = "ollama"', 'kind = "openai"').replace(
+                'endpoint = "pod"', 'endpoint = "pod"\nnum_ctx = 8192'
+            ),
+            "models.m.num_ctx: endpoint 'pod' is an OpenAI-compatible server",
+        ),
     ],
-    ids=["typo", "unknown-endpoint", "unknown-model", "bad-kind", "bad-toml", "no-url"],
+    ids=[
+        "typo",
+        "unknown-endpoint",
+        "unknown-model",
+        "bad-kind",
+        "bad-toml",
+        "no-url",
+        "num-ctx-on-openai",
+    ],
 )
 def test_bad_config_names_file_and_field(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, text)

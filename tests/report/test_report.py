@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from runfiles import (
+    BIG_BRAIN_HEALTH,
     Row,
     big_brain_records,
     big_brain_run,
@@ -32,7 +33,8 @@ from evalkit.report.html import render as render_html
 from evalkit.report.markdown import render as render_md
 from evalkit.report.svg import MAX_GROUPS, groups
 from evalkit.runfile.reader import read_run
-from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo
+from evalkit.runfile.writer import RunWriter
+from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo, Resume
 
 HOSTILE = (
     "Here you go:\n```python\nprint('hi')\n```\n"
@@ -361,6 +363,25 @@ def test_an_endpoint_with_replicas_serves_when_one_does(reachable: tuple, status
     assert (column.status, column.up) == (status, any(reachable))
 
 
+@pytest.mark.parametrize(
+    ("resumed_at", "when"),
+    [
+        ("2026-04-14T14:30:00.000+00:00", "14:30 UTC"),
+        ("2026-04-15T09:05:00.000+00:00", "2026-04-15 09:05 UTC"),
+    ],
+    ids=["same-day", "next-day"],
+)
+def test_a_pod_still_down_at_the_resume_is_said_with_both_times(
+    seed_project: Path, resumed_at: str, when: str
+) -> None:
+    with RunWriter(seed_project, expect_size=seed_project.stat().st_size) as writer:
+        writer.write(Resume(at=resumed_at, evalkit_version="0.1.0", health=BIG_BRAIN_HEALTH))
+    text = " ".join(render_md(build_report(read_run(seed_project))).split())
+    assert f"big-brain: down at 12:00 UTC (HTTP 404), still down at {when}." in text
+    assert f"was OFFLINE (HTTP 404) at the last resume ({when})." in text
+    assert "| Status | Operational (server 0.6.2) | OFFLINE (HTTP 404) |" in text
+
+
 # --- hostile text --------------------------------------------------------------------
 
 
@@ -539,3 +560,25 @@ def test_chromium_missing_fails_in_ci_and_skips_elsewhere(
     assert outcome in done.stdout
     if ci:
         assert "chromium is not installed (apt-get install chromium); CI=true" in done.stdout
+
+
+def test_whole_answers_get_no_mark(seed_project: Path) -> None:
+    text = render_md(build_report(read_run(seed_project)))
+    page = render_html(build_report(read_run(seed_project)))
+    assert "cut at max_tokens" not in text + page and "[empty]" not in text
+    assert "class='cut'" not in page
+
+
+def test_a_cut_answer_the_judge_could_not_grade_is_marked_too(tmp_path: Path) -> None:
+    failed = record("t", "m", "judge_error", None)
+    cut = failed.model_copy(
+        update={"answer": Answer(text="def f(", latency_ms=900.0, finish_reason="length")}
+    )
+    report = build_report(read_run(write_run(tmp_path / "run.jsonl", [cut], manifest(["m"]))))
+    text = render_md(report)
+    row = "| 1. t | 900 ms | N/A | JUDGE_ERROR (judge: InvalidVerdict) [cut at max_tokens] |"
+    assert row in text
+    assert "m: 1 answer cut at max_tokens (1024): a low score may be a too-small max_tokens." in (
+        report.findings
+    )
+    assert "<span class='cut'>cut at max_tokens</span>" in render_html(report)

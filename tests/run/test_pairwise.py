@@ -52,6 +52,22 @@ def test_a_fair_judge_is_consistent_and_the_winner_wins(
     assert "win" in out and "100%" in out
 
 
+def test_the_judge_is_told_which_of_the_two_answers_was_cut(pair_project: Path, ollama) -> None:
+    server = ollama(models=["m1", "m2", "judge"], responder=scripted(pick=prefers("m1")))
+    write_project(pair_project, server.url, n_tasks=1, max_tokens={"m1": 3})
+    shutil.copy(REPO / "judges" / "pairwise-judge.md", pair_project / "judges")
+    assert main(["run", "gen", "--pairwise", "m1,m2", "--out", "pairs.jsonl"]) == 0
+    [pair] = read_run("pairs.jsonl").pairs.values()
+    assert pair.answer_a.truncated and not pair.answer_b.truncated
+    judged = [e["body"] for e in server.requests if is_judge_request(e)]
+    assert len(judged) == 2
+    for body in judged:
+        cut = 1 if shown_answers(body)[0].startswith("Answer from m1") else 2
+        prompt = " ".join(body["messages"][0]["content"].split())
+        assert f"(not part of answer {cut}): Answer {cut} was cut off at the model's" in prompt
+        assert f"not part of answer {3 - cut}" not in prompt
+
+
 def test_a_position_biased_judge_is_inconsistent_and_counted_apart(
     pair_project: Path, ollama, capsys: pytest.CaptureFixture
 ) -> None:

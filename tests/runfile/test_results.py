@@ -1,16 +1,19 @@
 """Run files: whole lines, fsynced; last record per key wins; a crash's partial line is
 skipped by readers and cut off by the next writer; corruption is named by line."""
 
+import os
 from pathlib import Path
 
 import pytest
+from runfiles import Row, write_run
 
+from evalkit.cli import main
 from evalkit.config import load_config
 from evalkit.endpoints.pool import Pool
-from evalkit.errors import RunFileError
-from evalkit.runfile.reader import read_run
+from evalkit.errors import RunFileBusyError, RunFileError
+from evalkit.runfile.reader import read_run, read_scores
 from evalkit.runfile.writer import RunWriter
-from evalkit.types import Answer, JudgeInfo, Record, RunManifest, SuiteInfo
+from evalkit.types import Answer, JudgeInfo, Record, Resume, RunManifest, SuiteInfo
 
 CREDENTIALS_CONFIG = """
 default_profile = "p"
@@ -23,6 +26,9 @@ endpoint = "pod"
 candidates = ["gemma3:1b"]
 judge = "j"
 """
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = sorted(REPO.glob("suites/*/runs/*.jsonl"))
 
 
 def manifest() -> RunManifest:
@@ -130,3 +136,71 @@ def test_writer_writes_keys_and_answers_as_given_next_to_credentials(tmp_path: P
     written = read_run(path).records
     assert list(written) == [("t1", "gemma3:1b", "j")]
     assert written[("t1", "gemma3:1b", "j")].answer.text == "gemma3 here: the gemma family"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "commands"),
+    [
+        ("score", "true", ["show", "report", "compare"]),
+        ("score", "4.0", ["show", "report", "compare"]),
+        ("score", '"4"', ["show", "report", "compare"]),
+        ("met", '"true"', ["show", "report"]),  # compare reads only scores, labels
+        ("met", "1", ["show", "report"]),
+    ],
+)
+def test_a_verdict_field_of_the_wrong_type_is_refused_when_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture, field: str, value: str, commands: list[str]
+) -> None:
+    """A hand-edited run file cannot slip `"score": true` in as a 1: the commands that read
+    the field refuse it, naming the file, the line and the field."""
+    path = write_run(tmp_path / "run.jsonl", [Row("t1", "m", "ok", 4)])
+    text = path.read_text()
+    written = {"score": '"score":4', "met": '"met":true'}[field]
+    assert written in text
+    path.write_text(text.replace(written, f'"{field}":{value}', 1))
+    for command in commands:
+        args = [str(path)] * (2 if command == "compare" else 1)
+        assert main([command, *args]) == 2
+        err = capsys.readouterr().err.replace("\n", " ")
+        assert "run.jsonl" in err and "line 2" in err and f"{field}:" in err
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.parent.parent.name for p in SHIPPED])
+def test_the_shipped_run_files_still_read(path: Path) -> None:
+    run = read_run(path)  # they hold answers to grade (no verdicts): every field strict
+    assert run.records and read_scores(path).records.keys() == run.records.keys()
+
+
+def test_resume_lines_are_kept_in_order_and_skipped_by_compare(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()) as writer:
+        writer.write(record("t1", "unavailable"))
+    for at in ("2026-04-14T14:30:00.000+00:00", "2026-04-15T09:00:00.000+00:00"):
+        with RunWriter(path, expect_size=path.stat().st_size) as writer:
+            writer.write(Resume(at=at, evalkit_version="0"))
+            writer.write(record("t1"))
+    run = read_run(path)
+    assert [r.at[:10] for r in run.resumes] == ["2026-04-14", "2026-04-15"]
+    assert run.records[("t1", "m", "j")].status == "ok"
+    assert read_scores(path).records[("t1", "m", "j")].status == "ok"
+
+
+def test_a_second_writer_of_a_run_file_is_refused_naming_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    with RunWriter(path, manifest()):
+        with pytest.raises(RunFileBusyError, match=rf"run.jsonl: .* \(pid {os.getpid()}, since"):
+            RunWriter(path)
+        assert path.read_bytes().count(b"\n") == 1
+    with RunWriter(path) as writer:  # free again once the first closed
+        writer.write(record("t1"))
+    assert not Path(f"{path}.lock").exists()
+
+
+def test_a_resume_refuses_a_file_that_grew_since_it_was_read(tmp_path: Path) -> None:
+    path = tmp_path / "run.jsonl"
+    RunWriter(path, manifest()).close()
+    size = read_run(path).size
+    with RunWriter(path) as other:
+        other.write(record("t1"))
+    with pytest.raises(RunFileBusyError, match="wrote to this run file after it was read"):
+        RunWriter(path, expect_size=size)
