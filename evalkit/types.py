@@ -7,9 +7,9 @@ extend them by adding optional fields, never by changing what a field means.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 RubricSeverity = Literal["fatal", "major", "minor"]
 IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
@@ -74,6 +74,19 @@ class Task(Strict):
     """A grouping for reports, e.g. code-security, architecture, ops-scripting, debugging."""
     tags: list[str] = Field(default_factory=list)
     """Free-form labels."""
+    checks: list[dict[str, Any]] = Field(default_factory=list)
+    """Check definitions (regex, contains, json_schema, python) run on each answer beside
+    the judge; validated by `evalkit.checks.validate_checks` when the suite loads, and kept
+    here in that validated form. Empty for a task without checks."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A task without checks serialises as it did before the field existed, so the
+        fingerprints of existing suites (and the run files that name them) do not change."""
+        data = handler(self)
+        if not self.checks:
+            data.pop("checks", None)
+        return data
 
 
 class CriterionResult(Strict):
