@@ -242,6 +242,33 @@ class Grading(Strict):
     """How the votes were combined and how far apart they were; null for a single vote."""
 
 
+class CheckResult(Strict):
+    """The outcome of one check on one answer, as stored in a record's `checks` list."""
+
+    id: str
+    """The check's id in the suite."""
+    passed: bool | None
+    """True or False when the check ran; None only when it could not run."""
+    detail: str
+    """Why it passed or failed, or why it did not run; output from the sandbox is included
+    (shortened) and is model-influenced text, to be treated like the answer."""
+    duration_ms: float
+    """Wall-clock time the check took, sandbox start included."""
+
+
+class Disagreement(Strict):
+    """A check and the judge contradict each other on the criterion the check names."""
+
+    check_id: str
+    """The check's id."""
+    criterion: str
+    """The rubric criterion id the check gives evidence for."""
+    check_passed: bool
+    """What the check found."""
+    judge_met: bool
+    """What the judge found for that criterion (the opposite of `check_passed`)."""
+
+
 class Record(Strict):
     """One result line of a run file: one (task, candidate, judge) key."""
 
@@ -273,6 +300,23 @@ class Record(Strict):
     """When work on this key began (UTC, ISO 8601)."""
     finished_at: str = Field(default_factory=utc_now)
     """When the record was written."""
+    checks: list[CheckResult] = Field(default_factory=list)
+    """The task's checks run on the answer, in the suite's order; empty when the task has
+    none (or no answer arrived)."""
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    """Checks whose result contradicts the judge's finding on the criterion they name."""
+    checks_hash: str | None = None
+    """`evalkit.checks.checks_hash` of the definitions that produced `checks`: a re-grade
+    reuses the results while it is unchanged and runs the checks again otherwise."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A record of a task without checks is written as before these fields existed."""
+        data = handler(self)
+        if not self.checks and self.checks_hash is None:
+            for name in ("checks", "disagreements", "checks_hash"):
+                data.pop(name, None)
+        return data
 
     @property
     def key(self) -> tuple[str, str, str]:

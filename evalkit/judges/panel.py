@@ -23,6 +23,7 @@ import asyncio
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from typing import Literal
 
 from evalkit.endpoints.pool import Endpoint
@@ -30,6 +31,7 @@ from evalkit.judges.protocol import Judge, grade_answer
 from evalkit.judges.rubric import RubricJudge
 from evalkit.types import (
     FATAL_CAP,
+    CheckResult,
     CriterionResult,
     ErrorInfo,
     Grading,
@@ -179,11 +181,24 @@ class SampledJudge:
         """The base judge's endpoint."""
         return self.base.endpoints()
 
-    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
+    async def grade(
+        self,
+        task: Task,
+        answer: str,
+        *,
+        finish_reason: str | None = None,
+        checks: Sequence[CheckResult] = (),
+    ) -> Grading:
         """Every sample at once (the endpoint's slots pace them), then combined."""
         gradings = await asyncio.gather(
             *(
-                self.base.grade(task, answer, seed=self.first_seed + i, finish_reason=finish_reason)
+                self.base.grade(
+                    task,
+                    answer,
+                    seed=self.first_seed + i,
+                    finish_reason=finish_reason,
+                    checks=checks,
+                )
                 for i in range(self.samples)
             )
         )
@@ -216,10 +231,17 @@ class PanelJudge:
                 found.setdefault(id(endpoint), endpoint)
         return list(found.values())
 
-    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
+    async def grade(
+        self,
+        task: Task,
+        answer: str,
+        *,
+        finish_reason: str | None = None,
+        checks: Sequence[CheckResult] = (),
+    ) -> Grading:
         """Every member at once; a sampling member contributes each of its samples."""
         gradings = await asyncio.gather(
-            *(grade_answer(m, task, answer, finish_reason) for m in self.members)
+            *(grade_answer(m, task, answer, finish_reason, checks) for m in self.members)
         )
         votes: list[MemberVerdict] = []
         for member, grading in zip(self.members, gradings, strict=True):

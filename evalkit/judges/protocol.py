@@ -6,14 +6,14 @@ screen; `evalkit` re-exports both.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from functools import cache
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ConfigDict
 
 from evalkit.endpoints.pool import Endpoint, Pool
-from evalkit.types import Grading, JudgeInfo, Schema, Task
+from evalkit.types import CheckResult, Grading, JudgeInfo, Schema, Task
 
 
 @runtime_checkable
@@ -36,7 +36,9 @@ class Judge(Protocol):
 
         A judge whose `grade` also takes a keyword `finish_reason: str | None` is told why
         the candidate's generation stopped: "length" when it was cut at max_tokens (see
-        `grade_answer`). evalkit's own judges take it; a judge without it gets the text."""
+        `grade_answer`). evalkit's own judges take it; a judge without it gets the text.
+        Likewise a keyword `checks: list[CheckResult]` gets what the task's checks found
+        (only when the task has checks)."""
         ...
 
 
@@ -60,22 +62,29 @@ def judge_models_of(info: JudgeInfo) -> list[str]:
 
 
 def grade_answer(
-    judge: Judge, task: Task, text: str, finish_reason: str | None
+    judge: Judge,
+    task: Task,
+    text: str,
+    finish_reason: str | None,
+    checks: Sequence[CheckResult] = (),
 ) -> Awaitable[Grading]:
     """`judge.grade` of an answer, with why its generation stopped for a judge that takes
-    `finish_reason`; a judge written for `grade(task, answer)` alone is called so, and
-    keeps working."""
-    if _takes_finish_reason(type(judge)):
-        return judge.grade(task, text, finish_reason=finish_reason)  # type: ignore[call-arg]
-    return judge.grade(task, text)
+    `finish_reason`, and the task's check results for one that takes `checks`; a judge
+    written for `grade(task, answer)` alone is called so, and keeps working."""
+    extra: dict[str, Any] = {}
+    if _takes(type(judge), "finish_reason"):
+        extra["finish_reason"] = finish_reason
+    if checks and _takes(type(judge), "checks"):
+        extra["checks"] = list(checks)
+    return judge.grade(task, text, **extra)
 
 
 @cache
-def _takes_finish_reason(kind: type) -> bool:
-    """Whether the `grade` of a judge class takes a `finish_reason` keyword (by name or
-    through **kwargs); asked once per class."""
+def _takes(kind: type, keyword: str) -> bool:
+    """Whether the `grade` of a judge class takes `keyword` (by name or through
+    **kwargs); asked once per class and keyword."""
     try:
         parameters = inspect.signature(kind.grade).parameters.values()
     except (AttributeError, TypeError, ValueError):
         return False
-    return any(p.name == "finish_reason" or p.kind is p.VAR_KEYWORD for p in parameters)
+    return any(p.name == keyword or p.kind is p.VAR_KEYWORD for p in parameters)
