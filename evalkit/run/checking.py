@@ -15,6 +15,7 @@ Guarantees:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from evalkit.checks import (
@@ -23,6 +24,7 @@ from evalkit.checks import (
     checks_hash,
     fatal_failures,
     find_disagreements,
+    find_sandbox,
     run_checks,
     validate_checks,
 )
@@ -94,3 +96,15 @@ def check_fields(checked: Checked, disagreements: list[Disagreement]) -> dict:
     if checked.key is None:
         return {}
     return {"checks": checked.results, "disagreements": disagreements, "checks_hash": checked.key}
+
+
+def check_setup(tasks: Iterable[Task], mode: str, sandbox: str) -> CheckSetup:
+    """How the run runs checks: skipped (`--checks skip`), or with the sandbox `sandbox`
+    once it ran a trivial check, when any task has a python check. A sandbox that does not
+    work raises SandboxUnavailable (exit 2, saying how to install one): answer code never
+    runs on the host."""
+    if mode == "skip":
+        return CheckSetup(skip=True)
+    if any(check.get("kind") == "python" for task in tasks for check in task.checks):
+        return CheckSetup(sandbox=find_sandbox(sandbox))
+    return CheckSetup()

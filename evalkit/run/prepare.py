@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -18,6 +19,7 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import load_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.checking import check_setup
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
@@ -48,6 +50,8 @@ class RunOptions(Schema):
     """--resume RUNFILE."""
     force: bool = False
     """--force: resume even when the manifest differs."""
+    checks: Literal["run", "skip"] = "run"
+    """--checks: run the suite's checks (python ones in the config's sandbox) or skip them."""
 
 
 class PreparedRun(Schema):
@@ -103,6 +107,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         limit=options.limit,
     )
     plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
+    plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
     if previous is not None:
         check_resume(previous.manifest, manifest, previous.path, options.force)
         plan.done = previous.records

@@ -6,6 +6,7 @@ before checks existed; a resume never reruns the checks of an ok key."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,72 @@ def test_a_resume_never_reruns_the_checks_of_an_ok_key(project: Any) -> None:
     again = read_run("run.jsonl").records
     for key, record in first.items():
         assert again[key].checks == record.checks  # same durations: not run again
+
+
+PY_GOOD = "```python\ndef add(a, b):\n    return a + b\n```\n"
+PY_BAD = "```python\ndef add(a, b):\n    return a - b\n```\n"
+PY_CHECK = {
+    "id": "adds",
+    "kind": "python",
+    "code": "from solution import add\nassert add(2, 3) == 5\nassert add(-1, 1) == 0\n",
+    "severity": "major",
+    "criterion": "brief",
+}
+
+
+def python_project(root: Path, ollama: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def answers(body: dict[str, Any]) -> str:
+        if isinstance(body.get("format"), dict):
+            return scripted(score=4)(body)
+        if mentions({"body": body}, "TASK-000"):
+            return PY_GOOD if body.get("model") == "m1" else PY_BAD
+        return default_responder(body)
+
+    server = ollama(models=["m1", "m2", "judge"], responder=answers)
+    write_project(root, server.url, n_tasks=2)
+    with_checks(root, [PY_CHECK])
+    monkeypatch.chdir(root)
+
+
+@pytest.mark.skipif(not shutil.which("bwrap"), reason="needs bubblewrap")
+def test_python_checks_run_in_the_sandbox(
+    tmp_path: Path, ollama: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python_project(tmp_path, ollama, monkeypatch)
+    assert main(["run", "gen", "--out", "run.jsonl"]) == 0
+    records = read_run("run.jsonl").records
+    good, bad = records[("t000", "m1", "j")].checks[0], records[("t000", "m2", "j")].checks[0]
+    assert good.passed is True and bad.passed is False
+    assert "AssertionError" in bad.detail
+    flagged = records[("t000", "m2", "j")].disagreements
+    assert [(d.check_id, d.judge_met) for d in flagged] == [("adds", True)]
+
+
+def test_without_a_working_sandbox_run_refuses_unless_checks_are_skipped(
+    tmp_path: Path, ollama: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    python_project(tmp_path, ollama, monkeypatch)
+    config = tmp_path / "evalkit.toml"
+    config.write_text('sandbox = "podman"\n' + config.read_text())
+    monkeypatch.setenv("PATH", "/nonexistent")  # no podman anywhere
+    assert main(["run", "gen", "--out", "run.jsonl"]) == 2
+    message = " ".join(capsys.readouterr().err.split())
+    assert "podman" in message and "--checks skip" in message
+    assert not Path("run.jsonl").exists()
+    assert main(["run", "gen", "--out", "run.jsonl", "--checks", "skip"]) == 0
+    result = read_run("run.jsonl").records[("t000", "m2", "j")]
+    assert result.checks[0].passed is None
+    assert result.checks[0].detail == "not run: checks skipped (--checks skip)"
+    assert result.verdict.score == 4 and not result.disagreements
+
+
+def test_check_says_whether_the_sandbox_works(
+    tmp_path: Path, ollama: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    python_project(tmp_path, ollama, monkeypatch)
+    config = tmp_path / "evalkit.toml"
+    config.write_text('sandbox = "podman"\n' + config.read_text())
+    monkeypatch.setenv("PATH", "/nonexistent")
+    main(["check"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "sandbox for python checks: podman does not work" in out
