@@ -186,3 +186,19 @@ def test_check_says_whether_the_sandbox_works(
     main(["check"])
     out = " ".join(capsys.readouterr().out.split())
     assert "sandbox for python checks: podman does not work" in out
+
+
+def test_a_regrade_reuses_unchanged_checks_and_reruns_changed_ones(
+    project: Any, tmp_path: Path
+) -> None:
+    assert main(["run", "gen", "--out", "run.jsonl"]) == 0
+    parent = read_run("run.jsonl").records[("t000", "m2", "j")]
+    assert main(["judge", "run.jsonl", "--judge", "j", "--out", "same.jsonl"]) == 0
+    same = read_run("same.jsonl").records[("t000", "m2", "j")]
+    assert same.checks == parent.checks  # durations too: reused, not run again
+    changed = [{**TEXT_CHECKS[0], "pattern": "(?i)compare with"}, *TEXT_CHECKS[1:]]
+    with_checks(tmp_path, changed)
+    assert main(["judge", "run.jsonl", "--judge", "j", "--out", "new.jsonl", "--force"]) == 0
+    new = read_run("new.jsonl").records[("t000", "m2", "j")]
+    assert new.checks_hash != parent.checks_hash
+    assert new.checks[0].passed is True and parent.checks[0].passed is False
