@@ -121,6 +121,9 @@ class Config(Strict):
     """Models by name."""
     profiles: dict[str, ProfileConfig] = Field(default_factory=dict)
     """Profiles by name."""
+    sandbox: Literal["bwrap", "podman", "docker"] = "bwrap"
+    """Where suites' python checks run: bubblewrap (Linux), or a podman or docker
+    container. Answer code never runs on the host."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> Config:

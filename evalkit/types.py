@@ -7,9 +7,9 @@ extend them by adding optional fields, never by changing what a field means.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic import Strict as StrictType
 
 RubricSeverity = Literal["fatal", "major", "minor"]
@@ -86,6 +86,19 @@ class Task(Strict):
     """A grouping for reports, e.g. code-security, architecture, ops-scripting, debugging."""
     tags: list[str] = Field(default_factory=list)
     """Free-form labels."""
+    checks: list[dict[str, Any]] = Field(default_factory=list)
+    """Check definitions (regex, contains, json_schema, python) run on each answer beside
+    the judge; validated by `evalkit.checks.validate_checks` when the suite loads, and kept
+    here in that validated form. Empty for a task without checks."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A task without checks serialises as it did before the field existed, so the
+        fingerprints of existing suites (and the run files that name them) do not change."""
+        data = handler(self)
+        if not self.checks:
+            data.pop("checks", None)
+        return data
 
 
 class Exact(Strict):
@@ -262,6 +275,33 @@ class Grading(Strict):
         return failure_status(self.unavailable, self.invalid)
 
 
+class CheckResult(Strict):
+    """The outcome of one check on one answer, as stored in a record's `checks` list."""
+
+    id: str
+    """The check's id in the suite."""
+    passed: bool | None
+    """True or False when the check ran; None only when it could not run."""
+    detail: str
+    """Why it passed or failed, or why it did not run; output from the sandbox is included
+    (shortened) and is model-influenced text, to be treated like the answer."""
+    duration_ms: float
+    """Wall-clock time the check took, sandbox start included."""
+
+
+class Disagreement(Strict):
+    """A check and the judge contradict each other on the criterion the check names."""
+
+    check_id: str
+    """The check's id."""
+    criterion: str
+    """The rubric criterion id the check gives evidence for."""
+    check_passed: bool
+    """What the check found."""
+    judge_met: bool
+    """What the judge found for that criterion (the opposite of `check_passed`)."""
+
+
 class Record(Strict):
     """One result line of a run file: one (task, candidate, judge) key."""
 
@@ -294,6 +334,23 @@ class Record(Strict):
     """When work on this key began (UTC, ISO 8601)."""
     finished_at: str = Field(default_factory=utc_now)
     """When the record was written."""
+    checks: list[CheckResult] = Field(default_factory=list)
+    """The task's checks run on the answer, in the suite's order; empty when the task has
+    none (or no answer arrived)."""
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    """Checks whose result contradicts the judge's finding on the criterion they name."""
+    checks_hash: str | None = None
+    """`evalkit.checks.checks_hash` of the definitions that produced `checks`: a re-grade
+    reuses the results while it is unchanged and runs the checks again otherwise."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A record of a task without checks is written as before these fields existed."""
+        data = handler(self)
+        if not self.checks and self.checks_hash is None:
+            for name in ("checks", "disagreements", "checks_hash"):
+                data.pop(name, None)
+        return data
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -10,6 +10,7 @@ end-to-end tests run the real configuration, only pointed at loopback servers wi
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ollama_server import FakeOllama  # noqa: E402
 from openai_server import FaultProxy, LlamaServer, server_log_dir  # noqa: E402
+
+from evalkit.checks import BwrapSandbox, Limits  # noqa: E402
 
 
 @pytest.fixture
@@ -79,3 +82,21 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def run_files(project: Path) -> list[Path]:
     """The run files written under the project's results/."""
     return sorted((project / "results").rglob("*.jsonl"))
+
+
+TEST_LIMITS = Limits(memory_mb=256, processes=16, output_bytes=16_000)
+"""Small enough that every attack hits its limit within a second or two."""
+
+
+@pytest.fixture
+def bwrap() -> BwrapSandbox:
+    """The real bwrap sandbox with TEST_LIMITS (small enough that every attack in
+    tests/checks hits its limit within a second or two). Without bwrap it skips, except in
+    CI (CI=true), where a missing bwrap is a failure: .ci/run installs `bubblewrap`."""
+    if shutil.which("bwrap") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                "bwrap is not installed; in CI that is a failure (apt-get install bubblewrap)"
+            )
+        pytest.skip("bwrap is not installed (apt-get install bubblewrap)")
+    return BwrapSandbox(TEST_LIMITS)

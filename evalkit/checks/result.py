@@ -1,4 +1,5 @@
-"""What a check found, and where it contradicts the judge.
+"""What a check found, and where it contradicts the judge. The stored models, `CheckResult`
+and `Disagreement`, are part of the run file format and live in `evalkit.types`.
 
 Guarantees:
 - `passed` is `None` only when the check could not run; `detail` then says why, starting
@@ -13,28 +14,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict
-
 from evalkit.checks.spec import Check
+from evalkit.types import CheckResult, Disagreement
 
 NOT_RUN = "not run: "
 """How the detail of a check that could not run begins."""
-
-
-class CheckResult(BaseModel):
-    """The outcome of one check on one answer, as stored in a record's `checks` list."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    id: str
-    """The check's id in the suite."""
-    passed: bool | None
-    """True or False when the check ran; None only when it could not run."""
-    detail: str
-    """Why it passed or failed, or why it did not run; output from the sandbox is included
-    (shortened) and is model-influenced text, to be treated like the answer."""
-    duration_ms: float
-    """Wall-clock time the check took, sandbox start included."""
 
 
 class Outcome(NamedTuple):
@@ -47,21 +31,6 @@ class Outcome(NamedTuple):
 def not_run(reason: str) -> Outcome:
     """The outcome of a check that could not run, for the given reason."""
     return Outcome(None, NOT_RUN + reason)
-
-
-class Disagreement(BaseModel):
-    """A check and the judge contradict each other on the criterion the check names."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    check_id: str
-    """The check's id."""
-    criterion: str
-    """The rubric criterion id the check gives evidence for."""
-    check_passed: bool
-    """What the check found."""
-    judge_met: bool
-    """What the judge found for that criterion (the opposite of `check_passed`)."""
 
 
 def find_disagreements(

@@ -48,6 +48,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     judge.add_argument("--out", help="new run file (default: results/<suite>/<run-id>.jsonl)")
     judge.add_argument("--resume", metavar="CHILD", help="finish a re-grade's keys not yet ok")
     judge.add_argument("--force", action="store_true", help="go on if the suite/judge changed")
+    judge.add_argument(
+        "--checks",
+        choices=["run", "skip"],
+        default="run",
+        help="rerun checks whose definitions changed (default), or skip them",
+    )
     judge.set_defaults(handler=cmd_judge)
 
     calibrate = commands.add_parser(
@@ -75,7 +81,7 @@ def cmd_judge(args: argparse.Namespace) -> int:
     from evalkit.run.runner import RunPlan, execute, probe_plan
 
     options = {"parent": args.runfile, "endpoints": args.endpoint}
-    for name in ("judge", "config", "out", "resume", "force"):
+    for name in ("judge", "config", "out", "resume", "force", "checks"):
         options[name] = getattr(args, name)
     regrade = prepare_regrade(RegradeOptions(**options))
 

@@ -54,6 +54,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--resume", metavar="RUNFILE", help="finish the keys of RUNFILE not yet ok")
     run.add_argument("--force", action="store_true", help="resume even if settings changed")
     run.add_argument(
+        "--checks",
+        choices=["run", "skip"],
+        default="run",
+        help="run the suite's checks (python ones in the sandbox; default) or skip them",
+    )
+    run.add_argument(
         "--pairwise",
         metavar="A,B[,C...]",
         help="judge candidates' answers side by side, both orders: every pair of them",
@@ -100,6 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         resume=args.resume,
         force=args.force,
+        checks=args.checks,
     )
     prepared = prepare(options)
     plan = prepared.plan
@@ -135,6 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import asyncio
 
+    from evalkit.checks import sandbox_status
     from evalkit.config import apply_endpoint_overrides, load_config, profile_config
     from evalkit.display import run as run_view
     from evalkit.endpoints.pool import Pool
@@ -149,6 +157,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     with pool.secrets.scrubbing_logs():
         health = asyncio.run(probe_plan(plan))
     run_view.health_table(health)
+    status = sandbox_status(loaded.config.sandbox)
+    run_view.sandbox_line(status.name, status.works, status.detail, status.advice)
     ready = all(h.reachable and not h.missing for h in health)
     return EXIT_OK if ready else EXIT_INCOMPLETE
 

@@ -70,6 +70,17 @@ def health_table(results: list[EndpointHealth]) -> None:
     console.print(table)
 
 
+def sandbox_line(name: str, works: bool, detail: str, advice: str | None) -> None:
+    """Whether the sandbox for python checks works (informational: suites without python
+    checks, and `run --checks skip`, need none)."""
+    if works:
+        console.print(f"sandbox for python checks: {name} [green]works[/]")
+    else:
+        console.print(f"sandbox for python checks: {name} [red]does not work[/]: {escape(detail)}")
+        if advice:
+            note(advice)
+
+
 def note_health(health: list[EndpointHealth]) -> None:
     """Before a run: one line per endpoint that is down or lacks a model."""
     for line in health:

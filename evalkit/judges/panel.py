@@ -26,6 +26,7 @@ import asyncio
 import math
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from typing import Literal
 
 from evalkit.endpoints.pool import Endpoint
@@ -33,6 +34,7 @@ from evalkit.judges.protocol import Judge
 from evalkit.judges.rubric import RubricJudge
 from evalkit.judges.verdicts import check_verdict, grade_checked
 from evalkit.types import (
+    CheckResult,
     CriterionResult,
     ErrorInfo,
     Grading,
@@ -174,11 +176,24 @@ class SampledJudge:
         """The base judge's endpoint."""
         return self.base.endpoints()
 
-    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
+    async def grade(
+        self,
+        task: Task,
+        answer: str,
+        *,
+        finish_reason: str | None = None,
+        checks: Sequence[CheckResult] = (),
+    ) -> Grading:
         """Every sample at once (the endpoint's slots pace them), then combined."""
         gradings = await asyncio.gather(
             *(
-                self.base.grade(task, answer, seed=self.first_seed + i, finish_reason=finish_reason)
+                self.base.grade(
+                    task,
+                    answer,
+                    seed=self.first_seed + i,
+                    finish_reason=finish_reason,
+                    checks=checks,
+                )
                 for i in range(self.samples)
             )
         )
@@ -225,10 +240,17 @@ class PanelJudge:
                 found.setdefault(id(endpoint), endpoint)
         return list(found.values())
 
-    async def grade(self, task: Task, answer: str, *, finish_reason: str | None = None) -> Grading:
+    async def grade(
+        self,
+        task: Task,
+        answer: str,
+        *,
+        finish_reason: str | None = None,
+        checks: Sequence[CheckResult] = (),
+    ) -> Grading:
         """Every member at once; a sampling member contributes each of its samples."""
         gradings = await asyncio.gather(
-            *(grade_checked(m, task, answer, finish_reason) for m in self.members)
+            *(grade_checked(m, task, answer, finish_reason, checks) for m in self.members)
         )
         votes: list[MemberVerdict] = []
         for member, grading in zip(self.members, gradings, strict=True):

@@ -33,7 +33,9 @@ class Judge(Protocol):
 
         A judge whose `grade` also takes a keyword `finish_reason: str | None` is told why
         the candidate's generation stopped: "length" when it was cut at max_tokens (see
-        `grade_answer`). evalkit's own judges take it; a judge without it gets the text."""
+        `grade_answer`). evalkit's own judges take it; a judge without it gets the text.
+        Likewise a keyword `checks: list[CheckResult]` gets what the task's checks found
+        (only when the task has checks)."""
         ...
 
 

@@ -5,6 +5,7 @@ against the task's reference and rubric with the verdict schema as structured ou
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +17,7 @@ from evalkit.errors import ConfigError
 from evalkit.judges.asking import ask_validated
 from evalkit.judges.prompt import parse_verdict, render
 from evalkit.judges.prompt import verdict_schema as schema_for
-from evalkit.types import Answer, Grading, JudgeInfo, Strict, Task
+from evalkit.types import Answer, CheckResult, Grading, JudgeInfo, Strict, Task
 
 
 class JudgeFile(Strict):
@@ -121,10 +122,12 @@ class RubricJudge:
         *,
         seed: int | None = None,
         finish_reason: str | None = None,
+        checks: Sequence[CheckResult] = (),
     ) -> Grading:
         """Ask for a verdict; on an invalid reply ask again with the error, then give up.
         `seed` replaces the judge's seed, for repeated sampling; `finish_reason` (why the
-        answer's generation stopped) puts a note in the prompt when it was cut."""
+        answer's generation stopped) puts a note in the prompt when it was cut; `checks`
+        (the task's check results) go into the prompt as evidence."""
         schema = schema_for(task)
         overrides = self.overrides if seed is None else {**self.overrides, "seed": seed}
 
@@ -138,7 +141,7 @@ class RubricJudge:
                 overrides=overrides,
             )
 
-        prompt = render(self.template, task, answer, finish_reason=finish_reason)
+        prompt = render(self.template, task, answer, finish_reason=finish_reason, checks=checks)
         asked = await ask_validated(
             ask, prompt, lambda text: parse_verdict(text, task), self.spec.retry_invalid
         )

@@ -18,14 +18,22 @@ panel checks each member's grading before it counts the vote. A verdict that fai
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from evalkit.errors import describe_validation
-from evalkit.types import FATAL_CAP, ErrorInfo, Grading, MemberVerdict, Task, Verdict
+from evalkit.types import (
+    FATAL_CAP,
+    CheckResult,
+    ErrorInfo,
+    Grading,
+    MemberVerdict,
+    Task,
+    Verdict,
+)
 
 if TYPE_CHECKING:  # the protocol brings the endpoints; parsing a reply needs none of them
     from evalkit.judges.protocol import Judge
@@ -75,13 +83,17 @@ def _capped(verdict: Verdict, task: Task) -> Verdict:
 
 
 async def grade_checked(
-    judge: Judge, task: Task, answer: str, finish_reason: str | None = None
+    judge: Judge,
+    task: Task,
+    answer: str,
+    finish_reason: str | None = None,
+    checks: Sequence[CheckResult] = (),
 ) -> Grading:
     """`judge`'s grading of `answer` (told why its generation stopped, when the judge takes
     it: `grade_answer`), checked by `settle`. A verdict the judge could not even build (a
     ValidationError from evalkit's verdict models) is judge_error too."""
     try:
-        grading = await grade_answer(judge, task, answer, finish_reason)
+        grading = await grade_answer(judge, task, answer, finish_reason, checks)
     except ValidationError as exc:
         if exc.title not in VERDICT_MODELS:
             raise
@@ -139,22 +151,29 @@ def invalid_grading(reason: str) -> Grading:
 
 
 def grade_answer(
-    judge: Judge, task: Task, text: str, finish_reason: str | None
+    judge: Judge,
+    task: Task,
+    text: str,
+    finish_reason: str | None,
+    checks: Sequence[CheckResult] = (),
 ) -> Awaitable[Grading]:
     """`judge.grade` of an answer, with why its generation stopped for a judge that takes
-    `finish_reason`; a judge written for `grade(task, answer)` alone is called so, and
-    keeps working."""
-    if _takes_finish_reason(type(judge)):
-        return judge.grade(task, text, finish_reason=finish_reason)  # type: ignore[call-arg]
-    return judge.grade(task, text)
+    `finish_reason`, and the task's check results for one that takes `checks`; a judge
+    written for `grade(task, answer)` alone is called so, and keeps working."""
+    extra: dict[str, Any] = {}
+    if _takes(type(judge), "finish_reason"):
+        extra["finish_reason"] = finish_reason
+    if checks and _takes(type(judge), "checks"):
+        extra["checks"] = list(checks)
+    return judge.grade(task, text, **extra)
 
 
 @cache
-def _takes_finish_reason(kind: type) -> bool:
-    """Whether the `grade` of a judge class takes a `finish_reason` keyword (by name or
-    through **kwargs); asked once per class."""
+def _takes(kind: type, keyword: str) -> bool:
+    """Whether the `grade` of a judge class takes `keyword` (by name or through
+    **kwargs); asked once per class and keyword."""
     try:
         parameters = inspect.signature(kind.grade).parameters.values()
     except (AttributeError, TypeError, ValueError):
         return False
-    return any(p.name == "finish_reason" or p.kind is p.VAR_KEYWORD for p in parameters)
+    return any(p.name == keyword or p.kind is p.VAR_KEYWORD for p in parameters)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
@@ -21,6 +22,7 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.checking import check_setup
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.reader import read_run
@@ -52,6 +54,8 @@ class RunOptions(Schema):
     """--resume RUNFILE."""
     force: bool = False
     """--force: resume even when the manifest differs."""
+    checks: Literal["run", "skip"] = "run"
+    """--checks: run the suite's checks (python ones in the config's sandbox) or skip them."""
 
 
 class PreparedRun(Schema):
@@ -138,6 +142,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         limit=options.limit,
     )
     plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
+    plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
     if previous is None:
         path = new_run_path(options.out, loaded, manifest)
         return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False)

@@ -12,15 +12,18 @@ definition changed), and appends a Resume line with what the probes found.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import ConfigDict, Field
 
 from evalkit import __version__
+from evalkit.checks import checks_hash
 from evalkit.config import apply_endpoint_overrides, load_config
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.run.checking import CheckSetup, check_setup, definitions
 from evalkit.run.families import model_families
 from evalkit.run.prepare import check_resume, new_run_id, new_run_path, open_run
 from evalkit.run.runner import RunPlan
@@ -47,6 +50,9 @@ class RegradeOptions(Schema):
     """--resume CHILD: finish a re-grade."""
     force: bool = False
     """--force: go on although the suite or the judge changed."""
+    checks: Literal["run", "skip"] = "run"
+    """--checks: checks whose definitions changed since the parent run are run again (python
+    ones in the config's sandbox), or skipped; unchanged ones reuse the parent's results."""
 
 
 class Regrade(Schema):
@@ -122,11 +128,15 @@ def prepare_regrade(options: RegradeOptions) -> Regrade:
     if child is not None:
         forced = check_resume(child.manifest, manifest, str(options.resume), options.force)
         manifest, done = child.manifest, child.records
+    kept = {(r.task_id, r.candidate): r for r in parent.records.values() if r.answer}
+    setup = _check_setup(suite, kept, options.checks, loaded.config.sandbox)
     plans = [
         RunPlan(tasks=tasks, candidates=[c], judge=judge, pool=pool, done=done, answers=answers)
         for c in parent.manifest.candidates
         if (tasks := [t for t in suite.tasks if (t.id, c) in answers])
     ]
+    for plan in plans:
+        plan.checks, plan.kept_checks = setup, kept
     return Regrade(
         plans=plans,
         judge=judge,
@@ -176,3 +186,13 @@ def _carried(parent: RunFile, judge: str, answers: dict[tuple[str, str], Answer]
     unanswered = [r for r in parent.records.values() if (r.task_id, r.candidate) not in answers]
     latest = {(r.task_id, r.candidate): r for r in unanswered}
     return [r.model_copy(update={"judge": judge}) for r in latest.values()]
+
+
+def _check_setup(
+    suite: Suite, kept: dict[tuple[str, str], Record], mode: str, sandbox: str
+) -> CheckSetup:
+    """The run's check setup; a sandbox is needed only when some task's checks changed
+    since the parent run (its results cannot be reused) and include python ones."""
+    hashes = {record.checks_hash for record in kept.values() if record.checks}
+    changed = [t for t in suite.tasks if t.checks and checks_hash(definitions(t)) not in hashes]
+    return check_setup(changed, mode, sandbox)

@@ -24,6 +24,7 @@ from evalkit.endpoints.probes import probe_all
 from evalkit.errors import EvalkitError
 from evalkit.judges.protocol import Judge, judge_models_of
 from evalkit.judges.verdicts import grade_checked
+from evalkit.run.checking import CheckSetup, apply_checks, check_answer, check_fields
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, EndpointHealth, PairRecord, Record, Task, utc_now
 
@@ -47,6 +48,11 @@ class RunPlan:
     """Answers to grade instead of asking the candidate, by (task_id, candidate): a
     re-grade of another run file. A key with neither an answer here nor a kept one calls
     the candidate."""
+    checks: CheckSetup = field(default_factory=CheckSetup)
+    """Where the tasks' checks run (or that they are skipped)."""
+    kept_checks: dict[tuple[str, str], Record] = field(default_factory=dict)
+    """Records whose check results a key reuses while its checks are unchanged, by
+    (task_id, candidate): a re-grade's source records."""
 
     def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str]]:
         """The (task, candidate) pairs still to do, in suite order (of `candidates` only,
@@ -86,10 +92,11 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
 
 
 async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
-    """Answer (unless an answer is kept), grade, and build the record for one key.
+    """Answer (unless an answer is kept), check, grade, and build the record for one key.
 
     An answer cut at max_tokens or empty is graded like any other (see `Answer.empty` for
-    why an empty one is not an error), and the judge is told which it is."""
+    why an empty one is not an error), and the judge is told which it is. The task's checks
+    run before the judge, which is shown what they found (see `evalkit.run.checking`)."""
     started = utc_now()
     base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
     prior = plan.done.get((task.id, candidate, plan.judge.name))
@@ -102,18 +109,26 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
         except CallFailed as failed:
             status = "unavailable" if failed.unavailable else "error"
             return Record(**base, status=status, error=failed.info, started_at=started)
-    grading = await grade_checked(plan.judge, task, answer.text, answer.finish_reason)
+    kept = prior if prior is not None and prior.answer is not None else None
+    checked = await check_answer(
+        task, answer.text, plan.checks, kept or plan.kept_checks.get((task.id, candidate))
+    )
+    grading = await grade_checked(  # every verdict checked, whoever the judge is
+        plan.judge, task, answer.text, answer.finish_reason, checked.evidence()
+    )
+    verdict, disagreements = apply_checks(grading.verdict, checked)
     return Record(
         **base,
         status=grading.status,
         answer=answer,
-        verdict=grading.verdict,
+        verdict=verdict,
         judge_raw=grading.raw,
         judge_answer=grading.judge_answer,
         error=grading.error,
         members=grading.members,
         spread=grading.spread,
         started_at=started,
+        **check_fields(checked, disagreements),
     )
 
 

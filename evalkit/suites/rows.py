@@ -50,14 +50,28 @@ def validate_rows(rows: Iterable[dict], source: str) -> Iterator[Task]:
 
 
 def parse_row(row: object, source: str, row_name: int | str) -> Task:
-    """One row as a Task; a null tags or system (from Arrow's schema union) means absent."""
+    """One row as a Task; a null tags, system or checks (from Arrow's schema union) means
+    absent. Its checks are validated (`evalkit.checks.validate_checks`) and kept in their
+    validated form: a bad check is a SuiteError naming the row and `checks[i].field`."""
     if not isinstance(row, dict):
         raise SuiteError("a row must be a JSON object", path=source, row=row_name)
     cleaned = {k: v for k, v in row.items() if not (v is None and k in ("tags", "system"))}
+    if cleaned.get("checks") is None:
+        cleaned.pop("checks", None)
     try:
-        return Task.model_validate(cleaned)
+        task = Task.model_validate(cleaned)
     except ValidationError as exc:
         raise SuiteError(f"field {describe_validation(exc)}", path=source, row=row_name) from None
+    if not task.checks:
+        return task
+    from evalkit.checks import validate_checks  # only suites with checks pay for it
+
+    try:
+        checks = validate_checks(task.checks, [criterion.id for criterion in task.rubric])
+    except ValueError as exc:
+        raise SuiteError(f"field {exc}", path=source, row=row_name) from None
+    dumped = [check.model_dump(by_alias=True) for check in checks]
+    return task.model_copy(update={"checks": dumped})
 
 
 def lint_folder(folder: Path) -> int:

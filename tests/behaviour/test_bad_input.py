@@ -73,6 +73,47 @@ CASES: dict[str, tuple[Mutation, list[str]]] = {
         lambda r: suite_row(r, rubric="be good"),
         ["test.jsonl", "row 3", "rubric"],
     ),
+    "check-bad-regex": (
+        lambda r: suite_row(
+            r, checks=[{"id": "c", "kind": "regex", "pattern": "(", "severity": "fatal"}]
+        ),
+        ["test.jsonl", "row 3", "checks[0].pattern", "invalid regular expression"],
+    ),
+    "check-unknown-kind": (
+        lambda r: suite_row(r, checks=[{"id": "c", "kind": "shell", "severity": "minor"}]),
+        ["test.jsonl", "row 3", "checks[0]", "shell"],
+    ),
+    "check-unknown-criterion": (
+        lambda r: suite_row(
+            r,
+            checks=[
+                {
+                    "id": "c",
+                    "kind": "contains",
+                    "text": "x",
+                    "severity": "minor",
+                    "criterion": "nope",
+                }
+            ],
+        ),
+        ["test.jsonl", "row 3", "checks[0].criterion", "'nope'", "explains"],
+    ),
+    "check-duplicate-id": (
+        lambda r: suite_row(
+            r,
+            checks=[
+                {"id": "c", "kind": "contains", "text": "x", "severity": "minor"},
+                {"id": "c", "kind": "python", "code": "pass", "severity": "minor"},
+            ],
+        ),
+        ["test.jsonl", "row 3", "checks[1].id", "duplicate check id 'c'"],
+    ),
+    "check-empty-code": (
+        lambda r: suite_row(
+            r, checks=[{"id": "c", "kind": "python", "code": " ", "severity": "major"}]
+        ),
+        ["test.jsonl", "row 3", "checks[0].code", "must not be empty"],
+    ),
     "duplicate-task-ids": (duplicate_ids, ["test.jsonl", "row 3", "duplicate task id 't000'"]),
     "empty-suite": (empty_suite, ["suites/gen", "no tasks"]),
     "config-unknown-key": (

@@ -9,7 +9,7 @@ from pathlib import Path
 import evalkit.checks
 
 PACKAGE = Path(evalkit.checks.__file__).parent
-ALLOWED = {"evalkit.checks", "evalkit.errors", "pydantic", "jsonschema"}
+ALLOWED = {"evalkit.checks", "evalkit.errors", "evalkit.types", "pydantic", "jsonschema"}
 
 
 def test_all_is_sorted_and_every_name_exists() -> None:

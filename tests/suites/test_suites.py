@@ -110,3 +110,22 @@ def test_fingerprint_changes_with_any_task_change(tmp_path: Path) -> None:
     b = load_suite(str(make_suite(tmp_path, [{**ROW, "reference": "hello"}], "b")), tmp_path)
     assert a.info.fingerprint != b.info.fingerprint
     assert fingerprint(a.tasks) == a.info.fingerprint
+
+
+def test_a_rows_checks_load_validated_and_tasks_without_checks_keep_their_fingerprint(
+    tmp_path: Path,
+) -> None:
+    check = {"id": "hi", "kind": "contains", "text": "hi", "severity": "fatal", "extra": None}
+    with_checks = load_suite(
+        str(make_suite(tmp_path, [{**ROW, "checks": [check]}], "a")), base_dir=tmp_path
+    )
+    assert with_checks.tasks[0].checks == [
+        {"id": "hi", "kind": "contains", "text": "hi", "severity": "fatal", "criterion": None}
+        | {"expect": "present", "case_sensitive": False}
+    ]
+    plain = load_suite(str(make_suite(tmp_path, [ROW], "b")), base_dir=tmp_path)
+    empty = load_suite(str(make_suite(tmp_path, [{**ROW, "checks": []}], "c")), base_dir=tmp_path)
+    null = load_suite(str(make_suite(tmp_path, [{**ROW, "checks": None}], "d")), base_dir=tmp_path)
+    assert plain.info.fingerprint == empty.info.fingerprint == null.info.fingerprint
+    assert "checks" not in plain.tasks[0].model_dump_json()
+    assert with_checks.info.fingerprint != plain.info.fingerprint
