@@ -21,7 +21,7 @@ from evalkit.analysis.stats import (
     paired_bootstrap_ci,
     wilcoxon_signed_rank,
 )
-from evalkit.runfile.reader import ScoreFile, ScoreLine
+from evalkit.runfile.lines import ScoreFile, ScoreLine
 from evalkit.types import Schema
 
 Outcome = Literal["improved", "regressed", "unchanged", "only_a", "only_b", "not_ok"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from evalkit.runfile.index import KeyLine
+from evalkit.runfile.lines import KeyLine
 from evalkit.types import Answer, Record, RunManifest, Schema
 
 

@@ -141,7 +141,7 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from evalkit.analysis.compare import compare_runs, gate_warnings, regressions
-    from evalkit.runfile.reader import read_scores
+    from evalkit.runfile.lines import read_scores
 
     a, b = _read_for_reading(read_scores, args.a, args.b)
     result = compare_runs(a, b)

@@ -1,63 +1,29 @@
 """Run files as `show` reads them: the key, status and answer's ending of every record, and
 each record in full only when it is asked for.
 
-`read_index` reads every line once and checks, on every result line, the fields it keeps
-(the key, the status, the answer's text and finish reason); a line that is not JSON, or
-whose type or kept fields are wrong, is an error naming the file, the line and the field,
-as `read_run` gives. The bytes of the latest line of each key are kept, so
-`RunIndex.record` validates a record in full (every field, as `read_run` does) when it is
-shown: a table of 100 records out of 10,000 validates 100 records in full, not 10,000. A
-bad field elsewhere in a record that is not shown goes unreported, as a field `compare`
-does not read does.
+`read_index` reads every line once (natively, `runfile.lines`) and checks, on every
+result line, the fields it keeps (the key, the status, the answer's text and finish
+reason); a line that is not JSON, or whose type or kept fields are wrong, is an error
+naming the file, the line and the field, as `read_run` gives. The bytes of the latest
+line of each key are kept, so `RunIndex.record` validates a record in full (every field,
+as `read_run` does) when it is shown: a table of 100 records out of 10,000 validates 100
+records in full, not 10,000. A bad field elsewhere in a record that is not shown goes
+unreported, as a field `compare` does not read does.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
+import msgspec
 from pydantic import ValidationError
 
-from evalkit.runfile.reader import RunLines, Skimmed, line_decoder, line_error
-from evalkit.types import Answer, Record, RunManifest, Schema, Status
+from evalkit.runfile.lines import KeyLine, KeyLineModel, fast_decoder
+from evalkit.runfile.reader import RunLines, line_decoder, line_error
+from evalkit.types import Record, RunManifest
 
 
-class KeyAnswer(Skimmed):
-    """An answer's text and why generation stopped: enough to tell one that is not whole."""
-
-    text: str
-    """The reply's text."""
-    finish_reason: str | None = None
-    """Why generation stopped: stop, length, ..."""
-
-    truncated = Answer.truncated  # the same rules as a full Answer's, not a copy of them
-    empty = Answer.empty
-
-
-class KeyLine(Skimmed):
-    """A result line's key, status and answer's ending; the other fields are skipped
-    unchecked."""
-
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: KeyAnswer | None = None
-    """The answer, when there is one."""
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key, as Record.key."""
-        return (self.task_id, self.candidate, self.judge)
-
-
-class RunIndex(Schema):
+class RunIndex(msgspec.Struct, gc=False):
     """A run file's manifest, the key and status of the latest line of every key, and
     that line's bytes, to read the record in full (`record`)."""
 
@@ -85,7 +51,8 @@ class RunIndex(Schema):
 
 def read_index(path: str | Path) -> RunIndex:
     """Read a run file's keys and statuses in one pass (see the module docstring)."""
-    lines = RunLines(Path(path), KeyLine)
+    decoder = fast_decoder(KeyLine, KeyLineModel, False)
+    lines = RunLines(Path(path), KeyLine, decoder=decoder)
     records: dict[tuple[str, str, str], KeyLine] = {}
     kept: dict[tuple[str, str, str], tuple[int, bytes]] = {}
     for number, line, item in lines.numbered():

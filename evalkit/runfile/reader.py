@@ -1,5 +1,6 @@
-"""Run files as read: `read_run` gives the manifest and the latest record of every key;
-`read_scores` gives only what `compare` compares (`runfile.index` what `show` filters on).
+"""Run files as read: `read_run` gives the manifest and the latest record of every key
+(`runfile.lines.read_scores` only what `compare` compares, `runfile.index` what `show`
+filters on).
 
 Line 1 is the RunManifest; every other line is a Record (`"type": "result"`), a
 pairwise PairRecord (`"type": "pair"`), or a Resume line (`"type": "resume"`) appended
@@ -10,7 +11,8 @@ line, left by a crash mid-write, is skipped; any other bad line (not JSON, anoth
 none, a wrong field) is an error naming the file, the line and the field.
 
 Every line is decoded once, natively: pydantic-core validates its bytes against a tagged
-union on "type", so no line is parsed a second time to learn what it is.
+union on "type", so no line is parsed a second time to learn what it is (msgspec, for the
+commands that read a few fields of each line: `runfile.lines`).
 
 This module is all that the commands which only read run files need, so it imports
 neither the writer's asyncio nor the config.
@@ -28,13 +30,13 @@ from typing import Annotated, Any, BinaryIO, Generic, Literal, TypeVar, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
-from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema, Score, Status
+from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema
 
 READ_BUFFER = 1 << 20
 """Bytes read from the file at a time: lines came three times faster than with the
 default 8 kB (13 against 4.5 ms for 10,000 lines, measured)."""
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 class RunFile(Schema):
@@ -64,59 +66,6 @@ class Skimmed(Schema):
     model_config = ConfigDict(extra="ignore")
 
 
-class ScoreVerdict(Skimmed):
-    """A verdict's score and label."""
-
-    score: Score
-    """1-5."""
-    label: str
-    """The rubric's label for the score."""
-
-
-class ScoreAnswer(Skimmed):
-    """An answer's text only."""
-
-    text: str
-    """The answer."""
-
-
-class ScoreLine(Skimmed):
-    """A result line as `compare` reads it: the row, the status, the verdict's score and
-    label, and the answer's text (to tell a re-grade). Fields it does not use are skipped
-    unchecked; `read_run` checks every field."""
-
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: ScoreAnswer | None = None
-    """The answer, when there is one."""
-    verdict: ScoreVerdict | None = None
-    """The verdict, when there is one."""
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key, as Record.key."""
-        return (self.task_id, self.candidate, self.judge)
-
-
-class ScoreFile(Schema):
-    """A run file as `compare` reads it: the manifest and the latest ScoreLine of every key."""
-
-    path: str
-    """Where it was read from."""
-    manifest: RunManifest
-    """Line 1."""
-    records: dict[tuple[str, str, str], ScoreLine]
-    """The last result line of each (task_id, candidate, judge) key."""
-
-
 def read_run(path: str | Path) -> RunFile:
     """Read a run file; a corrupt line (other than a partial last one) is an error naming
     the file, the line and the field."""
@@ -134,21 +83,10 @@ def read_run(path: str | Path) -> RunFile:
     )
 
 
-def read_scores(path: str | Path) -> ScoreFile:
-    """Read what `compare` compares from a run file: a line that is not JSON, or whose
-    compared fields are wrong, is an error naming the file, the line and the field.
-
-    The other fields are parsed but not built: 10,000 real-shaped records (23 MB) take
-    0.08 s of CPU against 0.28 s for `read_run` and 0.13 s for `json.loads` of every
-    line (measured)."""
-    lines = RunLines(Path(path), ScoreLine)
-    records = {line.key: line for line in lines}
-    return ScoreFile(path=str(path), manifest=lines.manifest, records=records)
-
-
 class RunLines(Generic[M]):
     """A run file read one line at a time: `manifest` is line 1, and iterating yields every
-    result line, parsed as `record_type`, keeping none. With `pairs`, pairwise lines are
+    result line, parsed as `record_type`, keeping none (by `decoder` when given: a
+    msgspec struct's, `runfile.lines.fast_decoder`). With `pairs`, pairwise lines are
     gathered in `pairs`, the last of each key; otherwise they are skipped (their type is
     all that is checked). Resume lines are gathered in `resumes`, in order. Later result
     lines supersede earlier ones of the same key; that
@@ -160,8 +98,16 @@ class RunLines(Generic[M]):
     A line's bytes are freed once parsed unless the caller keeps them (`numbered`), so
     reading touches the memory of what the caller keeps and not twice the file's size."""
 
-    def __init__(self, path: Path, record_type: type[M], *, pairs: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        record_type: type[M],
+        *,
+        pairs: bool = False,
+        decoder: Callable[[bytes], Any] | None = None,
+    ) -> None:
         self.path, self.record_type, self.read_pairs = path, record_type, pairs
+        self.decoder = decoder or line_decoder(record_type, pairs)
         self.pairs: dict[tuple[str, str, str, str], PairRecord] = {}
         self.resumes: list[Resume] = []
         self.partial = False
@@ -192,7 +138,7 @@ class RunLines(Generic[M]):
 
     def numbered(self) -> Iterator[tuple[int, bytes, M]]:
         """Every result line as (line number, its bytes, parsed)."""
-        decode = line_decoder(self.record_type, self.read_pairs)
+        decode = self.decoder
         with self._open() as handle, _gc_paused():
             handle.readline()
             for number, line in enumerate(handle, start=2):
