@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from itertools import repeat
 from typing import Literal
 
 from evalkit.analysis.resampling import Resampler, percentile_interval
@@ -62,8 +61,7 @@ def paired_bootstrap_ci(
     ordered = sorted(deltas)
     resampler = Resampler(ordered, seed, grouped=True)
     column = [ordered[group[0]] for group in resampler.groups]
-    totals, draw = resampler.totals, resampler.draw
-    means = [totals(draw(), (column,))[0] / n for _ in repeat(None, resamples)]
+    means = resampler.means(column, resamples)
     low, high = percentile_interval(means, confidence)
     return Interval(low=low, high=high, confidence=confidence, resamples=resamples, seed=seed)
 
