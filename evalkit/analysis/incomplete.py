@@ -9,9 +9,12 @@ made here, so the three always say the same.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from evalkit.runfile.lines import KeyLine
 from evalkit.types import Answer, Record, RunManifest, Schema
+
+if TYPE_CHECKING:  # the report and the end-of-run summary count Records, without msgspec
+    from evalkit.runfile.lines import KeyLine
 
 
 class Incomplete(Schema):
