@@ -10,7 +10,21 @@ from rich.table import Table
 from evalkit.analysis.compare import Comparison
 from evalkit.display.console import console, more, note, signed_style, status
 
-TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "p", "+", "-", "=", "unscored")
+TERMINAL_CANDIDATE_COLUMNS = (
+    "n",
+    "A",
+    "B",
+    "Δ",
+    "95% CI",
+    "MDE",
+    "p",
+    "Holm",
+    "Wilc.",
+    "+",
+    "-",
+    "=",
+    "unsc.",
+)
 """compare_markdown.CANDIDATE_COLUMNS after the name, in words short enough for 80 columns."""
 
 
@@ -30,8 +44,9 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
         console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
     table = Table(
         title="Per candidate: rows graded ok in both",
-        caption="n: rows ok in both · A, B: mean scores · p: Wilcoxon"
-        " · + - =: rows improved, regressed, unchanged",
+        caption="n: rows ok in both · A, B: mean scores · MDE: smallest Δ the suite detects"
+        " · p: bootstrap, Holm-adjusted, Wilcoxon · + - =: rows improved, regressed,"
+        " unchanged · unsc.: not scored",
         box=box.SIMPLE_HEAD,
         collapse_padding=True,
         pad_edge=False,

@@ -3,7 +3,7 @@
 
 Line 1 is the RunManifest; every other line is a Record (or a pairwise PairRecord, or a
 Resume line appended when the run was resumed, with what the probes found then). A
-later record for the same (task_id, candidate, judge) key supersedes an earlier one, which
+later record for the same (task_id, candidate, judge, sample) key supersedes an earlier one, which
 is how resume and retry append instead of rewriting (`evalkit.runfile.writer` writes them). Only
 a partial last line, left by a crash mid-write, is skipped; any other bad line is an error
 naming the file, the line and the field.
@@ -24,7 +24,17 @@ from typing import BinaryIO, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
-from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema, Score, Status
+from evalkit.types import (
+    PairRecord,
+    Record,
+    RecordKey,
+    Resume,
+    RunManifest,
+    Schema,
+    Score,
+    Status,
+    record_key,
+)
 
 READ_BUFFER = 1 << 20
 """Bytes read from the file at a time: lines came three times faster than with the
@@ -40,8 +50,9 @@ class RunFile(Schema):
     """Where it was read from."""
     manifest: RunManifest
     """Line 1."""
-    records: dict[tuple[str, str, str], Record]
-    """The last record of each (task_id, candidate, judge) key, in first-seen key order."""
+    records: dict[RecordKey, Record]
+    """The last record of each key (`Record.key`: (task_id, candidate, judge), and the
+    sample unless it is 0), in first-seen key order."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
     pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
@@ -95,11 +106,13 @@ class ScoreLine(_Skimmed):
     """The answer, when there is one."""
     verdict: ScoreVerdict | None = None
     """The verdict, when there is one."""
+    sample: int = 0
+    """Which repeated answer to the task it is (0 when the run asked once)."""
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key, as Record.key."""
-        return (self.task_id, self.candidate, self.judge)
+    def key(self) -> RecordKey:
+        """The record's key, as Record.key."""
+        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class ScoreFile(Schema):
@@ -109,8 +122,8 @@ class ScoreFile(Schema):
     """Where it was read from."""
     manifest: RunManifest
     """Line 1."""
-    records: dict[tuple[str, str, str], ScoreLine]
-    """The last result line of each (task_id, candidate, judge) key."""
+    records: dict[RecordKey, ScoreLine]
+    """The last result line of each key (`Record.key`)."""
 
 
 def read_run(path: str | Path) -> RunFile:
