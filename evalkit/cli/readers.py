@@ -85,6 +85,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         **options,
     )
     report.add_argument("runfile")
+    report.add_argument(
+        "others",
+        nargs="*",
+        metavar="RUNFILE",
+        help="more run files, for the leaderboard only (it appears with > 2 candidates)",
+    )
+    report.add_argument(
+        "--pass-threshold",
+        type=int,
+        choices=range(1, 6),
+        metavar="SCORE",
+        help="score a sample needs to pass, for pass^k and pass@k (default: the run's, else 4)",
+    )
     report.add_argument("--format", choices=["md", "html"], help="default: from -o, else md")
     report.add_argument("-o", "--output", help="write to FILE instead of standard output")
     report.add_argument("--suite", help="the suite folder holding the prompts (default: found)")
@@ -195,9 +208,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from evalkit.report.build import build_report
     from evalkit.runfile.reader import read_run
 
-    (run,) = _read_for_reading(read_run, args.runfile)
+    run, *others = _read_for_reading(read_run, args.runfile, *args.others)
     chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
-    report = build_report(run, Path(args.suite) if args.suite else None)
+    suite = Path(args.suite) if args.suite else None
+    report = build_report(run, suite, others=others, threshold=args.pass_threshold)
     reading_only(report)
     if chosen == "html":
         from evalkit.report.html import write

@@ -6,8 +6,9 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from evalkit.analysis.samples import SampleStats, TaskSamples
+from evalkit.analysis.samples import SampleStats
 from evalkit.display.console import console, note
+from evalkit.report.extra_sections import task_cells
 
 TASK_ROWS = 30
 """Task rows drawn unless told otherwise: the per-candidate lines sum up every task."""
@@ -41,13 +42,6 @@ def samples(stats: SampleStats, limit: int = TASK_ROWS) -> None:
             f"{line.tasks}{short}",
         )
     console.print(table)
-
-
-def task_cells(line: TaskSamples) -> tuple[str, str, str, str]:
-    """Scores (- for a sample without one), mean, sd and range of one task's samples."""
-    scores = " ".join("-" if s is None else str(s) for s in line.scores)
-    spread = "n/a" if line.low is None else f"{line.low}-{line.high}"
-    return scores, _number(line.mean, "{:.2f}"), _number(line.sd, "{:.2f}"), spread
 
 
 def _number(value: float | None, form: str) -> str:
