@@ -100,3 +100,42 @@ def test_sample_zero_is_written_as_before_samples_existed(
     assert two[0]["samples"] == 2
     results = [x for x in two if x["type"] == "result"]
     assert sorted(x.get("sample", 0) for x in results) == [0] * 4 + [1] * 4
+
+
+def test_a_sampled_run_is_regraded_and_compared_per_sample(
+    tmp_path: Path, ollama: Callable[..., FakeOllama], monkeypatch
+) -> None:
+    """`judge` grades every sample's answer again (no candidate asked), and `compare`
+    joins the two files on (task, candidate, sample), resampling the 2 tasks."""
+    from judge_replies import scripted
+
+    from evalkit.analysis.compare import compare_runs
+    from evalkit.cli import main
+    from evalkit.runfile.reader import read_scores
+
+    models = {"judge": 2, "judge-b": 4}
+    server = ollama(
+        models=[*CANDIDATES, "judge", "judge-b"],
+        responder=scripted(score=lambda body: models[body["model"]]),
+    )
+    write_project(tmp_path, server.url, n_tasks=2, candidates=CANDIDATES)
+    with (tmp_path / "evalkit.toml").open("a") as config:
+        config.write('\n[models."judge-b"]\nendpoint = "srv"\n')
+    (tmp_path / "judges" / "other.toml").write_text('model = "judge-b"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "gen", "--samples", "2", "--out", "run.jsonl"]) == 0
+    server.requests.clear()
+    assert main(["judge", "run.jsonl", "--judge", "other", "--out", "child.jsonl"]) == 0
+    assert all(is_judge_request(e) for e in server.requests if e["path"] == "/api/chat")
+    parent, child = read_run("run.jsonl"), read_run("child.jsonl")
+    assert child.manifest.samples == 2
+    for record in parent.records.values():
+        again = child.records[
+            (record.task_id, record.candidate, "other", record.sample)[
+                : 3 if record.sample == 0 else 4
+            ]
+        ]
+        assert again.answer == record.answer and again.verdict.score == 4
+    result = compare_runs(read_scores("run.jsonl"), read_scores("child.jsonl"), resamples=200)
+    for line in result.candidates:
+        assert (line.paired, line.units, line.mean_delta) == (4, 2, 2.0)
