@@ -18,6 +18,7 @@ from ollama_server import FakeOllama
 from projects import is_judge_request, write_project
 
 from evalkit.runfile.reader import read_run
+from evalkit.types import record_key
 
 N_TASKS = 4
 CANDIDATES = ("m1", "m2")
@@ -130,11 +131,7 @@ def test_a_sampled_run_is_regraded_and_compared_per_sample(
     parent, child = read_run("run.jsonl"), read_run("child.jsonl")
     assert child.manifest.samples == 2
     for record in parent.records.values():
-        again = child.records[
-            (record.task_id, record.candidate, "other", record.sample)[
-                : 3 if record.sample == 0 else 4
-            ]
-        ]
+        again = child.records[record_key(record.task_id, record.candidate, "other", record.sample)]
         assert again.answer == record.answer and again.verdict.score == 4
     result = compare_runs(read_scores("run.jsonl"), read_scores("child.jsonl"), resamples=200)
     for line in result.candidates:
