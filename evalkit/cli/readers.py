@@ -170,7 +170,8 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from evalkit.analysis.compare import compare_runs, gate_warnings, regressions
+    from evalkit.analysis.compare import compare_runs
+    from evalkit.analysis.gate import gate_warnings, regressions
     from evalkit.errors import ConfigError
     from evalkit.runfile.reader import read_scores
 

@@ -44,6 +44,7 @@ def progress(
             else:
                 score = f" {record.verdict.score}/5" if record.verdict else ""
                 who = f"{escape(record.task_id)} · {escape(record.candidate)}"
+                who += f" #{record.sample}" if record.sample else ""
             last = f"[{style}]{record.status}[/]{score} {who}"
             bar.update(job, advance=1, last=last)
 
