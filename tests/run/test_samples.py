@@ -98,6 +98,7 @@ def test_sample_zero_is_written_as_before_samples_existed(
     one = [json.loads(x) for x in (tmp_path / "one.jsonl").read_text().splitlines()]
     two = [json.loads(x) for x in (tmp_path / "two.jsonl").read_text().splitlines()]
     assert "samples" not in one[0] and not any("sample" in x for x in one[1:])
+    assert "pass_threshold" not in one[0]
     assert two[0]["samples"] == 2
     results = [x for x in two if x["type"] == "result"]
     assert sorted(x.get("sample", 0) for x in results) == [0] * 4 + [1] * 4
@@ -136,3 +137,17 @@ def test_a_sampled_run_is_regraded_and_compared_per_sample(
     result = compare_runs(read_scores("run.jsonl"), read_scores("child.jsonl"), resamples=200)
     for line in result.candidates:
         assert (line.paired, line.units, line.mean_delta) == (4, 2, 2.0)
+
+
+def test_the_pass_threshold_comes_from_the_flag_else_the_config(
+    tmp_path: Path, ollama: Callable[..., FakeOllama]
+) -> None:
+    server = ollama(models=[*CANDIDATES, "judge"])
+    write_project(tmp_path, server.url, n_tasks=1, candidates=("m1",))
+    config = tmp_path / "evalkit.toml"
+    config.write_text("pass_threshold = 5\n" + config.read_text())
+    for name, extra in (("config.jsonl", []), ("flag.jsonl", ["--pass-threshold", "3"])):
+        process = _start(tmp_path, "run", "gen", "--samples", "2", "--out", name, *extra)
+        assert process.wait(120) == 0, process.stderr.read().decode()
+    assert read_run(tmp_path / "config.jsonl").manifest.pass_threshold == 5
+    assert read_run(tmp_path / "flag.jsonl").manifest.pass_threshold == 3
