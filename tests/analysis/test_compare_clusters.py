@@ -64,8 +64,8 @@ def _declares(a: ScoreFile, b: ScoreFile, clusters=None, resamples: int = 400) -
 def test_on_clustered_null_data_rows_declare_differences_and_clusters_rarely() -> None:
     naive = [_declares(*_clustered_null(s)[:2], resamples=200) for s in range(100)]
     clustered = [_declares(*_clustered_null(s)) for s in range(300)]
-    assert sum(naive) / len(naive) > 0.25  # measured 0.40-0.45
-    assert sum(clustered) / len(clustered) < 0.08  # measured 0.04-0.06
+    assert sum(naive) / len(naive) > 0.25  # measured 0.42 and 0.49 (seeds 0-99, 1000-1099)
+    assert sum(clustered) / len(clustered) < 0.08  # measured 0.050 and 0.053
 
 
 def test_the_samples_of_a_task_move_together() -> None:
