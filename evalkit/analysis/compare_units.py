@@ -8,9 +8,10 @@ the minimum detectable difference (80% power at the 5% level) come from resampli
 units (`clustered.cluster_bootstrap`), the Wilcoxon test runs on the units' mean
 differences, and p-values are adjusted across candidates with Holm's method.
 
-Guarantees: a run of one sample compared by task gives one unit per row, the row-level
-figures `compare` always gave; a task missing from the cluster map is an error (ValueError,
-for the CLI to report), never silently its own cluster.
+Guarantees: a run of one sample compared by task has one unit per row, so its bootstrap is
+the row-level one `compare` always made; the same rows and seed give the same figures; a
+task missing from the cluster map is an error (ValueError, for the CLI to report), never
+silently its own cluster.
 """
 
 from __future__ import annotations
