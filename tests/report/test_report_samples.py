@@ -121,3 +121,19 @@ def test_runs_given_together_are_ranked_together(
     page = capsys.readouterr().out
     board = page[page.index("<h2>Leaderboard</h2>") :]
     assert board.index(">high<") < board.index(">mid<") < board.index(">low<")
+
+
+def test_calibrate_matches_a_label_to_sample_zero(tmp_path: Path) -> None:
+    """A label grades one answer per (task, candidate): in a sampled run, sample 0's,
+    whatever order the samples were written in."""
+    import json
+
+    from evalkit.analysis.calibrate import calibrate_files
+
+    scores = {(f"t{i}", name): [2, 5, 5] for i in range(6) for name in NAMES}
+    path = _sampled_run(tmp_path / "run.jsonl", scores)
+    labels = tmp_path / "labels.jsonl"
+    rows = [{"task_id": t, "candidate": c, "score": 2} for t, c in scores]
+    labels.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    report = calibrate_files(path, labels)
+    assert report.matched == 12 and report.exact == 1.0
