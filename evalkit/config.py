@@ -124,6 +124,9 @@ class Config(Strict):
     sandbox: Literal["bwrap", "podman", "docker"] = "bwrap"
     """Where suites' python checks run: bubblewrap (Linux), or a podman or docker
     container. Answer code never runs on the host."""
+    pass_threshold: int | None = Field(default=None, ge=1, le=5)
+    """The score at or above which one sample passes, for pass^k and pass@k (`run
+    --samples`); recorded in the run's manifest. Unset: 4."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> Config:

@@ -302,8 +302,18 @@ class Disagreement(Strict):
     """What the judge found for that criterion (the opposite of `check_passed`)."""
 
 
+RecordKey = tuple[str, str, str] | tuple[str, str, str, int]
+"""A result record's key: (task_id, candidate, judge) for sample 0, the key it had before
+samples existed, and (task_id, candidate, judge, sample) for any other sample."""
+
+
+def record_key(task_id: str, candidate: str, judge: str, sample: int = 0) -> RecordKey:
+    """The key of the record for this task, candidate, judge and sample (`Record.key`)."""
+    return (task_id, candidate, judge, sample) if sample else (task_id, candidate, judge)
+
+
 class Record(Strict):
-    """One result line of a run file: one (task, candidate, judge) key."""
+    """One result line of a run file: one (task, candidate, judge, sample) key."""
 
     type: Literal["result"] = "result"
     """Always "result"; tells records from the manifest."""
@@ -342,20 +352,28 @@ class Record(Strict):
     checks_hash: str | None = None
     """`evalkit.checks.checks_hash` of the definitions that produced `checks`: a re-grade
     reuses the results while it is unchanged and runs the checks again otherwise."""
+    sample: int = Field(default=0, ge=0)
+    """Which of the candidate's repeated answers to the task this is (`run --samples K`:
+    0 .. K-1; sample i asks with the model's seed + i). 0 for a run of one sample, and in
+    files written before samples existed; written only when it is not 0."""
 
     @model_serializer(mode="wrap")
-    def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A record of a task without checks is written as before these fields existed."""
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A record of a task without checks, of sample 0, is written as before these
+        fields existed."""
         data = handler(self)
         if not self.checks and self.checks_hash is None:
             for name in ("checks", "disagreements", "checks_hash"):
                 data.pop(name, None)
+        if not self.sample:
+            data.pop("sample", None)
         return data
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key; a later record for it supersedes this one."""
-        return (self.task_id, self.candidate, self.judge)
+    def key(self) -> RecordKey:
+        """The record's key (`record_key`): (task_id, candidate, judge), with the sample
+        after them unless it is 0; a later record for it supersedes this one."""
+        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class EndpointHealth(Strict):
@@ -498,6 +516,23 @@ class RunManifest(Strict):
     files written before it was recorded."""
     card: CardSettings | None = None
     """For a judge card's run file (`card`): how its probes were made; null otherwise."""
+    samples: int = Field(default=1, ge=1)
+    """Answers asked of each candidate per task (`run --samples K`), each its own record
+    (`Record.sample` 0 .. K-1); 1 unless K was given, and then not written."""
+    pass_threshold: int | None = Field(default=None, ge=1, le=5)
+    """The score at or above which a sample passes, for pass^k and pass@k (`--pass-threshold`
+    or the config's `pass_threshold` when the run was made); null: the default, 4."""
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A run of one sample with the default threshold writes the manifest it wrote
+        before these fields existed."""
+        data = handler(self)
+        if self.samples == 1:
+            data.pop("samples", None)
+        if self.pass_threshold is None:
+            data.pop("pass_threshold", None)
+        return data
 
 
 class ModelFamilies(Strict):

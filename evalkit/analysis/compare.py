@@ -1,35 +1,36 @@
-"""Compare two run files: row by row, then per candidate with a paired bootstrap interval
-and a Wilcoxon signed-rank test, and, when B re-grades A's answers with another judge,
-how far the two judges agree.
+"""Compare two run files: row by row, then per candidate with a bootstrap interval that
+resamples tasks (or clusters of tasks), the minimum detectable difference, p-values
+adjusted across candidates (Holm) and a Wilcoxon signed-rank test, and, when B re-grades
+A's answers with another judge, how far the two judges agree.
 
-Rows are joined on (task_id, candidate). Only rows graded `ok` in both files are scored;
-rows present in one file only, and rows not ok in either, are listed and counted apart.
+Rows are joined on (task_id, candidate, sample). Only rows graded `ok` in both files are
+scored; rows present in one file only, and rows not ok in either, are listed and counted
+apart. The samples of one task move together in every resample (analysis.compare_units).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from statistics import fmean
 from typing import Any, Literal, get_args
 
 from pydantic import TypeAdapter
 
+from evalkit.analysis.compare_units import UnitFigures, holm_adjusted, units
 from evalkit.analysis.stats import (
     DEFAULT_SEED,
     Agreement,
     Interval,
     WilcoxonResult,
     agreement,
-    paired_bootstrap_ci,
-    wilcoxon_signed_rank,
 )
 from evalkit.runfile.lines import ScoreFile, ScoreLine
 from evalkit.types import Schema
 
 Outcome = Literal["improved", "regressed", "unchanged", "only_a", "only_b", "not_ok"]
 _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
-Pair = tuple[str, str]
+Pair = tuple[str, str, int]
 
 
 class RunRef(Schema):
@@ -70,6 +71,8 @@ class RowComparison(Schema):
     """improved, regressed, unchanged (ok in both); only_a, only_b; not_ok (in A or B)."""
     same_answer: bool | None = None
     """Whether A and B hold the same answer text; None when either has no answer."""
+    sample: int = 0
+    """Which repeated answer to the task the row is (`run --samples K`); 0 otherwise."""
 
     @property
     def scored(self) -> bool:
@@ -101,9 +104,10 @@ class CandidateComparison(Schema):
     mean_delta: float | None = None
     """mean_b - mean_a; negative is a drop."""
     ci: Interval | None = None
-    """Paired percentile bootstrap interval of mean_delta."""
+    """Percentile bootstrap interval of mean_delta, resampling tasks (a task's samples
+    together) or, with --cluster, clusters of tasks."""
     wilcoxon: WilcoxonResult | None = None
-    """Two-sided signed-rank test of the paired differences."""
+    """Two-sided signed-rank test of the units' (tasks' or clusters') mean differences."""
     improved: int = 0
     """Paired rows scored higher in B."""
     regressed: int = 0
@@ -121,6 +125,16 @@ class CandidateComparison(Schema):
     failed: int = 0
     """Of the lost rows, those B holds but not ok (an error, an endpoint down, a judge
     failure), as against absent from B (not run there)."""
+    units: int = 0
+    """Tasks (or clusters) the paired rows fall in: what the bootstrap resamples."""
+    p_value: float | None = None
+    """Two-sided bootstrap p-value of mean_delta, resampling the same units as `ci`."""
+    p_holm: float | None = None
+    """p_value adjusted across the compared candidates (Holm); equal to it for one."""
+    mde: float | None = None
+    """Minimum detectable difference of this suite: the smallest true mean difference a
+    5%-level test detects with 80% power, from the sd of the units' mean differences and
+    their number; None below two units."""
 
 
 class Regrade(Schema):
@@ -155,21 +169,33 @@ class Comparison(Schema):
     """Bootstrap resamples behind each interval."""
     seed: int
     """The bootstrap's seed: the same files and seed give the same intervals."""
+    cluster: str | None = None
+    """What was resampled beyond tasks: `category` or `tag:NAME` (--cluster); None: tasks."""
 
 
 def compare_runs(
-    a: ScoreFile, b: ScoreFile, *, resamples: int = 10_000, seed: int = DEFAULT_SEED
+    a: ScoreFile,
+    b: ScoreFile,
+    *,
+    resamples: int = 10_000,
+    seed: int = DEFAULT_SEED,
+    clusters: Mapping[str, str] | None = None,
+    cluster: str | None = None,
 ) -> Comparison:
-    """Compare B against the baseline A."""
+    """Compare B against the baseline A; `clusters` maps each task id to its cluster (what
+    `cluster` names) when clusters are resampled instead of tasks."""
     notes: list[str] = []
     picked_a, picked_b = _pick(a, "A", notes), _pick(b, "B", notes)
     pairs = list(dict.fromkeys([*picked_a, *picked_b]))
     rows = _rows().validate_python([_row(p, picked_a.get(p), picked_b.get(p)) for p in pairs])
     order = [*a.manifest.candidates, *b.manifest.candidates, *(r.candidate for r in rows)]
     candidates = [
-        _candidate(name, [r for r in rows if r.candidate == name], resamples, seed)
+        _candidate(name, [r for r in rows if r.candidate == name], resamples, seed, clusters)
         for name in dict.fromkeys(order)
     ]
+    adjusted = holm_adjusted([c.p_value for c in candidates])
+    for line, p_holm in zip(candidates, adjusted, strict=True):
+        line.p_holm = p_holm
     regrade = _regrade(a, b, rows, picked_a, picked_b)
     notes.extend(_differences(a, b, rows, regrade))
     notes.extend(_missing_from_b(candidates))
@@ -182,47 +208,8 @@ def compare_runs(
         notes=notes,
         resamples=resamples,
         seed=seed,
+        cluster=cluster if clusters is not None else None,
     )
-
-
-def regressions(
-    comparison: Comparison, max_drop: float = 0.0, allow_missing: bool = False
-) -> list[str]:
-    """What fails `--fail-on-regression`, one line each: a candidate whose mean score
-    dropped by more than `max_drop` points from A to B, that failed in B on rows it was
-    graded ok on in A, or (unless `allow_missing`) that B holds no record for on such
-    rows: a gate must not pass because B could not grade them or never ran them (a run
-    that crashed after its manifest holds no records at all)."""
-    found = []
-    for c in comparison.candidates:
-        if c.mean_delta is not None and -c.mean_delta > max_drop:
-            found.append(
-                f"{c.candidate}: mean {c.mean_a:.2f} -> {c.mean_b:.2f} ({c.mean_delta:+.3f},"
-                f" allowed drop {max_drop:g})"
-            )
-        if c.failed:
-            found.append(
-                f"{c.candidate}: {c.failed} row(s) graded ok in A are not ok in B"
-                " (error, endpoint down or judge failure): no score can vouch for them"
-            )
-        if c.lost > c.failed and not allow_missing:
-            found.append(
-                f"{c.candidate}: {c.lost - c.failed} row(s) graded ok in A are missing from B"
-                " (B has no record: it stopped early or ran fewer tasks): no score can vouch"
-                " for them; --allow-missing gates on the rows in both only"
-            )
-    return found
-
-
-def gate_warnings(comparison: Comparison) -> list[str]:
-    """What `--fail-on-regression --allow-missing` reports without failing: rows graded ok
-    in A that B does not hold at all (B ran fewer tasks or candidates)."""
-    return [
-        f"{c.candidate}: {c.lost - c.failed} row(s) graded ok in A are absent from B;"
-        " the gate covers only the rows in both (--allow-missing)"
-        for c in comparison.candidates
-        if c.lost > c.failed
-    ]
 
 
 def _ref(run: ScoreFile) -> RunRef:
@@ -233,12 +220,13 @@ def _ref(run: ScoreFile) -> RunRef:
 
 
 def _pick(run: ScoreFile, side: str, notes: list[str]) -> dict[Pair, ScoreLine]:
-    """One record per (task, candidate): the manifest judge's, when a file holds several."""
+    """One record per (task, candidate, sample): the manifest judge's, when a file holds
+    several."""
     judge = run.manifest.judge.name
     picked: dict[Pair, ScoreLine] = {}
     ignored = 0
     for record in run.records.values():
-        pair = (record.task_id, record.candidate)
+        pair = (record.task_id, record.candidate, record.sample)
         held = picked.get(pair)
         if held is None or (held.judge != judge and record.judge == judge):
             ignored += held is not None
@@ -259,6 +247,7 @@ def _rows() -> TypeAdapter[list[RowComparison]]:
 def _row(pair: Pair, a: ScoreLine | None, b: ScoreLine | None) -> dict[str, Any]:
     """A RowComparison's fields."""
     values: dict[str, Any] = {"task_id": pair[0], "candidate": pair[1], "outcome": "not_ok"}
+    values["sample"] = pair[2]
     values["status_a"], values["status_b"] = a and a.status, b and b.status
     if a and a.answer and b and b.answer:
         values["same_answer"] = a.answer.text == b.answer.text
@@ -275,7 +264,11 @@ def _row(pair: Pair, a: ScoreLine | None, b: ScoreLine | None) -> dict[str, Any]
 
 
 def _candidate(
-    name: str, rows: list[RowComparison], resamples: int, seed: int
+    name: str,
+    rows: list[RowComparison],
+    resamples: int,
+    seed: int,
+    clusters: Mapping[str, str] | None,
 ) -> CandidateComparison:
     counts = {outcome: sum(r.outcome == outcome for r in rows) for outcome in _OUTCOMES}
     lost = [r for r in rows if r.status_a == "ok" and r.status_b != "ok"]
@@ -289,8 +282,11 @@ def _candidate(
     line.mean_a = fmean(r.score_a for r in paired if r.score_a is not None)
     line.mean_b = fmean(r.score_b for r in paired if r.score_b is not None)
     line.mean_delta = sum(deltas) / len(deltas)  # exact zero when nothing moved
-    line.ci = paired_bootstrap_ci(deltas, resamples=resamples, seed=seed)
-    line.wilcoxon = wilcoxon_signed_rank(deltas)
+    groups = units([(r.task_id, r.delta) for r in paired if r.delta is not None], clusters)
+    figures = UnitFigures(groups, resamples, seed)
+    line.ci, line.wilcoxon, line.units = figures.interval, figures.wilcoxon, len(groups)
+    if figures.result is not None:
+        line.p_value, line.mde = figures.result.p_value, figures.result.mde
     return line
 
 
@@ -305,7 +301,7 @@ def _regrade(
     compared = [r for r in rows if r.same_answer is not None]
     if not compared or not all(r.same_answer for r in compared):
         return None
-    keys = [(r.task_id, r.candidate) for r in compared]
+    keys = [(r.task_id, r.candidate, r.sample) for r in compared]
     renamed = any(picked_a[k].judge != picked_b[k].judge for k in keys)
     if a.manifest.judge == b.manifest.judge and not renamed:
         return None

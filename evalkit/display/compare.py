@@ -10,8 +10,9 @@ from rich.table import Table
 from evalkit.analysis.compare import Comparison
 from evalkit.display.console import console, more, note, signed_style, status
 
-TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "p", "+", "-", "=", "unscored")
-"""compare_markdown.CANDIDATE_COLUMNS after the name, in words short enough for 80 columns."""
+TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "MDE", "p", "Wilc.", "+/-/=", "ns")
+"""compare_markdown.CANDIDATE_COLUMNS after the name, shortened to fit 80 columns: p is the
+Holm-adjusted bootstrap p (the raw one is in md and json), + - = share a column."""
 
 
 def comparison(result: Comparison, rows: str, limit: int) -> None:
@@ -30,8 +31,9 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
         console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
     table = Table(
         title="Per candidate: rows graded ok in both",
-        caption="n: rows ok in both · A, B: mean scores · p: Wilcoxon"
-        " · + - =: rows improved, regressed, unchanged",
+        caption="n: rows ok in both · A, B: mean scores · MDE: smallest Δ the suite detects"
+        " · p: bootstrap p, Holm-adjusted across candidates · Wilc.: Wilcoxon p · +/-/=:"
+        " rows improved, regressed, unchanged · ns: not scored",
         box=box.SIMPLE_HEAD,
         collapse_padding=True,
         pad_edge=False,
@@ -42,7 +44,8 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
     for line in result.candidates:
         cells = figures(line)
         cells[3] = signed_style(line.mean_delta, cells[3])
-        table.add_row(escape(line.candidate), *cells)
+        short = [*cells[:6], cells[7], cells[8], "/".join(cells[9:12]), cells[12]]
+        table.add_row(escape(line.candidate), *short)
     console.print(table)
     console.print(escape(method_note(result)), style="dim", highlight=False)
     if result.regrade is not None:

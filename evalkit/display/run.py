@@ -14,6 +14,7 @@ from rich.table import Table
 from evalkit.analysis.incomplete import marker
 from evalkit.analysis.summary import RunSummary
 from evalkit.display.console import STATUS_STYLE, console, errors, note
+from evalkit.display.samples import samples
 from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, Record, Spread
 
 
@@ -43,6 +44,7 @@ def progress(
             else:
                 score = f" {record.verdict.score}/5" if record.verdict else ""
                 who = f"{escape(record.task_id)} · {escape(record.candidate)}"
+                who += f" #{record.sample}" if record.sample else ""
             last = f"[{style}]{record.status}[/]{score} {who}"
             bar.update(job, advance=1, last=last)
 
@@ -107,7 +109,9 @@ def run_summary(summary: RunSummary) -> None:
     """The first records of a run one per row, then per-candidate totals of them all."""
     manifest = summary.manifest
     tasks = Table(title=f"{manifest.suite.name}: judged by {manifest.judge.name}")
-    columns = ("task", "candidate", "status", "score", "label", "latency")
+    sampled = manifest.samples > 1
+    columns = ("task", "candidate", *(["sample"] if sampled else []), "status", "score")
+    columns = (*columns, "label", "latency")
     for column in (*columns, "votes") if summary.voted else columns:
         tasks.add_column(column, justify="right" if column in ("score", "latency") else "left")
     for record in summary.first:
@@ -117,6 +121,7 @@ def run_summary(summary: RunSummary) -> None:
         tasks.add_row(
             escape(record.task_id),
             escape(record.candidate),
+            *([str(record.sample)] if sampled else []),
             f"[{style}]{record.status}[/]",
             f"{record.verdict.score}/5" if record.verdict else "-",
             _label(record),
@@ -143,6 +148,8 @@ def run_summary(summary: RunSummary) -> None:
             f"{line.total_latency_ms:,.0f} ms",
         )
     console.print(totals)
+    if summary.samples is not None:
+        samples(summary.samples)
     if summary.not_run:
         console.print(
             f"[bold red]NOT RUN:[/] {summary.not_run:,} key(s) of this run have no record:"

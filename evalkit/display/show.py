@@ -12,6 +12,7 @@ from rich.table import Table
 from evalkit.analysis.incomplete import marker
 from evalkit.analysis.show import Selection
 from evalkit.display.console import STATUS_STYLE, console, note, status
+from evalkit.display.samples import samples
 from evalkit.types import Record
 
 
@@ -30,6 +31,8 @@ def records(selection: Selection, full: bool) -> None:
     for line in selection.incomplete:
         for sentence in line.sentences():
             note(sentence)
+    if selection.samples is not None:
+        samples(selection.samples, limit=0)
     if selection.not_run:
         _not_run(selection)
 
@@ -55,8 +58,12 @@ def _records_table(selection: Selection) -> None:
     title = f"{selection.matched} of {selection.total} records"
     if len(judges) == 1:
         title += f", judge {judges.pop()}"
-    header = ["task", "candidate", *(["judge"] if judges else []), "status", "score", "ms"]
-    rows = [_record_cells(record, bool(judges), short_reason) for record in selection.records]
+    header = ["task", "candidate", *(["judge"] if judges else [])]
+    header += [*(["sample"] if selection.sampled else []), "status", "score", "ms"]
+    rows = [
+        _record_cells(record, bool(judges), short_reason, selection.sampled)
+        for record in selection.records
+    ]
     header.append("label / reason")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     room = max(12, console.width - sum(widths) - 3 * len(widths) - 2)
@@ -86,7 +93,9 @@ def _answer_cell(record: Record, room: int) -> str:
     return f"[yellow]{escape(mark)}[/] {escape(text)}".rstrip()
 
 
-def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> list[str]:
+def _record_cells(
+    record: Record, with_judge: bool, short_reason: Callable, sampled: bool
+) -> list[str]:
     """A record's short cells, plain text, in `_records_table`'s column order."""
     from evalkit.analysis.show import shorten
 
@@ -96,6 +105,7 @@ def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> l
         shorten(record.task_id, 32),
         shorten(record.candidate, 20),
         *([shorten(record.judge, 20)] if with_judge else []),
+        *([str(record.sample)] if sampled else []),
         record.status,
         f"{verdict.score}/5" if verdict else "-",
         f"{latency:,.0f}" if latency else "-",
@@ -116,6 +126,7 @@ def _record_block(record: Record) -> None:
     latency = record.answer.latency_ms if record.answer else None
     timing = f" · {latency:,.0f} ms" if latency else ""
     head = f"{escape(record.task_id)} · {escape(record.candidate)} · judge {escape(record.judge)}"
+    head += f" · sample {record.sample}" if record.sample else ""
     console.print(Rule(f"{head} · {status(record.status)}{score}{timing}", align="left"))
     if record.answer is not None:
         cut = marker(record.answer)

@@ -14,6 +14,8 @@ from statistics import fmean
 
 from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.incomplete import Incomplete, count, marker
+from evalkit.analysis.rank_runs import leaderboard
+from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
 from evalkit.errors import EvalkitError
 from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
 from evalkit.report.environment import environment
@@ -25,8 +27,17 @@ from evalkit.runfile.reader import RunFile, read_run
 from evalkit.types import Record, Resume
 
 
-def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
-    """The report of a run file; prompts come from the suite folder when it is found."""
+def build_report(
+    run: RunFile,
+    suite_dir: Path | None = None,
+    *,
+    others: Sequence[RunFile] = (),
+    threshold: int | None = None,
+) -> Report:
+    """The report of a run file; prompts come from the suite folder when it is found.
+    `others` are run files given with it: they count only in the leaderboard, which
+    appears when the runs together have more than two candidates. `threshold` overrides
+    the run's pass threshold (pass^k, pass@k)."""
     manifest = run.manifest
     text = read_suite(manifest.suite, locate_suite(manifest.suite, Path(run.path), suite_dir))
     records = _one_per_pair(run)
@@ -63,9 +74,27 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     if manifest.families is not None:
         report.self_judged = manifest.families.shared
     report.card, report.card_note = judge_card(run)
+    if manifest.samples > 1:
+        scores = scores_of(run.records.values(), manifest.judge.name)
+        report.samples = sample_stats(scores, manifest.samples, threshold_of(manifest, threshold))
+    _leaderboard(report, [run, *others])
     report.summary, report.findings = summary(report), findings(report)
     report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
+
+
+def _leaderboard(report: Report, runs: list[RunFile]) -> None:
+    """The leaderboard of the runs when they have more than two candidates (a pairwise
+    run's candidates are its manifest's), or why it could not be made."""
+    names = {c for run in runs for c in run.manifest.candidates}
+    names |= {r.candidate for run in runs for r in run.records.values()}
+    if len(names) <= 2:
+        return
+    report.leaderboard_runs = [run.path for run in runs]
+    try:
+        report.leaderboard = leaderboard(runs)
+    except ValueError as exc:
+        report.leaderboard_note = f"no leaderboard: {exc}"
 
 
 def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]:
@@ -95,12 +124,14 @@ def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
 
 
 def _one_per_pair(run: RunFile) -> list[Record]:
-    """The run's records, one per (task, candidate): the manifest judge's when several."""
+    """The run's records, one per (task, candidate): the manifest judge's when several,
+    its first sample when the run asked several (the samples section shows them all)."""
     judge = run.manifest.judge.name
     chosen: dict[tuple[str, str], Record] = {}
     for record in run.records.values():
         held = chosen.get((record.task_id, record.candidate))
-        if held is None or held.judge != judge:
+        earlier = held is not None and record.judge == held.judge and record.sample < held.sample
+        if held is None or held.judge != judge or earlier:
             chosen[(record.task_id, record.candidate)] = record
     return list(chosen.values())
 
@@ -116,7 +147,8 @@ def _planned(run: RunFile, text: SuiteText) -> list[str]:
 def _unlisted(run: RunFile, records: list[Record], tasks: list[TaskSection]) -> dict[str, int]:
     """Per candidate, the planned keys with no record that no task section lists (their
     task ids are unknown without the suite): counted from the manifest's task count."""
-    missing = not_run(run.manifest, recorded_tasks((r.task_id, r.candidate) for r in records))
+    keys = ((r.task_id, r.candidate, r.sample) for r in run.records.values())
+    missing = not_run(run.manifest, recorded_tasks(keys))
     listed = {
         name: sum(c.status == "missing" for t in tasks for c in t.cells if c.candidate == name)
         for name in missing

@@ -18,6 +18,9 @@ CANDIDATE_COLUMNS = (
     "Mean B",
     "Δ mean",
     "95% CI",
+    "MDE",
+    "p",
+    "p (Holm)",
     "Wilcoxon p",
     "Improved",
     "Regressed",
@@ -77,6 +80,9 @@ def figures(line: CandidateComparison) -> list[str]:
         mean(line.mean_b),
         delta,
         interval,
+        "n/a" if line.mde is None else f"±{line.mde:.2f}",
+        md.p_value(line.p_value),
+        md.p_value(line.p_holm),
         md.p_value(line.wilcoxon.p_value if line.wilcoxon else None),
         str(line.improved),
         str(line.regressed),
@@ -87,12 +93,18 @@ def figures(line: CandidateComparison) -> list[str]:
 
 def method_note(comparison: Comparison) -> str:
     """How the figures were computed, in one paragraph."""
+    unit = "tasks (a task's samples together)"
+    if comparison.cluster is not None:
+        unit = f"clusters of tasks ({comparison.cluster})"
     return (
-        "Means, Δ and tests use only rows graded ok in both runs. 95% CI: paired percentile"
-        f" bootstrap of the mean difference ({comparison.resamples:,} resamples, seed"
-        f" {comparison.seed}). Wilcoxon: two-sided signed-rank test, zero differences"
-        f" dropped; exact up to {EXACT_MAX_N} non-zero differences, normal approximation"
-        " (no continuity correction) above."
+        "Means, Δ and tests use only rows graded ok in both runs. 95% CI: percentile"
+        f" bootstrap of the mean difference resampling {unit} ({comparison.resamples:,}"
+        f" resamples, seed {comparison.seed}). MDE: the smallest true Δ this suite detects"
+        " with 80% power at the 5% level, (z 0.975 + z 0.8) × sd of the units' mean"
+        " differences / √units. p: two-sided bootstrap p of Δ; p (Holm): adjusted across"
+        " the candidates compared. Wilcoxon: two-sided signed-rank test of the units' mean"
+        f" differences, zero differences dropped; exact up to {EXACT_MAX_N} non-zero"
+        " differences, normal approximation (no continuity correction) above."
     )
 
 

@@ -13,6 +13,8 @@ from pydantic import Field
 
 from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.incomplete import Incomplete
+from evalkit.analysis.leaderboard import Leaderboard
+from evalkit.analysis.samples import SampleStats
 from evalkit.report.environment import EnvironmentColumn
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
 
@@ -210,6 +212,16 @@ class Report(Schema):
     """The judge's card, when a card file of the run's judge sits beside the run file."""
     card_note: str | None = None
     """Why a card file beside the run could not be shown, when it could not."""
+    samples: SampleStats | None = None
+    """With several samples per task (`run --samples K`): per task the mean and spread of
+    each candidate's samples, per candidate pass^k and pass@k; None otherwise."""
+    leaderboard: Leaderboard | None = None
+    """The candidates ranked (as `rank` ranks them) when the run, or the runs given
+    together, have more than two; None otherwise."""
+    leaderboard_runs: list[str] = Field(default_factory=list)
+    """The run files the leaderboard pools."""
+    leaderboard_note: str | None = None
+    """Why there is no leaderboard although there are more than two candidates."""
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

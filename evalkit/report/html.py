@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from evalkit import md
+from evalkit.report import extra_sections as extra
 from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
 from evalkit.report.card_markdown import rows as card_rows
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
@@ -87,6 +88,8 @@ def lines(report: Report) -> Iterator[str]:
     yield "<h2>Task-by-task results</h2>"
     yield from (_task(task) for task in report.tasks)
     yield from ("<h2>Comparison table</h2>", _comparison(report))
+    yield from _samples(report)
+    yield from _leaderboard(report)
     yield from _card(report)
     yield from (
         "<h2>Latency summary</h2>",
@@ -239,6 +242,43 @@ def _comparison(report: Report) -> str:
         label = f"<b>Mean</b> ({len(report.graded_by_all())} task(s) graded for all)"
         rows.append([label, *(f"{m:.2f}/5" for m in means.values()), ""])
     return _table(["Task", *(escape(n) for n in names), "Winner"], rows)
+
+
+def _samples(report: Report) -> list[str]:
+    """Per candidate pass^k and pass@k, per task the spread of the samples."""
+    stats = report.samples
+    if stats is None:
+        return []
+    return [
+        f"<h2>Repeated samples ({stats.k} per task)</h2>",
+        f"<p class='note'>{escape(extra.samples_intro(stats))}</p>",
+        _plain_table(extra.samples_per_candidate(stats)),
+        _plain_table(extra.samples_per_task(stats)),
+    ]
+
+
+def _leaderboard(report: Report) -> list[str]:
+    """The candidates ranked, when there are more than two."""
+    board = report.leaderboard
+    if board is None:
+        note = report.leaderboard_note
+        return [f"<h2>Leaderboard</h2><p class='note'>{escape(note)}</p>"] if note else []
+    runs = ", ".join(report.leaderboard_runs)
+    parts = [
+        "<h2>Leaderboard</h2>",
+        f"<p class='note'>From {escape(runs)}. {escape(extra.leaderboard_note(board))}</p>",
+        _plain_table(extra.leaderboard_table(board)),
+    ]
+    rates = extra.win_rates(board)
+    if rates is not None:
+        parts += ["<p>Win rates (row over column, ties half):</p>", _plain_table(rates)]
+    return parts
+
+
+def _plain_table(table: extra.Table) -> str:
+    """A table of plain-text cells, escaped here."""
+    header, rows = table
+    return _table([escape(h) for h in header], [[escape(c) for c in row] for row in rows])
 
 
 def _card(report: Report) -> list[str]:

@@ -1,5 +1,5 @@
-"""Fan-out: every (task, candidate) key not yet done is answered, graded as soon as its
-answer exists, and recorded.
+"""Fan-out: every (task, candidate, sample) key not yet done is answered, graded as soon as
+its answer exists, and recorded.
 
 Every grading passes `grade_checked` before it becomes a record, whichever judge made it
 (rubric, panel, sampled, plugin): one check of every verdict, one fatal cap, and the
@@ -9,6 +9,10 @@ Keys already `ok` in the run file get no request at all. A key whose answer was 
 (graded wrongly, or its judge was down) is only graded again. Work is admitted a bounded
 number of keys at a time, so a suite of any size runs in constant memory, and the
 endpoints' own slot limits decide how many requests are in flight.
+
+With `samples` K > 1 each candidate answers each task K times; sample i is asked with the
+model's seed + i (seed 0 + i when the model sets none; sample 0 is asked exactly as a run
+of one sample asks), so a resume asks a missing sample with the seed it would have had.
 """
 
 from __future__ import annotations
@@ -26,9 +30,20 @@ from evalkit.judges.protocol import Judge, judge_models_of
 from evalkit.judges.verdicts import grade_checked
 from evalkit.run.checking import CheckSetup, apply_checks, check_answer, check_fields
 from evalkit.runfile.writer import RunWriter
-from evalkit.types import Answer, EndpointHealth, PairRecord, Record, Task, utc_now
+from evalkit.types import (
+    Answer,
+    EndpointHealth,
+    PairRecord,
+    Record,
+    RecordKey,
+    Task,
+    record_key,
+    utc_now,
+)
 
-Key = tuple[str, str, str]
+Key = RecordKey
+AnswerKey = tuple[str, str, int]
+"""(task_id, candidate, sample): a key without its judge."""
 OnRecord = Callable[[Record], None]
 R = TypeVar("R", Record, PairRecord)
 
@@ -44,29 +59,38 @@ class RunPlan:
     pool: Pool
     done: dict[Key, Record] = field(default_factory=dict)
     """Records already in the run file (a resume), latest per key."""
-    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
-    """Answers to grade instead of asking the candidate, by (task_id, candidate): a
-    re-grade of another run file. A key with neither an answer here nor a kept one calls
+    answers: dict[AnswerKey, Answer] = field(default_factory=dict)
+    """Answers to grade instead of asking the candidate, by (task_id, candidate, sample):
+    a re-grade of another run file. A key with neither an answer here nor a kept one calls
     the candidate."""
     checks: CheckSetup = field(default_factory=CheckSetup)
     """Where the tasks' checks run (or that they are skipped)."""
-    kept_checks: dict[tuple[str, str], Record] = field(default_factory=dict)
+    kept_checks: dict[AnswerKey, Record] = field(default_factory=dict)
     """Records whose check results a key reuses while its checks are unchanged, by
-    (task_id, candidate): a re-grade's source records."""
+    (task_id, candidate, sample): a re-grade's source records."""
+    samples: int | list[int] = 1
+    """Answers per task and candidate (K: samples 0 .. K-1), or the sample indexes to do
+    (a re-grade does the samples its parent holds)."""
 
-    def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str]]:
-        """The (task, candidate) pairs still to do, in suite order (of `candidates` only,
-        when given)."""
+    def sample_indexes(self) -> list[int]:
+        """The samples each (task, candidate) has."""
+        return list(range(self.samples)) if isinstance(self.samples, int) else self.samples
+
+    def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str, int]]:
+        """The (task, candidate, sample) keys still to do, in suite order, a task's samples
+        together (of `candidates` only, when given)."""
+        indexes = self.sample_indexes()
         for task in self.tasks:
             for candidate in candidates or self.candidates:
-                prior = self.done.get((task.id, candidate, self.judge.name))
-                if prior is None or prior.status != "ok":
-                    yield task, candidate
+                for sample in indexes:
+                    prior = self.done.get(record_key(task.id, candidate, self.judge.name, sample))
+                    if prior is None or prior.status != "ok":
+                        yield task, candidate, sample
 
     def pending(self) -> int:
         """How many keys are still to do."""
         if not self.done:  # nothing done yet: no pass over a streamed suite to count them
-            return len(self.tasks) * len(self.candidates)
+            return len(self.tasks) * len(self.candidates) * len(self.sample_indexes())
         return sum(1 for _ in self.pending_keys())
 
 
@@ -91,27 +115,30 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
     return await probe_all(needs)
 
 
-async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
+async def run_key(plan: RunPlan, task: Task, candidate: str, sample: int = 0) -> Record:
     """Answer (unless an answer is kept), check, grade, and build the record for one key.
 
     An answer cut at max_tokens or empty is graded like any other (see `Answer.empty` for
     why an empty one is not an error), and the judge is told which it is. The task's checks
     run before the judge, which is shown what they found (see `evalkit.run.checking`)."""
     started = utc_now()
-    base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
-    prior = plan.done.get((task.id, candidate, plan.judge.name))
+    base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name, "sample": sample}
+    prior = plan.done.get(record_key(task.id, candidate, plan.judge.name, sample))
     answer = prior.answer if prior is not None else None
-    answer = answer or plan.answers.get((task.id, candidate))
+    answer = answer or plan.answers.get((task.id, candidate, sample))
     if answer is None:
         endpoint, model = plan.pool.model(candidate, "candidates")
+        overrides = {"seed": (model.seed or 0) + sample} if sample else None
         try:
-            answer = await endpoint.complete(candidate, model, messages_for(task))
+            answer = await endpoint.complete(
+                candidate, model, messages_for(task), overrides=overrides
+            )
         except CallFailed as failed:
             status = "unavailable" if failed.unavailable else "error"
             return Record(**base, status=status, error=failed.info, started_at=started)
     kept = prior if prior is not None and prior.answer is not None else None
     checked = await check_answer(
-        task, answer.text, plan.checks, kept or plan.kept_checks.get((task.id, candidate))
+        task, answer.text, plan.checks, kept or plan.kept_checks.get((task.id, candidate, sample))
     )
     grading = await grade_checked(  # every verdict checked, whoever the judge is
         plan.judge, task, answer.text, answer.finish_reason, checked.evidence()
@@ -148,8 +175,8 @@ async def execute(plan: RunPlan, writer: RunWriter, on_record: OnRecord | None =
 
 def _keys_of(plan: RunPlan, candidate: str) -> Iterator[Callable[[], Awaitable[Record]]]:
     """One candidate's pending keys, each as the work that makes its record."""
-    for task, _ in plan.pending_keys([candidate]):
-        yield partial(run_key, plan, task, candidate)
+    for task, _, sample in plan.pending_keys([candidate]):
+        yield partial(run_key, plan, task, candidate, sample)
 
 
 class Lane(NamedTuple, Generic[R]):

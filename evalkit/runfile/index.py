@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from evalkit.runfile.lines import KeyLine, KeyLineModel, fast_decoder
 from evalkit.runfile.reader import RunLines, line_decoder, line_error
-from evalkit.types import Record, RunManifest
+from evalkit.types import Record, RecordKey, RunManifest
 
 
 class RunIndex(msgspec.Struct, gc=False):
@@ -31,15 +31,15 @@ class RunIndex(msgspec.Struct, gc=False):
     """Where it was read from."""
     manifest: RunManifest
     """Line 1."""
-    records: dict[tuple[str, str, str], KeyLine]
-    """The last result line of each (task_id, candidate, judge) key, in first-seen key
-    order (the order of `read_run`'s records)."""
-    lines: dict[tuple[str, str, str], tuple[int, bytes]]
+    records: dict[RecordKey, KeyLine]
+    """The last result line of each key (`Record.key`), in first-seen key order (the
+    order of `read_run`'s records)."""
+    lines: dict[RecordKey, tuple[int, bytes]]
     """The number and bytes of the line each of `records` came from."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
 
-    def record(self, key: tuple[str, str, str]) -> Record:
+    def record(self, key: RecordKey) -> Record:
         """The key's record, every field validated; a bad one is an error naming the
         file, the line and the field."""
         number, line = self.lines[key]
@@ -53,8 +53,8 @@ def read_index(path: str | Path) -> RunIndex:
     """Read a run file's keys and statuses in one pass (see the module docstring)."""
     decoder = fast_decoder(KeyLine, KeyLineModel, False)
     lines = RunLines(Path(path), KeyLine, decoder=decoder)
-    records: dict[tuple[str, str, str], KeyLine] = {}
-    kept: dict[tuple[str, str, str], tuple[int, bytes]] = {}
+    records: dict[RecordKey, KeyLine] = {}
+    kept: dict[RecordKey, tuple[int, bytes]] = {}
     for number, line, item in lines.numbered():
         key = item.key
         records[key] = item

@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 import msgspec
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from evalkit.runfile.reader import RunLines, Skimmed, line_decoder
-from evalkit.types import Answer, RunManifest, Status
+from evalkit.types import Answer, RecordKey, RunManifest, Status, record_key
 from evalkit.types import Score as CheckedScore
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
 """A verdict's score, 1-5; an int in the JSON (no float, no string), as `types.Score`."""
+
+Sample = Annotated[int, msgspec.Meta(ge=0)]
+"""A record's sample index, as `Record.sample`."""
 
 
 class ScoreAnswer(msgspec.Struct, gc=False):
@@ -67,11 +70,13 @@ class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """The answer, when there is one."""
     verdict: ScoreVerdict | None = None
     """The verdict, when there is one."""
+    sample: Sample = 0
+    """Which repeated answer to the task it is (0 when the run asked once)."""
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key, as Record.key."""
-        return (self.task_id, self.candidate, self.judge)
+    def key(self) -> RecordKey:
+        """The record's key, as Record.key."""
+        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class ScoreFile(msgspec.Struct, gc=False):
@@ -81,8 +86,8 @@ class ScoreFile(msgspec.Struct, gc=False):
     """Where it was read from."""
     manifest: RunManifest
     """Line 1."""
-    records: dict[tuple[str, str, str], ScoreLine]
-    """The last result line of each (task_id, candidate, judge) key."""
+    records: dict[RecordKey, ScoreLine]
+    """The last result line of each key (`Record.key`)."""
 
 
 def read_scores(path: str | Path) -> ScoreFile:
@@ -109,6 +114,13 @@ class KeyAnswer(msgspec.Struct, gc=False):
     empty = Answer.empty
 
 
+class KeyVerdict(msgspec.Struct, gc=False):
+    """A verdict's score only."""
+
+    score: Score
+    """1-5."""
+
+
 class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """A result line's key, status and answer's ending, as `show` reads it; the other
     fields are skipped."""
@@ -124,11 +136,15 @@ class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """ok, unavailable, error or judge_error."""
     answer: KeyAnswer | None = None
     """The answer, when there is one."""
+    verdict: KeyVerdict | None = None
+    """The verdict's score, when there is one (a sampled run's spread and pass rates)."""
+    sample: Sample = 0
+    """Which repeated answer to the task it is (0 when the run asked once)."""
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key, as Record.key."""
-        return (self.task_id, self.candidate, self.judge)
+    def key(self) -> RecordKey:
+        """The record's key, as Record.key."""
+        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class _ScoreAnswerModel(Skimmed):
@@ -165,6 +181,8 @@ class ScoreLineModel(Skimmed):
     """The answer, when there is one."""
     verdict: _ScoreVerdictModel | None = None
     """The verdict, when there is one."""
+    sample: int = Field(default=0, ge=0)
+    """Which repeated answer to the task it is."""
 
 
 class _KeyAnswerModel(Skimmed):
@@ -174,6 +192,13 @@ class _KeyAnswerModel(Skimmed):
     """The reply's text."""
     finish_reason: str | None = None
     """Why generation stopped: stop, length, ..."""
+
+
+class _KeyVerdictModel(Skimmed):
+    """KeyVerdict's twin."""
+
+    score: CheckedScore
+    """1-5."""
 
 
 class KeyLineModel(Skimmed):
@@ -191,6 +216,10 @@ class KeyLineModel(Skimmed):
     """ok, unavailable, error or judge_error."""
     answer: _KeyAnswerModel | None = None
     """The answer, when there is one."""
+    verdict: _KeyVerdictModel | None = None
+    """The verdict's score, when there is one."""
+    sample: int = Field(default=0, ge=0)
+    """Which repeated answer to the task it is."""
 
 
 class _Other(msgspec.Struct, tag_field="type", gc=False):

@@ -2,13 +2,14 @@
 (`runfile.lines.read_scores` only what `compare` compares, `runfile.index` what `show`
 filters on).
 
-Line 1 is the RunManifest; every other line is a Record (`"type": "result"`), a
-pairwise PairRecord (`"type": "pair"`), or a Resume line (`"type": "resume"`) appended
-when the run was resumed, with what the probes found then. A later record for the same
-(task_id, candidate, judge) key supersedes an earlier one, which is how resume and retry
-append instead of rewriting (`evalkit.runfile.writer` writes them). Only a partial last
-line, left by a crash mid-write, is skipped; any other bad line (not JSON, another type or
-none, a wrong field) is an error naming the file, the line and the field.
+Line 1 is the RunManifest; every other line is a Record (`"type": "result"`), a pairwise
+PairRecord (`"type": "pair"`), or a Resume line (`"type": "resume"`) appended when the run
+was resumed, with what the probes found then. A later record for the same key (`Record.key`:
+task_id, candidate, judge and, past sample 0, the sample) supersedes an earlier one, which
+is how resume and retry append instead of rewriting (`evalkit.runfile.writer` writes them).
+Only a partial last line, left by a crash mid-write, is skipped; any other bad line (not
+JSON, another type or none, a wrong field) is an error naming the file, the line and the
+field.
 
 Every line is decoded once, natively: pydantic-core validates its bytes against a tagged
 union on "type", so no line is parsed a second time to learn what it is (msgspec, for the
@@ -30,7 +31,7 @@ from typing import Annotated, Any, BinaryIO, Generic, Literal, TypeVar, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
-from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema
+from evalkit.types import PairRecord, Record, RecordKey, Resume, RunManifest, Schema
 
 READ_BUFFER = 1 << 20
 """Bytes read from the file at a time: lines came three times faster than with the
@@ -46,8 +47,9 @@ class RunFile(Schema):
     """Where it was read from."""
     manifest: RunManifest
     """Line 1."""
-    records: dict[tuple[str, str, str], Record]
-    """The last record of each (task_id, candidate, judge) key, in first-seen key order."""
+    records: dict[RecordKey, Record]
+    """The last record of each key (`Record.key`: (task_id, candidate, judge), and the
+    sample unless it is 0), in first-seen key order."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
     pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
