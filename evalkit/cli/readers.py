@@ -171,9 +171,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from evalkit.errors import EvalkitError
     from evalkit.report.build import build_report
-    from evalkit.runfile.reader import read_run
+    from evalkit.runfile.report_lines import read_report_run
 
-    (run,) = _read_for_reading(read_run, args.runfile)
+    (run,) = _read_for_reading(read_report_run, args.runfile)
     chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
     report = build_report(run, Path(args.suite) if args.suite else None)
     reading_only(report)

@@ -22,10 +22,16 @@ from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
 from evalkit.runfile.card import card_path
 from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
 from evalkit.runfile.reader import RunFile, read_run
+from evalkit.runfile.report_lines import ReportLine, ReportRun
 from evalkit.types import Record, Resume
 
+Run = RunFile | ReportRun
+"""A run file as read in full (`read_run`) or as the report reads it (`read_report_run`)."""
+Line = Record | ReportLine
+"""A record of either."""
 
-def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
+
+def build_report(run: Run, suite_dir: Path | None = None) -> Report:
     """The report of a run file; prompts come from the suite folder when it is found."""
     manifest = run.manifest
     text = read_suite(manifest.suite, locate_suite(manifest.suite, Path(run.path), suite_dir))
@@ -68,7 +74,7 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     return report
 
 
-def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]:
+def _resumes(resumes: list[Resume], records: list[Line]) -> list[ResumeTotals]:
     """What each resume wrote of the records shown: those finished after it began and
     before the next one did (timestamps are UTC ISO 8601, so they sort as text)."""
     ends = [resume.at for resume in resumes[1:]] + ["~"]  # "~" sorts after any timestamp
@@ -80,7 +86,7 @@ def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]
     return totals
 
 
-def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
+def judge_card(run: Run) -> tuple[JudgeCard | None, str | None]:
     """The card of the run's judge from the card file beside the run, if there is one
     (computed without labels: `card --labels` adds agreement); else why not."""
     path = card_path(run.path, run.manifest.judge.name)
@@ -94,10 +100,10 @@ def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
         return None, f"the judge card file {path} could not be read: {exc}"
 
 
-def _one_per_pair(run: RunFile) -> list[Record]:
+def _one_per_pair(run: Run) -> list[Line]:
     """The run's records, one per (task, candidate): the manifest judge's when several."""
     judge = run.manifest.judge.name
-    chosen: dict[tuple[str, str], Record] = {}
+    chosen: dict[tuple[str, str], Line] = {}
     for record in run.records.values():
         held = chosen.get((record.task_id, record.candidate))
         if held is None or held.judge != judge:
@@ -105,7 +111,7 @@ def _one_per_pair(run: RunFile) -> list[Record]:
     return list(chosen.values())
 
 
-def _planned(run: RunFile, text: SuiteText) -> list[str]:
+def _planned(run: Run, text: SuiteText) -> list[str]:
     """The task ids the run planned, from the suite folder when it is the run's own suite
     (unchanged since the run); empty otherwise, when only their count is known."""
     if not text.tasks or text.note is not None or run.manifest.pairwise is not None:
@@ -113,7 +119,7 @@ def _planned(run: RunFile, text: SuiteText) -> list[str]:
     return planned_ids(run.manifest, list(text.tasks))
 
 
-def _unlisted(run: RunFile, records: list[Record], tasks: list[TaskSection]) -> dict[str, int]:
+def _unlisted(run: Run, records: list[Line], tasks: list[TaskSection]) -> dict[str, int]:
     """Per candidate, the planned keys with no record that no task section lists (their
     task ids are unknown without the suite): counted from the manifest's task count."""
     missing = not_run(run.manifest, recorded_tasks((r.task_id, r.candidate) for r in records))
@@ -125,7 +131,7 @@ def _unlisted(run: RunFile, records: list[Record], tasks: list[TaskSection]) -> 
 
 
 def _tasks(
-    found: list[Record], text: SuiteText, candidates: Sequence[str], planned: Sequence[str]
+    found: list[Line], text: SuiteText, candidates: Sequence[str], planned: Sequence[str]
 ) -> list[TaskSection]:
     """One section per task with a record or planned: a key without a record is NOT RUN."""
     records = {(r.task_id, r.candidate): r for r in found}
@@ -155,7 +161,7 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 """Issue severities, most severe first."""
 
 
-def _cell(candidate: str, record: Record | None) -> Cell:
+def _cell(candidate: str, record: Line | None) -> Cell:
     if record is None:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
     values: dict = {"candidate": candidate, "status": record.status}

@@ -9,16 +9,21 @@ from collections.abc import Iterable
 from statistics import fmean
 from typing import TextIO
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.incomplete import Incomplete
 from evalkit.report.environment import EnvironmentColumn
+from evalkit.runfile.report_lines import ReportCriterion, ReportIssue
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
 
 
 class Cell(Schema):
-    """One candidate's result on one task."""
+    """One candidate's result on one task. Its issues and criteria are a record's as read:
+    pydantic models (`read_run`) or msgspec structs (`read_report_run`), with the same
+    fields."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     candidate: str
     """The candidate model."""
@@ -34,9 +39,9 @@ class Cell(Schema):
     """The answer's full text."""
     reasoning: str | None = None
     """The judge's reasoning."""
-    issues: list[Issue] = Field(default_factory=list)
+    issues: list[Issue | ReportIssue] = Field(default_factory=list)
     """The judge's issues, most severe first."""
-    criteria: list[CriterionResult] = Field(default_factory=list)
+    criteria: list[CriterionResult | ReportCriterion] = Field(default_factory=list)
     """The judge's finding on each rubric criterion."""
     capped_from: int | None = None
     """The judge's own score when a missed fatal criterion capped it."""
