@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from evalkit.types import Answer, Record, RunManifest, Schema
 
-if TYPE_CHECKING:  # the report and the end-of-run summary count Records, without msgspec
+if TYPE_CHECKING:  # the end-of-run summary counts Records, without msgspec
     from evalkit.runfile.lines import KeyLine
+    from evalkit.runfile.report_lines import ReportAnswer, ReportLine
 
 
 class Incomplete(Schema):
@@ -47,7 +48,7 @@ class Incomplete(Schema):
         return out
 
 
-def marker(answer: Answer | None, brief: bool = False) -> str:
+def marker(answer: Answer | ReportAnswer | None, brief: bool = False) -> str:
     """A few words for an answer that is not whole: `cut at max_tokens`, `empty`, `empty,
     cut at max_tokens`; with `brief` (a narrow terminal column) `cut`, `empty`, `empty,
     cut`; "" for a whole answer or none."""
@@ -66,7 +67,9 @@ def max_tokens_of(manifest: RunManifest, candidate: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def count(records: Iterable[Record | KeyLine], manifest: RunManifest) -> list[Incomplete]:
+def count(
+    records: Iterable[Record | KeyLine | ReportLine], manifest: RunManifest
+) -> list[Incomplete]:
     """Per candidate with any, in first-seen order: its answers cut and empty (of full
     records, or of `show`'s key lines, which read the answer's text and finish reason)."""
     found: dict[str, Incomplete] = {}

@@ -6,21 +6,30 @@ renderers (`markdown`, `html`) only format what it holds, so both always say the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from statistics import fmean
 from typing import TextIO
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.incomplete import Incomplete
 from evalkit.analysis.leaderboard import Leaderboard
 from evalkit.analysis.samples import SampleStats
 from evalkit.report.environment import EnvironmentColumn
+from evalkit.runfile.report_lines import ReportCriterion, ReportIssue
 from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
 
 
-class Cell(Schema):
-    """One candidate's result on one task."""
+@dataclass(slots=True, kw_only=True)
+class Cell:
+    """One candidate's result on one task. Its issues and criteria are a record's as read:
+    pydantic models (`read_run`) or msgspec structs (`read_report_run`), with the same
+    fields.
+
+    A dataclass, as `TaskSection`, not a pydantic model: `build` makes one per record
+    from values already validated, and validating them again cost a third of the report's
+    build (10,000 records, measured); nothing serialises them."""
 
     candidate: str
     """The candidate model."""
@@ -36,9 +45,9 @@ class Cell(Schema):
     """The answer's full text."""
     reasoning: str | None = None
     """The judge's reasoning."""
-    issues: list[Issue] = Field(default_factory=list)
+    issues: list[Issue | ReportIssue] = field(default_factory=list)
     """The judge's issues, most severe first."""
-    criteria: list[CriterionResult] = Field(default_factory=list)
+    criteria: list[CriterionResult | ReportCriterion] = field(default_factory=list)
     """The judge's finding on each rubric criterion."""
     capped_from: int | None = None
     """The judge's own score when a missed fatal criterion capped it."""
@@ -89,7 +98,8 @@ class Cell(Schema):
         return state + mark
 
 
-class TaskSection(Schema):
+@dataclass(slots=True, kw_only=True)
+class TaskSection:
     """One task: its prompt (when the suite is at hand) and every candidate's result."""
 
     number: int
@@ -166,6 +176,8 @@ class ResumeTotals(Schema):
 
 class Report(Schema):
     """Everything the report shows."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # TaskSection is a dataclass
 
     title: str
     """The document's title."""

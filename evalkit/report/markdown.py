@@ -201,15 +201,16 @@ def _answer(cell: Cell) -> list[str]:
     capped = f" (capped from {cell.capped_from})" if cell.capped_from else ""
     verdict = f"**Verdict: {cell.score}/5 {md.inline(cell.label or '')}**{capped}"
     parts.append(f"{verdict}. {md.inline(cell.reasoning or '')}")
+    # Each list is escaped once, whole: `md.inline` escapes character by character, and
+    # the text around the model's (severities, marks, backticks) has nothing to escape.
     if cell.issues:
-        issues = (f"- {i.severity.upper()}: {md.inline(i.description)}" for i in cell.issues)
-        parts += ["Quality issues:", "\n".join(issues)]
+        issues = "\n".join(f"- {i.severity.upper()}: {i.description}" for i in cell.issues)
+        parts += ["Quality issues:", md.inline(issues)]
     if cell.criteria:
-        marks = (
-            f"- {'met' if c.met else 'NOT met'}: `{md.inline(c.id)}` {md.inline(c.note)}"
-            for c in cell.criteria
+        marks = "\n".join(
+            f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria
         )
-        parts += ["Rubric:", "\n".join(marks)]
+        parts += ["Rubric:", md.inline(marks)]
     return parts
 
 

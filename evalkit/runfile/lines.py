@@ -12,7 +12,7 @@ accepts it by its own rules or raises the error naming the field. So what is acc
 and the file/line/field error on a bad line, are the twin's, and a good line is parsed
 once. Pairwise and resume lines are rare, and decoded by pydantic as `reader` does.
 
-msgspec is imported in the run-file stage only (here and in `index`).
+msgspec is imported in the run-file stage only (here, in `index` and in `report_lines`).
 """
 
 from __future__ import annotations

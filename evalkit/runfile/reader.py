@@ -1,6 +1,6 @@
 """Run files as read: `read_run` gives the manifest and the latest record of every key
 (`runfile.lines.read_scores` only what `compare` compares, `runfile.index` what `show`
-filters on).
+filters on, `runfile.report_lines` what `report` shows).
 
 Line 1 is the RunManifest; every other line is a Record (`"type": "result"`), a pairwise
 PairRecord (`"type": "pair"`), or a Resume line (`"type": "resume"`) appended when the run

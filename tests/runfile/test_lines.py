@@ -10,6 +10,7 @@ from runfiles import record
 
 from evalkit.runfile.lines import KeyLine, KeyLineModel, ScoreLine, ScoreLineModel, fast_decoder
 from evalkit.runfile.reader import line_decoder
+from evalkit.runfile.report_lines import ReportLine, ReportLineModel
 
 GOOD = json.loads(record("t1", "m", "ok", 4, text="an answer").model_dump_json())
 
@@ -42,6 +43,23 @@ LINES = [
     pytest.param(changed("answer.text", None), id="text-null"),
     pytest.param(changed("answer.finish_reason", 3), id="finish-reason-int"),
     pytest.param(changed("answer.finish_reason", "length"), id="cut"),
+    pytest.param(changed("answer.latency_ms", 12), id="latency-int"),
+    pytest.param(changed("answer.latency_ms", "12.5"), id="latency-string"),
+    pytest.param(changed("verdict.capped_from", 5), id="capped"),
+    pytest.param(changed("verdict.capped_from", 5.0), id="capped-float"),
+    pytest.param(changed("verdict.reasoning", 3), id="reasoning-int"),
+    pytest.param(changed("verdict.criteria", ...), id="criteria-absent"),
+    pytest.param(changed("verdict.criteria", [{"id": "c", "met": 1}]), id="met-int"),
+    pytest.param(changed("verdict.criteria", [{"id": "c", "met": "true"}]), id="met-string"),
+    pytest.param(changed("verdict.criteria", [{"id": "c", "met": True}]), id="note-absent"),
+    pytest.param(changed("verdict.issues", [{"severity": "odd", "description": "d"}]), id="sev"),
+    pytest.param(changed("verdict.issues", ...), id="issues-absent"),
+    pytest.param(changed("error", {"kind": "K", "message": "m", "status_code": "404"}), id="code"),
+    pytest.param(changed("error", {"kind": "K", "message": "m", "role": "x"}), id="role-bad"),
+    pytest.param(changed("error", {"kind": "K"}), id="message-absent"),
+    pytest.param(changed("judge_answer", {"latency_ms": 5.0}), id="judge-text-absent"),
+    pytest.param(changed("judge_answer", {"text": "r", "latency_ms": 5}), id="judge-latency"),
+    pytest.param(changed("finished_at", 5), id="finished-int"),
     pytest.param(changed("status", "fine"), id="status-unknown"),
     pytest.param(changed("status", None), id="status-null"),
     pytest.param(changed("task_id", 7), id="task-id-int"),
@@ -60,7 +78,10 @@ LINES = [
 ]
 
 
-@pytest.mark.parametrize(("struct", "twin"), [(ScoreLine, ScoreLineModel), (KeyLine, KeyLineModel)])
+@pytest.mark.parametrize(
+    ("struct", "twin"),
+    [(ScoreLine, ScoreLineModel), (KeyLine, KeyLineModel), (ReportLine, ReportLineModel)],
+)
 @pytest.mark.parametrize("line", LINES)
 def test_a_struct_accepts_and_refuses_what_its_twin_does(
     struct: type, twin: type, line: bytes

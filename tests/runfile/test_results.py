@@ -15,6 +15,7 @@ from evalkit.errors import RunFileBusyError, RunFileError
 from evalkit.runfile.index import read_index
 from evalkit.runfile.lines import read_scores
 from evalkit.runfile.reader import read_run
+from evalkit.runfile.report_lines import read_report_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, JudgeInfo, Record, Resume, RunManifest, SuiteInfo
 
@@ -113,7 +114,9 @@ def test_bad_run_files_are_named_by_line(tmp_path: Path, lines: list[bytes], err
 BAD_UTF8 = GOOD[1].replace(b'"text":"a"', b'"text":"a","note":"\xff"')
 
 
-@pytest.mark.parametrize("read", [read_run, read_scores, read_index], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "read", [read_run, read_scores, read_index, read_report_run], ids=lambda f: f.__name__
+)
 @pytest.mark.parametrize(
     ("line", "error"),
     [
