@@ -4,7 +4,8 @@
 
 Prints one JSON object: `startup` (interpreter to a prepared plan, litellm imported),
 `litellm_import` (the part of start-up spent importing litellm), `run_wall` and
-`run_cpu` (probes, every request, every record durable), `records`, `summary_s` (the
+`run_cpu` (probes, every request, every record durable), `records`, `checks_run` and
+`checks_passed` (check results in them), `summary_s` (the
 end-of-run summary the CLI prints, streamed from the run file), `tuning` (what evalkit
 switched off in litellm) and `peak_rss_mb` (all of it). With `--pairwise`, the profile's
 two candidates are judged side by side (`run --pairwise`) instead.
@@ -37,10 +38,14 @@ def main(project: Path, out: Path, pairwise: bool = False) -> dict:
     import_litellm()
     litellm_import = time.perf_counter() - before_import
     records = 0
+    checks = {"run": 0, "passed": 0}
 
-    def count(_: object) -> None:
+    def count(record: object) -> None:
         nonlocal records
         records += 1
+        for result in getattr(record, "checks", []):
+            checks["run"] += result.passed is not None
+            checks["passed"] += result.passed is True
 
     async def run() -> None:
         health = await probe_plan(prepared.plan)
@@ -65,6 +70,8 @@ def main(project: Path, out: Path, pairwise: bool = False) -> dict:
         "run_wall": run_wall,
         "run_cpu": run_cpu,
         "records": records,
+        "checks_run": checks["run"],
+        "checks_passed": checks["passed"],
         "summary_s": time.perf_counter() - summarized,
         "tuning": applied(),
         "peak_rss_mb": peak_rss_mb(),
