@@ -12,9 +12,18 @@ from typing import TextIO
 from pydantic import Field
 
 from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.incomplete import Incomplete
 from evalkit.report.environment import EnvironmentColumn
-from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
+from evalkit.types import (
+    CheckResult,
+    CriterionResult,
+    Disagreement,
+    Issue,
+    JudgeInfo,
+    Schema,
+    SuiteInfo,
+)
 
 
 class Cell(Schema):
@@ -47,6 +56,11 @@ class Cell(Schema):
     incomplete: str = ""
     """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
     whole or there is none."""
+    checks: list[CheckResult] = Field(default_factory=list)
+    """The task's checks on the answer, in the suite's order; empty without checks. Their
+    details quote output of model-written code: hostile text, like the answer."""
+    disagreements: list[Disagreement] = Field(default_factory=list)
+    """Checks whose result contradicts the judge's finding on the criterion they name."""
 
     @property
     def graded(self) -> bool:
@@ -143,6 +157,9 @@ class CandidateTotals(Schema):
 
     incomplete: Incomplete | None = None
     """Its answers cut at max_tokens or empty; None when every answer is whole."""
+    checks: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results over its tasks and disagreements with the judge; all zero when the
+    suite has no checks."""
 
     @property
     def unavailable_everywhere(self) -> bool:
@@ -210,6 +227,14 @@ class Report(Schema):
     """The judge's card, when a card file of the run's judge sits beside the run file."""
     card_note: str | None = None
     """Why a card file beside the run could not be shown, when it could not."""
+    judges_checks: dict[str, CheckCounts] = Field(default_factory=dict)
+    """Per judge in the run file (every judge's latest records, not only the ones shown),
+    its checked records and how often a check contradicted it; empty without checks."""
+
+    @property
+    def checked(self) -> bool:
+        """True when some record shown carries check results."""
+        return any(line.checks.records for line in self.candidates)
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

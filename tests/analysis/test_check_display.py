@@ -136,3 +136,60 @@ def test_summary_json_is_what_the_models_dump(checked: Path) -> None:
         "not_run": 0,
         "disagreements": 1,
     }
+
+
+# --- the report -------------------------------------------------------------------
+
+
+def _report(path: Path, fmt: str, capsys) -> str:
+    assert main(["report", str(path), "--format", fmt]) == 0
+    return capsys.readouterr().out
+
+
+def test_the_report_has_a_checks_column_per_task_and_counts_per_candidate_and_judge(
+    checked: Path, capsys
+) -> None:
+    text = _report(checked, "md", capsys)
+    assert "| Task | Latency | Quality score (1-5) | Verdict | Checks |" in text
+    assert "| 1. t1 | 1,000 ms | 4/5 | GOOD | 1/2 ≠1 |" in text
+    assert "| 1. t1 | 1,000 ms | 2/5 | BROKEN | 0/1 +1 not run |" in text
+    assert "| 3. t3 | 1,000 ms | 3/5 | PARTIAL | - |" in text
+    assert "| m1 | 2 | 3 | 1 | 0 | 75% | 1 |" in text  # per candidate
+    assert "| m2 | 2 | 1 | 2 | 1 | 33% | 0 |" in text
+    assert "| gemma3-27b | 4 | 7 | 1 |" in text  # per judge
+    assert "- FAIL: `compare` pattern not found" in text
+    assert "- check compare failed, the judge found constant_time met" in text
+    assert "Checks: m1 3/4 passed (75%); m2 1/3 passed (33%), 1 not run." in text
+
+
+def test_the_report_counts_disagreements_of_every_judge_in_the_file(tmp_path: Path, capsys) -> None:
+    both = write_run(tmp_path / "r.jsonl", [*_records("gemma3-27b"), *_records("other")[:1]])
+    text = _report(both, "md", capsys)
+    assert "| gemma3-27b | 4 | 7 | 1 |" in text and "| other | 1 | 2 | 1 |" in text
+
+
+def test_the_report_of_a_run_without_checks_has_no_checks_section(tmp_path: Path, capsys) -> None:
+    path = write_run(tmp_path / "r.jsonl", [record("t1", "m1", "ok", 3)])
+    for fmt in ("md", "html"):
+        assert "Checks" not in _report(path, fmt, capsys)
+
+
+HOSTILE_OUTPUT = "exit 1\noutput:\n<script>alert(1)</script>\n```\n# not a heading | pipe"
+
+
+def test_check_output_in_the_report_is_inert(tmp_path: Path, capsys) -> None:
+    rows = [record("t1", "m1", "ok", 3, checks=[check("<b>id</b>", False, HOSTILE_OUTPUT)])]
+    path = write_run(tmp_path / "r.jsonl", rows)
+    text = _report(path, "md", capsys)
+    assert "````text\noutput:\n<script>alert(1)</script>\n```\n# not a heading | pipe\n````" in text
+    assert "<b>id</b>" not in text.replace("````text", "").split("````")[0]
+    page = _report(path, "html", capsys)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<code>&lt;b&gt;id&lt;/b&gt;</code>" in page
+
+
+def test_the_html_report_shows_the_same_check_figures(checked: Path, capsys) -> None:
+    page = _report(checked, "html", capsys)
+    assert "<h2>Checks</h2>" in page and "<th>Checks</th>" in page
+    assert "<td>1/2 ≠1</td>" in page and "<td>75%</td>" in page
+    assert "check compare failed, the judge found constant_time met" in page
