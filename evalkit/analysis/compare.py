@@ -4,6 +4,8 @@ how far the two judges agree.
 
 Rows are joined on (task_id, candidate). Only rows graded `ok` in both files are scored;
 rows present in one file only, and rows not ok in either, are listed and counted apart.
+Check pass rates are counted per candidate and file over every record of it that carries
+check results (checks do not depend on the judge, so a record the judge failed on counts).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from collections.abc import Iterable
 from statistics import fmean
 from typing import Literal, get_args
 
+from pydantic import Field
+
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.stats import (
     DEFAULT_SEED,
     Agreement,
@@ -118,6 +123,10 @@ class CandidateComparison(Schema):
     failed: int = 0
     """Of the lost rows, those B holds but not ok (an error, an endpoint down, a judge
     failure), as against absent from B (not run there)."""
+    checks_a: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results of the candidate's records in A (all zero without checks)."""
+    checks_b: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results of the candidate's records in B (all zero without checks)."""
 
 
 class Regrade(Schema):
@@ -153,6 +162,11 @@ class Comparison(Schema):
     seed: int
     """The bootstrap's seed: the same files and seed give the same intervals."""
 
+    @property
+    def checked(self) -> bool:
+        """True when either file's records carry check results."""
+        return any(c.checks_a.records or c.checks_b.records for c in self.candidates)
+
 
 def compare_runs(
     a: ScoreFile, b: ScoreFile, *, resamples: int = 10_000, seed: int = DEFAULT_SEED
@@ -167,6 +181,9 @@ def compare_runs(
         _candidate(name, [r for r in rows if r.candidate == name], resamples, seed)
         for name in dict.fromkeys(order)
     ]
+    for line in candidates:
+        line.checks_a = _check_counts(picked_a, line.candidate)
+        line.checks_b = _check_counts(picked_b, line.candidate)
     regrade = _regrade(a, b, rows, picked_a, picked_b)
     notes.extend(_differences(a, b, rows, regrade))
     notes.extend(_missing_from_b(candidates))
@@ -282,6 +299,15 @@ def _candidate(
     line.ci = paired_bootstrap_ci(deltas, resamples=resamples, seed=seed)
     line.wilcoxon = wilcoxon_signed_rank(deltas)
     return line
+
+
+def _check_counts(picked: dict[Pair, ScoreLine], candidate: str) -> CheckCounts:
+    """The check results of one candidate's records in one file."""
+    counts = CheckCounts()
+    for (_, name), line in picked.items():
+        if name == candidate:
+            counts.add(line.checks)
+    return counts
 
 
 def _regrade(

@@ -76,6 +76,13 @@ class ScoreAnswer(_Skimmed):
     """The answer."""
 
 
+class ScoreCheck(_Skimmed):
+    """A check result's outcome only."""
+
+    passed: bool | None
+    """True or False when the check ran; None when it could not."""
+
+
 class ScoreLine(_Skimmed):
     """A result line as `compare` reads it: the row, the status, the verdict's score and
     label, and the answer's text (to tell a re-grade). Fields it does not use are skipped
@@ -95,6 +102,8 @@ class ScoreLine(_Skimmed):
     """The answer, when there is one."""
     verdict: ScoreVerdict | None = None
     """The verdict, when there is one."""
+    checks: list[ScoreCheck] = Field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
 
     @property
     def key(self) -> tuple[str, str, str]:

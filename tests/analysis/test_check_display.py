@@ -193,3 +193,54 @@ def test_the_html_report_shows_the_same_check_figures(checked: Path, capsys) -> 
     assert "<h2>Checks</h2>" in page and "<th>Checks</th>" in page
     assert "<td>1/2 ≠1</td>" in page and "<td>75%</td>" in page
     assert "check compare failed, the judge found constant_time met" in page
+
+
+# --- compare ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_checked_runs(tmp_path: Path) -> tuple[Path, Path]:
+    """A is `_records`; in B m2 fixed its code: every check of it passes."""
+    fixed = [
+        record("t1", "m2", "ok", 4, checks=[check("hmac", True), check("compare", True)]),
+        record("t2", "m2", "ok", 4, checks=[check("edge", True), check("t", True)]),
+    ]
+    b = [r for r in _records() if r.candidate == "m1" or r.task_id == "t3"] + fixed
+    return write_run(tmp_path / "a.jsonl", _records()), write_run(tmp_path / "b.jsonl", b)
+
+
+def test_compare_reports_check_pass_rates_per_candidate_beside_the_scores(
+    two_checked_runs, capsys
+) -> None:
+    a, b = two_checked_runs
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "Checks passed per candidate (passed/ran)" in out
+    checks = out[out.index("Checks passed per candidate") :].splitlines()
+    m1, m2 = (next(row for row in checks if row.lstrip().startswith(name)) for name in ("m1", "m2"))
+    assert "33% (1/3 +1 not run)" in m2 and "100% (4/4)" in m2
+    assert m1.count("75% (3/4)") == 2
+
+
+def test_compare_markdown_and_json_carry_the_check_pass_rates(two_checked_runs, capsys) -> None:
+    a, b = two_checked_runs
+    assert main(["compare", str(a), str(b), "--format", "md"]) == 0
+    text = capsys.readouterr().out
+    assert "| Checks passed A | Checks passed B |" in text
+    assert "| 33% (1/3 +1 not run) | 100% (4/4) |" in text
+    assert main(["compare", str(a), str(b), "--format", "json"]) == 0
+    lines = {c["candidate"]: c for c in json.loads(capsys.readouterr().out)["candidates"]}
+    assert lines["m2"]["checks_b"] == {
+        "records": 2,
+        "passed": 4,
+        "failed": 0,
+        "not_run": 0,
+        "disagreements": 0,
+    }
+
+
+def test_compare_without_checks_shows_no_check_columns(tmp_path: Path, capsys) -> None:
+    a = write_run(tmp_path / "a.jsonl", [record("t1", "m1", "ok", 3)])
+    b = write_run(tmp_path / "b.jsonl", [record("t1", "m1", "ok", 4)])
+    assert main(["compare", str(a), str(b), "--format", "md"]) == 0
+    assert "Checks passed" not in capsys.readouterr().out
