@@ -94,7 +94,7 @@ CHECK_COLUMNS = ("passed", "failed", "not_run", "disagreements")
 
 
 class _Tally:
-    """One (candidate, judge)'s latest record of each task, as columns: about 150 bytes a
+    """One (candidate, judge)'s latest record of each task, as columns: about 160 bytes a
     task (a tuple of fields per task took 340, which broke the flat-memory target at
     100,000 tasks, measured)."""
 
