@@ -89,6 +89,7 @@ def main(checks: bool = False) -> bool:
     name = "ideal+checks" if checks else "ideal"
     if checks:
         report(f"{name}: checks run, passed", run["checks_run"], "", passed=run["checks_passed"])
+        report(f"{name}: median wall time of a check", run["check_ms_median"], "ms")
     assert all(served[n]["chats"] == requests[n] for n in requests), served
     report(f"{name}: run time after start-up", run["run_wall"], "s", ideal=ideal)
     for endpoint, stats in served.items():
