@@ -6,6 +6,8 @@ A's answers with another judge, how far the two judges agree.
 Rows are joined on (task_id, candidate, sample). Only rows graded `ok` in both files are
 scored; rows present in one file only, and rows not ok in either, are listed and counted
 apart. The samples of one task move together in every resample (analysis.compare_units).
+Check pass rates are counted per candidate and file over every record of it that carries
+check results (checks do not depend on the judge, so a record the judge failed on counts).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from functools import cache
 from statistics import fmean
 from typing import Any, Literal, get_args
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.compare_units import UnitFigures, holm_adjusted, units
 from evalkit.analysis.stats import (
     DEFAULT_SEED,
@@ -135,6 +138,10 @@ class CandidateComparison(Schema):
     """Minimum detectable difference of this suite: the smallest true mean difference a
     5%-level test detects with 80% power, from the sd of the units' mean differences and
     their number; None below two units."""
+    checks_a: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results of the candidate's records in A (all zero without checks)."""
+    checks_b: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results of the candidate's records in B (all zero without checks)."""
 
 
 class Regrade(Schema):
@@ -172,6 +179,11 @@ class Comparison(Schema):
     cluster: str | None = None
     """What was resampled beyond tasks: `category` or `tag:NAME` (--cluster); None: tasks."""
 
+    @property
+    def checked(self) -> bool:
+        """True when either file's records carry check results."""
+        return any(c.checks_a.records or c.checks_b.records for c in self.candidates)
+
 
 def compare_runs(
     a: ScoreFile,
@@ -196,6 +208,9 @@ def compare_runs(
     adjusted = holm_adjusted([c.p_value for c in candidates])
     for line, p_holm in zip(candidates, adjusted, strict=True):
         line.p_holm = p_holm
+    for line in candidates:
+        line.checks_a = _check_counts(picked_a, line.candidate)
+        line.checks_b = _check_counts(picked_b, line.candidate)
     regrade = _regrade(a, b, rows, picked_a, picked_b)
     notes.extend(_differences(a, b, rows, regrade))
     notes.extend(_missing_from_b(candidates))
@@ -288,6 +303,15 @@ def _candidate(
     if figures.result is not None:
         line.p_value, line.mde = figures.result.p_value, figures.result.mde
     return line
+
+
+def _check_counts(picked: dict[Pair, ScoreLine], candidate: str) -> CheckCounts:
+    """The check results of one candidate's records in one file."""
+    counts = CheckCounts()
+    for (_, name, _), line in picked.items():
+        if name == candidate:
+            counts.add(line.checks)
+    return counts
 
 
 def _regrade(

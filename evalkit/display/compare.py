@@ -21,6 +21,7 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
     from evalkit.report.compare_markdown import (
         AGREEMENT_COLUMNS,
         agreement_figures,
+        check_figures,
         figures,
         method_note,
     )
@@ -47,6 +48,13 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
         short = [*cells[:6], cells[7], cells[8], "/".join(cells[9:12]), cells[12]]
         table.add_row(escape(line.candidate), *short)
     console.print(table)
+    if result.checked:
+        checks = Table(title="Checks passed per candidate (passed/ran)", box=box.SIMPLE_HEAD)
+        for column in ("candidate", "A", "B"):
+            checks.add_column(column, justify="left" if column == "candidate" else "right")
+        for line in result.candidates:
+            checks.add_row(escape(line.candidate), *check_figures(line))
+        console.print(checks)
     console.print(escape(method_note(result)), style="dim", highlight=False)
     if result.regrade is not None:
         agreement = Table(title="Inter-judge agreement: B re-grades A's answers")

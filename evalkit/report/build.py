@@ -13,10 +13,12 @@ from pathlib import Path
 from statistics import fmean
 
 from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.checks import CheckCounts, count_by
 from evalkit.analysis.incomplete import Incomplete, count, marker
 from evalkit.analysis.rank_runs import leaderboard
 from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
 from evalkit.errors import EvalkitError
+from evalkit.report.check_text import findings as check_findings
 from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
@@ -79,12 +81,14 @@ def build_report(
     )
     if manifest.families is not None:
         report.self_judged = manifest.families.shared
+    report.judges_checks = count_by(run.records.values(), "judge")
     report.card, report.card_note = judge_card(run)
     if manifest.samples > 1:
         scores = scores_of(run.records.values(), manifest.judge.name)
         report.samples = sample_stats(scores, manifest.samples, threshold_of(manifest, threshold))
     _leaderboard(report, run, others)
     report.summary, report.findings = summary(report), findings(report)
+    report.findings += check_findings(report)
     report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
 
@@ -216,6 +220,8 @@ def _cell(candidate: str, record: Line | None) -> Cell:
             criteria=verdict.criteria,
             capped_from=verdict.capped_from,
         )
+    if record.checks:
+        values.update(checks=record.checks, disagreements=record.disagreements)
     if record.error is not None:
         error = record.error
         who = "judge: " if error.role == "judge" else ""
@@ -243,6 +249,9 @@ def _totals(
     scores = [c.score for c in cells if c.score is not None]
     latencies = [c.latency_ms for c in cells if c.latency_ms is not None]
     reasons = [c.reason for c in cells if c.reason and c.status != "missing"]
+    checks = CheckCounts()
+    for cell in cells:
+        checks.add(cell.checks, len(cell.disagreements))
     return CandidateTotals(
         candidate=candidate,
         tasks=len(cells),
@@ -254,4 +263,5 @@ def _totals(
         reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
         unlisted_not_run=unlisted,
         incomplete=incomplete,
+        checks=checks,
     )

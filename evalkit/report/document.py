@@ -13,12 +13,26 @@ from typing import TextIO
 from pydantic import ConfigDict, Field
 
 from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.incomplete import Incomplete
 from evalkit.analysis.leaderboard import Leaderboard
 from evalkit.analysis.samples import SampleStats
 from evalkit.report.environment import EnvironmentColumn
-from evalkit.runfile.report_lines import ReportCriterion, ReportIssue
-from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
+from evalkit.runfile.report_lines import (
+    ReportCheck,
+    ReportCriterion,
+    ReportDisagreement,
+    ReportIssue,
+)
+from evalkit.types import (
+    CheckResult,
+    CriterionResult,
+    Disagreement,
+    Issue,
+    JudgeInfo,
+    Schema,
+    SuiteInfo,
+)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -58,6 +72,11 @@ class Cell:
     incomplete: str = ""
     """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
     whole or there is none."""
+    checks: list[CheckResult | ReportCheck] = field(default_factory=list)
+    """The task's checks on the answer, in the suite's order; empty without checks. Their
+    details quote output of model-written code: hostile text, like the answer."""
+    disagreements: list[Disagreement | ReportDisagreement] = field(default_factory=list)
+    """Checks whose result contradicts the judge's finding on the criterion they name."""
 
     @property
     def graded(self) -> bool:
@@ -155,6 +174,9 @@ class CandidateTotals(Schema):
 
     incomplete: Incomplete | None = None
     """Its answers cut at max_tokens or empty; None when every answer is whole."""
+    checks: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results over its tasks and disagreements with the judge; all zero when the
+    suite has no checks."""
 
     @property
     def unavailable_everywhere(self) -> bool:
@@ -234,6 +256,14 @@ class Report(Schema):
     """The run files the leaderboard pools."""
     leaderboard_note: str | None = None
     """Why there is no leaderboard although there are more than two candidates."""
+    judges_checks: dict[str, CheckCounts] = Field(default_factory=dict)
+    """Per judge in the run file (every judge's latest records, not only the ones shown),
+    its checked records and how often a check contradicted it; empty without checks."""
+
+    @property
+    def checked(self) -> bool:
+        """True when some record shown carries check results."""
+        return any(line.checks.records for line in self.candidates)
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from evalkit import md
+from evalkit.report import check_text
 from evalkit.report import extra_sections as extra
 from evalkit.report.card_markdown import sections as card_sections
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
@@ -43,6 +44,7 @@ def sections(report: Report) -> Iterator[str]:
     yield from ("## Comparison table", comparison_table(report))
     yield from _samples(report)
     yield from _leaderboard(report)
+    yield from _checks(report)
     yield from _card(report)
     yield from (
         "## Latency summary",
@@ -143,9 +145,10 @@ def _quality(report: Report) -> list[str]:
         rows = []
         for task in report.tasks:
             cell = task.cells[column]
-            rows.append([md.cell(task.title), md.ms(cell.latency_ms), _score(cell), _verdict(cell)])
+            row = [md.cell(task.title), md.ms(cell.latency_ms), _score(cell), _verdict(cell)]
+            rows.append([*row, md.cell(check_text.cell_text(cell))] if report.checked else row)
         header = ["Task", "Latency", "Quality score (1-5)", "Verdict"]
-        parts.append(md.table(header, rows))
+        parts.append(md.table([*header, "Checks"] if report.checked else header, rows))
     return parts
 
 
@@ -211,7 +214,39 @@ def _answer(cell: Cell) -> list[str]:
             f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria
         )
         parts += ["Rubric:", md.inline(marks)]
+    return parts + _cell_checks(cell)
+
+
+def _cell_checks(cell: Cell) -> list[str]:
+    """The answer's check results, first lines in a list and any output fenced, then
+    where they contradict the judge."""
+    if not cell.checks:
+        return []
+    items, outputs = [], []
+    for word, check_id, detail in check_text.check_lines(cell):
+        first, _, rest = detail.partition("\n")
+        items.append(f"- {word}: `{md.inline(check_id)}` {md.inline(first)}")
+        if rest.strip():
+            outputs += [f"Output of `{md.inline(check_id)}`:", md.fence(rest)]
+    parts = ["Checks:", "\n".join(items), *outputs]
+    found = check_text.disagreement_lines(cell)
+    if found:
+        parts += ["Check vs judge:", "\n".join(f"- {md.inline(line)}" for line in found)]
     return parts
+
+
+def _checks(report: Report) -> list[str]:
+    """Check results per candidate and disagreements per judge, when the run has checks."""
+    if not report.checked:
+        return []
+    candidates = [[md.cell(value) for value in row] for row in check_text.candidate_rows(report)]
+    judges = [[md.cell(value) for value in row] for row in check_text.judge_rows(report)]
+    return [
+        "## Checks",
+        md.inline(check_text.PREAMBLE),
+        md.table(check_text.CANDIDATE_COLUMNS, candidates),
+        md.table(check_text.JUDGE_COLUMNS, judges),
+    ]
 
 
 def comparison_table(report: Report) -> str:

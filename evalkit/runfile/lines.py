@@ -52,6 +52,13 @@ class ScoreVerdict(msgspec.Struct, gc=False):
     """The rubric's label for the score."""
 
 
+class ScoreCheck(msgspec.Struct, gc=False):
+    """A check result's outcome only."""
+
+    passed: bool | None
+    """True or False when the check ran; None when it could not."""
+
+
 class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """A result line as `compare` reads it: the row, the status, the verdict's score and
     label, and the answer's text (to tell a re-grade). Fields it does not use are
@@ -70,6 +77,8 @@ class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """The answer, when there is one."""
     verdict: ScoreVerdict | None = None
     """The verdict, when there is one."""
+    checks: list[ScoreCheck] = msgspec.field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
     sample: Sample = 0
     """Which repeated answer to the task it is (0 when the run asked once)."""
 
@@ -163,6 +172,13 @@ class _ScoreVerdictModel(Skimmed):
     """The rubric's label for the score."""
 
 
+class _ScoreCheckModel(Skimmed):
+    """ScoreCheck's twin."""
+
+    passed: bool | None
+    """True or False when the check ran; None when it could not."""
+
+
 class ScoreLineModel(Skimmed):
     """ScoreLine's twin: what a result line must hold for `compare` (see the module
     docstring); fields it does not declare are skipped unchecked."""
@@ -181,6 +197,8 @@ class ScoreLineModel(Skimmed):
     """The answer, when there is one."""
     verdict: _ScoreVerdictModel | None = None
     """The verdict, when there is one."""
+    checks: list[_ScoreCheckModel] = Field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
     sample: int = Field(default=0, ge=0)
     """Which repeated answer to the task it is."""
 

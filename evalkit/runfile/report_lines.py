@@ -109,6 +109,32 @@ class ReportJudgeAnswer(msgspec.Struct, kw_only=True, gc=False):
     """Wall time of the judge's call, in milliseconds."""
 
 
+class ReportCheck(msgspec.Struct, kw_only=True, gc=False):
+    """A check's outcome on the answer (`types.CheckResult`)."""
+
+    id: str
+    """The check's id in the suite."""
+    passed: bool | None
+    """True or False when the check ran; None when it could not."""
+    detail: str
+    """Why it passed or failed, or why it did not run (model-influenced text)."""
+    duration_ms: float
+    """Wall-clock time the check took."""
+
+
+class ReportDisagreement(msgspec.Struct, kw_only=True, gc=False):
+    """A check and the judge contradicting each other (`types.Disagreement`)."""
+
+    check_id: str
+    """The check's id."""
+    criterion: str
+    """The rubric criterion the check gives evidence for."""
+    check_passed: bool
+    """What the check found."""
+    judge_met: bool
+    """What the judge found for that criterion."""
+
+
 class ReportLine(msgspec.Struct, kw_only=True, tag_field="type", tag="result", gc=False):
     """A result line as `report` reads it; the fields it does not show are skipped."""
 
@@ -131,6 +157,10 @@ class ReportLine(msgspec.Struct, kw_only=True, tag_field="type", tag="result", g
     """Why the record is not ok."""
     finished_at: str = msgspec.field(default_factory=utc_now)
     """When the record was written (as `types.Record`, now when absent)."""
+    checks: list[ReportCheck] = msgspec.field(default_factory=list)
+    """The task's checks on the answer; empty without checks."""
+    disagreements: list[ReportDisagreement] = msgspec.field(default_factory=list)
+    """Checks that contradict the judge's finding on their criterion."""
     sample: Sample = 0
     """Which repeated answer to the task it is (0 when the run asked once)."""
 
@@ -246,6 +276,32 @@ class _JudgeAnswerModel(Skimmed):
     """Wall time, ms."""
 
 
+class _CheckModel(Skimmed):
+    """ReportCheck's twin."""
+
+    id: str
+    """The check's id."""
+    passed: bool | None
+    """True, False, or None when it could not run."""
+    detail: str
+    """Why."""
+    duration_ms: float
+    """Wall-clock time."""
+
+
+class _DisagreementModel(Skimmed):
+    """ReportDisagreement's twin."""
+
+    check_id: str
+    """The check's id."""
+    criterion: str
+    """The criterion."""
+    check_passed: bool
+    """What the check found."""
+    judge_met: bool
+    """What the judge found."""
+
+
 class ReportLineModel(Skimmed):
     """ReportLine's twin: what a result line must hold for `report`."""
 
@@ -269,5 +325,9 @@ class ReportLineModel(Skimmed):
     """Why not ok."""
     finished_at: str = Field(default_factory=utc_now)
     """When the record was written."""
+    checks: list[_CheckModel] = Field(default_factory=list)
+    """The task's checks on the answer."""
+    disagreements: list[_DisagreementModel] = Field(default_factory=list)
+    """Checks that contradict the judge."""
     sample: int = Field(default=0, ge=0)
     """Which repeated answer to the task it is."""
