@@ -8,7 +8,8 @@ EvalkitError                 anything evalkit raises on purpose; the CLI exits 2
 │   └── LabelsError          a human-labels file with a bad line
 ├── ConfigError              evalkit.toml, a judge file or a flag that does not make sense
 │   └── UnknownJudgeError    a judge name that is neither a file nor a plugin
-└── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
+├── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
+└── MergeMismatchError       merging run files of different suites, profiles, models or judges
 ```
 
 Failures of a model call are not exceptions that reach the user: the runner records them
@@ -72,6 +73,10 @@ class UnknownJudgeError(ConfigError):
 
 class ResumeMismatchError(EvalkitError):
     """Resuming a run file whose manifest differs from what this run would use."""
+
+
+class MergeMismatchError(EvalkitError):
+    """Merging run files whose manifests differ in what makes their records comparable."""
 
 
 def describe_validation(exc: ValidationError) -> str:

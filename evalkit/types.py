@@ -15,6 +15,7 @@ RubricSeverity = Literal["fatal", "major", "minor"]
 IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
 Status = Literal["ok", "unavailable", "error", "judge_error"]
 Score = Literal[1, 2, 3, 4, 5]
+IdentitySource = Literal["digest", "file_sha256", "model"]
 
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""
@@ -262,6 +263,10 @@ class EndpointHealth(Strict):
     """Why the endpoint is not reachable."""
     status_code: int | None = None
     """The HTTP status of the failed probe, if any."""
+    digests: dict[str, str] = Field(default_factory=dict)
+    """What identifies each listed model's weights, by name: Ollama's digest from
+    `/api/tags` where the server reports one; the sha256 of the GGUF file for the embedded
+    model. Empty when the server tells none."""
 
 
 class ModelInfo(Strict):
@@ -281,6 +286,14 @@ class ModelInfo(Strict):
     """Sampling and context settings: temperature, seed, max_tokens, num_ctx, ..."""
     notes: str | None = None
     """The config's notes on the model and its endpoint (parameters, hardware)."""
+    identity: str | None = None
+    """What the served model is, so a changed model shows: the value `identity_source`
+    names. Null in files written before it was recorded."""
+    identity_source: IdentitySource | None = None
+    """digest (Ollama's digest of the model, from `/api/tags`), file_sha256 (the sha256
+    of the embedded GGUF file) or model (the model string: the server told nothing more)."""
+    server_version: str | None = None
+    """The serving server's version (Ollama's `/api/version`), when it tells."""
 
 
 class JudgeInfo(Strict):
@@ -298,6 +311,13 @@ class JudgeInfo(Strict):
     """The judge's own settings (temperature, max_tokens, ...)."""
     members: list[JudgeInfo] = Field(default_factory=list)
     """A panel's member judges; empty for any other judge."""
+
+    def model_names(self) -> list[str]:
+        """Every config model the judge calls, a panel's members' included, once each."""
+        found = [self.model] if self.model else []
+        for member in self.members:
+            found.extend(member.model_names())
+        return list(dict.fromkeys(found))
 
 
 class SuiteInfo(Strict):
@@ -337,6 +357,37 @@ class PairwiseInfo(Strict):
         return [(x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
 
 
+class ShardInfo(Strict):
+    """Which part of the planned tasks a sharded run (`run --shard I/N`) covers.
+
+    The tasks are dealt to N shards by a stable hash: ordered by the sha256 of their id,
+    the first goes to shard 1, the second to shard 2, ..., so every task is in exactly one
+    shard, on any machine and any Python, and shard sizes differ by at most one
+    (evalkit.runfile.shards)."""
+
+    index: int = Field(ge=1)
+    """I: which shard, from 1."""
+    count: int = Field(ge=1)
+    """N: how many shards the tasks are dealt to."""
+    tasks: int = Field(ge=0)
+    """How many of the planned tasks (the suite's, or --limit's) fall in this shard."""
+
+
+class MergeSource(Strict):
+    """One run file a merged run file was made from (`evalkit merge`)."""
+
+    path: str
+    """The file as named on the command line."""
+    run_id: str
+    """Its run id."""
+    shard: ShardInfo | None = None
+    """Its shard, when it was one."""
+    records: int
+    """Its keys (result and pair lines, latest per key) that the merged file took."""
+    started_at: str
+    """When its run began."""
+
+
 class RunManifest(Strict):
     """The first line of a run file: everything needed to reproduce or resume the run."""
 
@@ -366,6 +417,10 @@ class RunManifest(Strict):
     """For a pairwise run (records of type "pair"): the two candidates compared."""
     started_at: str = Field(default_factory=utc_now)
     """When the run began (UTC, ISO 8601)."""
+    shard: ShardInfo | None = None
+    """For `run --shard I/N`: the part of the tasks this file covers; null for a whole run."""
+    merged_from: list[MergeSource] = Field(default_factory=list)
+    """For a file made by `evalkit merge`: the run files it joins, in the order given."""
 
 
 Side = Literal["a", "b"]

@@ -88,6 +88,9 @@ class FakeOllama:
     ) -> None:
         self.models = list(models)
         self.version = version
+        self.digests: dict[str, str] = {}
+        """Digests `/api/tags` lists, by model, instead of the default (sha256 of the name):
+        change one to serve "another model under the same name"."""
         self.latency = latency
         self.responder: Responder = responder or default_responder
         self.faults = Faults(**faults)
@@ -227,14 +230,14 @@ def running(**options: Any) -> Iterator[FakeOllama]:
         yield server
 
 
-def _model_entry(name: str) -> dict[str, Any]:
+def _model_entry(name: str, digest: str | None = None) -> dict[str, Any]:
     family, _, tag = name.partition(":")
     return {
         "name": name,
         "model": name,
         "modified_at": "2026-04-14T09:00:00.000000000Z",
         "size": 815_319_791,
-        "digest": hashlib.sha256(name.encode()).hexdigest(),
+        "digest": digest or hashlib.sha256(name.encode()).hexdigest(),
         "details": {
             "parent_model": "",
             "format": "gguf",
@@ -300,7 +303,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif (method, path) == ("GET", "/api/version"):
             self.send_json(200, {"version": fake.version})
         elif (method, path) == ("GET", "/api/tags"):
-            self.send_json(200, {"models": [_model_entry(name) for name in fake.models]})
+            entries = [_model_entry(name, fake.digests.get(name)) for name in fake.models]
+            self.send_json(200, {"models": entries})
         elif (method, path) == ("POST", "/api/chat"):
             self._chat(body, faults, arrived)
         elif (method, path) == ("POST", "/api/show"):  # litellm asks after a streamed call

