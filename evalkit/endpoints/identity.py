@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 
 from evalkit.endpoints.pool import Pool
+from evalkit.errors import EvalkitError
 from evalkit.types import EndpointHealth, IdentitySource, ModelInfo
 
 _hashed: dict[tuple[str, int, int], str] = {}
@@ -93,10 +94,15 @@ def _digest_of(probe: EndpointHealth, served: str, kind: str) -> str | None:
 def identify_models(
     pool: Pool, models: dict[str, ModelInfo], health: list[EndpointHealth], names: list[str]
 ) -> dict[str, ModelInfo]:
-    """`models` with the identity of each of `names` filled from the probes' `health`."""
+    """`models` with the identity of each of `names` filled from the probes' `health`; a
+    model the config no longer has (a forced resume) is left as it was."""
     identified = dict(models)
     for name in names:
-        if name in identified:
+        if name not in identified:
+            continue
+        try:
             _, model = pool.model(name, "model")
-            identified[name] = identify(identified[name], model.model or name, health)
+        except EvalkitError:
+            continue
+        identified[name] = identify(identified[name], model.model or name, health)
     return identified
