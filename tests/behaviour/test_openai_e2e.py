@@ -25,7 +25,7 @@ default_profile = "test"
 kind = "{kind}"
 url = "{url}"
 concurrency = 1
-timeout = 120
+timeout = 600   # a 900-token verdict took over 120 s on a loaded 2-core machine
 retries = {retries}
 backoff = 0.05
 
@@ -93,6 +93,9 @@ def test_a_run_against_an_openai_server_records_what_an_ollama_run_does(
     manifest = read_run(tmp_path / "openai" / "run.jsonl").manifest
     assert manifest.models[MODEL].kind == "openai"
     assert manifest.models[MODEL].litellm_model == f"openai/{MODEL}"
+    # the server tells no digest: the model string stands for its identity
+    assert manifest.models[MODEL].identity_source == "model"
+    assert manifest.models[MODEL].identity == f"openai/{MODEL}"
     assert [h.models for h in manifest.health] == [[MODEL]]
     chats = proxy.chats()
     assert [c["body"].get("response_format", {}).get("type") for c in chats] == [
