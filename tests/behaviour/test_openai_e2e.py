@@ -105,6 +105,22 @@ def test_a_run_against_an_openai_server_records_what_an_ollama_run_does(
     ]
 
 
+def test_a_verdict_cut_short_is_a_judge_error_that_keeps_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openai_proxy: Callable[[], FaultProxy]
+) -> None:
+    """8 tokens hold no whole verdict: the real server's reply does not validate, and the
+    record says so (judge_error, the reply kept) instead of scoring it; the answer stays,
+    so a resume only grades it again."""
+    proxy = openai_proxy()
+    root = write(tmp_path, proxy.url)
+    (root / "judges" / "j.toml").write_text(JUDGE.replace("max_tokens = 900", "max_tokens = 8"))
+    code, [record] = run(root, monkeypatch)
+    assert code == 3
+    assert record.status == "judge_error" and record.verdict is None
+    assert record.answer is not None and record.answer.text
+    assert record.judge_raw and record.error is not None and record.error.role == "judge"
+
+
 def test_a_server_busy_past_the_retries_leaves_error_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openai_proxy: Callable[[], FaultProxy]
 ) -> None:
