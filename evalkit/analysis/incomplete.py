@@ -9,8 +9,12 @@ made here, so the three always say the same.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from evalkit.types import Answer, Record, RunManifest, Schema
+
+if TYPE_CHECKING:  # the report and the end-of-run summary count Records, without msgspec
+    from evalkit.runfile.lines import KeyLine
 
 
 class Incomplete(Schema):
@@ -62,8 +66,9 @@ def max_tokens_of(manifest: RunManifest, candidate: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def count(records: Iterable[Record], manifest: RunManifest) -> list[Incomplete]:
-    """Per candidate with any, in first-seen order: its answers cut and empty."""
+def count(records: Iterable[Record | KeyLine], manifest: RunManifest) -> list[Incomplete]:
+    """Per candidate with any, in first-seen order: its answers cut and empty (of full
+    records, or of `show`'s key lines, which read the answer's text and finish reason)."""
     found: dict[str, Incomplete] = {}
     for record in records:
         answer = record.answer

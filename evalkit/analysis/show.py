@@ -2,7 +2,9 @@
 
 Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
 it matches any value of every filter given. display.show draws the selection, with each
-answer cut at max_tokens or empty marked, and counted per candidate.
+answer cut at max_tokens or empty marked, and counted per candidate. Filters and counts
+read each record's key, status and answer's ending (`runfile.index`); only the records
+shown are read in full.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pydantic import Field
 
 from evalkit.analysis.incomplete import Incomplete, count
 from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
-from evalkit.runfile.reader import RunFile
+from evalkit.runfile.index import RunIndex
 from evalkit.types import Record, Schema
 
 DEFAULT_LIMIT = 100
@@ -41,7 +43,7 @@ class Selection(Schema):
 
 
 def select(
-    run: RunFile,
+    run: RunIndex,
     tasks: Sequence[str] = (),
     candidates: Sequence[str] = (),
     statuses: Sequence[str] = (),
@@ -61,7 +63,7 @@ def select(
     ]
     shown = chosen[:limit] if limit > 0 else chosen
     return Selection(
-        records=shown,
+        records=[run.record(line.key) for line in shown],
         matched=len(chosen),
         total=len(run.records),
         not_run=not_run(run.manifest, recorded_tasks(k[:2] for k in run.records)),

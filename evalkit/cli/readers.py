@@ -124,8 +124,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
-    """Read run files (with `read_run` or `read_scores`) for a command that only reads them,
-    and switch the cyclic garbage collector off for the rest of the command.
+    """Read run files (with `read_run`, `read_scores` or `read_index`) for a command that
+    only reads them, and switch the cyclic garbage collector off for the rest of the command.
 
     Such a command builds tens of thousands of objects that live until it exits and form
     no reference cycles; with the collector on, its full passes rescan them all again and
@@ -141,7 +141,7 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from evalkit.analysis.compare import compare_runs, gate_warnings, regressions
-    from evalkit.runfile.reader import read_scores
+    from evalkit.runfile.lines import read_scores
 
     a, b = _read_for_reading(read_scores, args.a, args.b)
     result = compare_runs(a, b)
@@ -203,9 +203,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     from evalkit.analysis.show import select
     from evalkit.display import show as show_view
-    from evalkit.runfile.reader import read_run
+    from evalkit.runfile.index import read_index
 
-    (run,) = _read_for_reading(read_run, args.runfile)
+    (run,) = _read_for_reading(read_index, args.runfile)
     selection = select(run, args.task, args.candidate, args.status, args.limit)
     show_view.records(selection, args.full)
     return EXIT_OK

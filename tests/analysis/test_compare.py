@@ -15,7 +15,7 @@ from evalkit.analysis.compare import Comparison, compare_runs, regressions
 from evalkit.cli import main
 from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION
 from evalkit.report.compare_markdown import render
-from evalkit.runfile.reader import read_scores
+from evalkit.runfile.lines import read_scores
 
 np = pytest.importorskip("numpy")
 scipy_stats = pytest.importorskip("scipy.stats")
