@@ -9,7 +9,8 @@ EvalkitError                 anything evalkit raises on purpose; the CLI exits 2
 ├── ConfigError              evalkit.toml, a judge file or a flag that does not make sense
 │   └── UnknownJudgeError    a judge name that is neither a file nor a plugin
 ├── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
-└── RunFileBusyError         another process is writing the run file, or wrote it since it was read
+├── RunFileBusyError         another process is writing the run file, or wrote it since it was read
+└── MergeMismatchError       merging run files of different suites, profiles, models or judges
 ```
 
 Failures of a model call are not exceptions that reach the user: the runner records them
@@ -78,6 +79,10 @@ class ResumeMismatchError(EvalkitError):
 class RunFileBusyError(EvalkitError):
     """A run file another process is writing (its lock is held), or that another process
     wrote to after this one read it. Nothing was written; run the command again later."""
+
+
+class MergeMismatchError(EvalkitError):
+    """Merging run files whose manifests differ in what makes their records comparable."""
 
 
 def describe_validation(exc: ValidationError, skip: int = 0) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from evalkit.cli.card import add_commands as add_card
 from evalkit.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, kept
 from evalkit.cli.judges import add_commands as add_judging
+from evalkit.cli.merge import add_commands as add_merging
 from evalkit.cli.readers import add_commands as add_reading
 from evalkit.cli.run import add_commands as add_running
 
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reading(commands)
     add_judging(commands)
     add_card(commands)
+    add_merging(commands)
     return root
 
 

@@ -18,7 +18,9 @@ from evalkit.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from evalkit.types import PairRecord, PairwiseInfo
+    from evalkit.run.prepare import PreparedRun
+    from evalkit.runfile.writer import RunWriter
+    from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, PairwiseInfo
 
 RUN_EPILOG = """\
 examples:
@@ -33,6 +35,9 @@ examples:
       both answers to each task side by side, judged in both orders
   python -m evalkit run big-brain --samples 5 --pass-threshold 4
       each candidate answers each task 5 times (seed + i): pass^5 and pass@5 per candidate
+  python -m evalkit run big-brain --shard 1/2 --out shard1.jsonl     # on machine 1
+  python -m evalkit run big-brain --shard 2/2 --out shard2.jsonl     # on machine 2
+  python -m evalkit merge shard1.jsonl shard2.jsonl -o run.jsonl     # then, anywhere
 """
 
 
@@ -73,6 +78,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         choices=range(1, 6),
         metavar="SCORE",
         help="score a sample needs to pass, for pass^k and pass@k (default: config's, else 4)",
+    )
+    run.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="only shard I of N of the tasks (dealt by a stable hash of their ids), for N"
+        " machines; join the run files with `evalkit merge`",
     )
     run.add_argument(
         "--pairwise",
@@ -130,6 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         checks=args.checks,
         samples=args.samples,
         pass_threshold=args.pass_threshold,
+        shard=args.shard,
     )
     prepared = prepare(options)
     plan = prepared.plan
@@ -140,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         families = prepared.families(health)
         run_view.note_families(families)
         with (
-            prepared.open(health, families) as writer,
+            opened(prepared, health, families) as writer,
             run_view.progress(plan.pending(), prepared.manifest.suite.name) as advance,
         ):
             await execute(plan, writer, advance)
@@ -204,7 +216,7 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
     else:
         names, baseline = _candidates(args.pairwise), args.baseline
     options = {"candidates": names, "endpoints": args.endpoint}
-    for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force"):
+    for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force", "shard"):
         options[name] = getattr(args, name)
     run = prepare_pairwise(RunOptions(**options), baseline)
     prepared = run.prepared
@@ -216,7 +228,7 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         run_view.note_families(families)
         pending = count_pending_pairs(prepared.plan, run.pairs, run.done)
         with (
-            prepared.open(health, families) as writer,
+            opened(prepared, health, families) as writer,
             run_view.progress(pending, prepared.manifest.suite.name) as advance,
         ):
             await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)
@@ -229,6 +241,22 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         return EXIT_OK
     console.note(f"some pairs are not judged; finish them with: {RESUME_HINT}{prepared.path}")
     return EXIT_INCOMPLETE
+
+
+def opened(
+    prepared: PreparedRun, health: list[EndpointHealth], families: ModelFamilies
+) -> RunWriter:
+    """The run file opened for writing; on a resume, a warning for each model that is no
+    longer the one the run began with (its records will mix both)."""
+    from evalkit.display import console
+
+    writer = prepared.open(health, families)
+    for change in prepared.changed:
+        console.warn(
+            f"{change.message} since {prepared.path} was begun;"
+            " its records will mix both (start a new run to keep them apart)"
+        )
+    return writer
 
 
 def _pairwise_summary(path: Path, names: list[str]) -> list[PairRecord]:

@@ -18,6 +18,7 @@ from pydantic import ConfigDict, Field
 
 from evalkit import __version__
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
+from evalkit.endpoints.identity import identify_models
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
@@ -25,7 +26,10 @@ from evalkit.judges.protocol import judge_models_of
 from evalkit.run.checking import check_setup
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
+from evalkit.run.shard import resumed_shard, take_shard
+from evalkit.runfile.manifests import ModelChange, model_changes
 from evalkit.runfile.reader import read_run
+from evalkit.runfile.shards import parse_shard
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
 from evalkit.types import EndpointHealth, JudgeInfo, ModelFamilies, Resume, RunManifest, Schema
@@ -60,6 +64,9 @@ class RunOptions(Schema):
     """--samples K: answers per task and candidate; a resume takes the manifest's."""
     pass_threshold: int | None = Field(default=None, ge=1, le=5)
     """--pass-threshold: the score a sample needs to pass (pass^k, pass@k)."""
+    shard: str | None = None
+    """--shard I/N: only the planned tasks of shard I of N; taken from the run file when
+    resuming."""
 
 
 class PreparedRun(Schema):
@@ -80,14 +87,24 @@ class PreparedRun(Schema):
     forced: list[str] = Field(default_factory=list)
     """What differed from the resumed manifest and --force let through."""
 
+    changed: list[ModelChange] = Field(default_factory=list)
+    """On a resume: the models whose identity or server changed since the run file was
+    begun (its records will mix both), found by `open`."""
+
     def open(
         self, health: list[EndpointHealth], families: ModelFamilies | None = None
     ) -> RunWriter:
         """Open and lock the run file for appending, recording what the endpoint probes
-        found: a new file in its manifest (with the models' families), a resumed one in a
-        Resume line."""
+        found: a new file in its manifest (with each model's identity and family), a resumed
+        one in a Resume line; a resume notes in `changed` the models that are no longer the
+        ones the file was begun with."""
+        pool = self.plan.pool
+        models = identify_models(pool, self.manifest.models, health, list(self.manifest.models))
+        now = self.manifest.model_copy(update={"models": models})
         if self.size is None:
-            self.manifest = self.manifest.model_copy(update={"families": families})
+            self.manifest = now.model_copy(update={"families": families})
+        else:
+            self.changed = model_changes(self.manifest, now)
         return open_run(self.path, self.manifest, health, self.size, self.forced)
 
     def families(self, health: list[EndpointHealth]) -> ModelFamilies:
@@ -132,6 +149,9 @@ def prepare(options: RunOptions) -> PreparedRun:
         judge = load_judge(options.judge or profile.judge, pool)
     suite = load_suite(options.suite, loaded.base_dir)
     tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
+    shard = None
+    if options.shard:
+        tasks, shard = take_shard(tasks, *parse_shard(options.shard))
     manifest = RunManifest(
         run_id=new_run_id(),
         evalkit_version=__version__,
@@ -146,6 +166,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         limit=options.limit,
         samples=options.samples or 1,
         pass_threshold=options.pass_threshold or loaded.config.pass_threshold,
+        shard=shard,
     )
     plan = RunPlan(
         tasks=tasks, candidates=candidates, judge=judge, pool=pool, samples=manifest.samples
@@ -168,7 +189,7 @@ def prepare(options: RunOptions) -> PreparedRun:
 
 def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
     """Fill what the user did not say from the run being resumed; a resume keeps the run's
-    number of samples (its manifest is never rewritten)."""
+    number of samples and its shard (or whole run): its manifest is never rewritten."""
     if options.samples not in (None, manifest.samples):
         raise ConfigError(
             f"--samples {options.samples}: the run being resumed was made with --samples"
@@ -182,8 +203,14 @@ def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
             "limit": options.limit or manifest.limit,
             "samples": manifest.samples,
             "pass_threshold": manifest.pass_threshold,
+            "shard": resumed_shard(options.shard, manifest.shard, options.resume or ""),
         }
     )
+
+
+UNSET_AT_PREPARE = {"url", "identity", "identity_source", "server_version"}
+"""ModelInfo fields a resume does not compare: the URL (a pod moves), and what the probes
+find (the model's identity, the server's version), which is not known when it checks."""
 
 
 def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> list[str]:
@@ -203,8 +230,8 @@ def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> 
         changes.append(f"candidates {old.candidates} -> {new.candidates}")
     for name, info in new.models.items():
         before = old.models.get(name)
-        if before is not None and before.model_dump(exclude={"url"}) != info.model_dump(
-            exclude={"url"}
+        if before is not None and before.model_dump(exclude=UNSET_AT_PREPARE) != info.model_dump(
+            exclude=UNSET_AT_PREPARE
         ):
             changes.append(f"model {name!r} settings changed")
     judge = judge_changes(old.judge, new.judge)
