@@ -42,6 +42,10 @@ PROVIDER = "embedded"
 _load_lock = threading.Lock()
 _run_lock = threading.Lock()
 _models: dict[str, Any] = {}
+THREADS = max(1, (os.cpu_count() or 1) - 1)
+"""llama.cpp threads: every core but one. Its threads wait for each other at every layer
+by spinning, so when another process wants a core they stall: on this 2-core machine,
+shared, SmolLM2 fell from 22-25 tokens/s on one thread to 1 token/s on two (measured)."""
 _registered = False
 
 
@@ -149,7 +153,7 @@ def load_model(name: str, n_ctx: int = 8192) -> Any:
             _models[name] = Llama(
                 model_path=model_path(name),
                 n_ctx=n_ctx,
-                n_threads=max(1, os.cpu_count() or 1),
+                n_threads=THREADS,
                 verbose=False,
             )
         return _models[name]
@@ -281,7 +285,9 @@ def generate(name: str, messages: list[dict[str, Any]], params: dict[str, Any]) 
             temperature=float(params.get("temperature") or 0.0),
             top_p=float(params.get("top_p") or 0.95),
             seed=int(params["seed"]) if params.get("seed") is not None else None,
-            repeat_penalty=1.15,
+            # against loops in free text; under a grammar it would push the model off the
+            # quotes and commas the JSON must repeat
+            repeat_penalty=1.0 if grammar else 1.15,
             stop=list(CATALOGUE[name].stop),
             grammar=grammar,
         )

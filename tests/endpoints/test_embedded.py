@@ -20,7 +20,7 @@ from evalkit.endpoints.embedded import (
     template_segments,
     tuple_only,
 )
-from evalkit.judges.prompt import verdict_schema
+from evalkit.judges.prompt import load_template, parse_verdict, render, verdict_schema
 from evalkit.types import Task
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,6 +119,30 @@ def test_smollm2_is_found_without_importing_the_llm_cli() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.stdout.split() == ["True", "False"], out.stderr
+
+
+def test_the_compact_judge_template_keeps_model_text_inside_nonce_tags() -> None:
+    task = _task(("returns_max", "handles_empty"))
+    task = task.model_copy(update={"reference": "THE-LONG-REFERENCE"})
+    template = load_template(REPO / "judges" / "compact-judge.md")
+    prompt = render(template, task, "my answer", nonce="abc123")
+    assert "<answer-abc123>\nmy answer\n</answer-abc123>" in prompt
+    assert "<task-abc123>\np\n</task-abc123>" in prompt
+    assert "[returns_max] (minor) c" in prompt
+    assert "THE-LONG-REFERENCE" not in prompt  # left out: it cost most of a CPU verdict
+    example = next(line for line in prompt.splitlines() if line.startswith('{"reasoning"'))
+    assert parse_verdict(example, task).score == 3  # the worked example is a valid verdict
+
+
+def test_the_shipped_embedded_judge_uses_the_compact_template_on_an_embedded_model() -> None:
+    from evalkit.config import load_config
+    from evalkit.endpoints import Pool
+    from evalkit.judges import load_judge
+
+    pool = Pool(load_config(str(REPO / "evalkit.toml")))
+    judge = load_judge("embedded", pool)
+    assert judge.endpoints()[0].config.kind == "embedded"
+    assert judge.template == load_template(REPO / "judges" / "compact-judge.md")
 
 
 # --- the real models -------------------------------------------------------------------
