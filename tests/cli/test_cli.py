@@ -39,29 +39,29 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture) -> No
 
 
 @pytest.mark.embedded
-def test_embedded_model_runs_one_big_brain_task(project: Path) -> None:
-    """The README's first command, cut to one task: the real Gemma 3 270M answers in-process
-    and judges its own answer; the record is ok, or an honest judge_error."""
+def test_embedded_models_run_one_big_brain_task(project: Path) -> None:
+    """The README's first command, cut to one task: both embedded models answer in-process
+    and the embedded judge grades each answer; a record is ok, or an honest judge_error."""
     result = subprocess.run(
         [sys.executable, "-m", "evalkit", "run", "big-brain", "--limit", "1", "--out", "one.jsonl"],
         cwd=project,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )
     assert result.returncode in (0, 3), result.stderr
     assert "one.jsonl" in result.stdout.replace("\n", "")
     run = read_run(project / "one.jsonl")
-    [record] = run.records.values()
-    assert run.manifest.models["gemma3-270m"].kind == "embedded"
-    assert record.answer.text and record.answer.completion_tokens > 0
-    if record.status == "ok":
-        assert 1 <= record.verdict.score <= 5
-        assert [c.id for c in record.verdict.criteria] == [
-            c["id"]
-            for c in json.loads(
-                (project / "suites/big-brain/data/test.jsonl").read_text().splitlines()[0]
-            )["rubric"]
-        ]
-    else:  # a weak judge may fail to produce a valid verdict: recorded, never scored
-        assert record.status == "judge_error" and record.verdict is None and record.judge_raw
+    assert {run.manifest.models[m].kind for m in run.manifest.candidates} == {"embedded"}
+    assert sorted(r.candidate for r in run.records.values()) == [
+        "gemma3-270m",
+        "smollm2-135m-instruct",
+    ]
+    rubric = json.loads((project / "suites/big-brain/data/test.jsonl").read_text().splitlines()[0])
+    for record in run.records.values():
+        assert record.answer.text and record.answer.completion_tokens > 0
+        if record.status == "ok":
+            assert 1 <= record.verdict.score <= 5
+            assert [c.id for c in record.verdict.criteria] == [c["id"] for c in rubric["rubric"]]
+        else:  # a weak judge may fail to produce a valid verdict: recorded, never scored
+            assert record.status == "judge_error" and record.verdict is None and record.judge_raw
