@@ -230,3 +230,21 @@ def test_smollm2_answers_big_brain_tasks_on_topic_without_debris() -> None:
         assert any(w in reply.text.lower() for w in words if len(w) >= 5), (row["id"], reply.text)
         assert not any(marker in reply.text for marker in DEBRIS), reply.text
         assert reply.completion_tokens and reply.eval_ms and reply.prompt_eval_ms is not None
+
+
+def test_a_run_names_an_unknown_embedded_model_and_the_known_ones(project: Path) -> None:
+    """A typo in an embedded model's name: its records are unavailable with a reason that
+    lists the catalogue, and no model is loaded for it."""
+    from evalkit.cli import main
+    from evalkit.runfile import read_run
+
+    config = project / "evalkit.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[models.typo]\nendpoint = "embedded"\nmodel = "smollm2"\n'
+        + '\n[profiles.typo]\ncandidates = ["typo"]\njudge = "embedded"\n'
+    )
+    assert main(["run", "big-brain", "--profile", "typo", "--limit", "1", "--out", "t.jsonl"]) == 3
+    [record] = read_run(project / "t.jsonl").records.values()
+    assert record.status == "unavailable"
+    assert "no embedded model 'smollm2' (known: smollm2-135m-instruct" in record.error.message
