@@ -136,8 +136,8 @@ def test_the_compact_judge_template_keeps_model_text_inside_nonce_tags() -> None
 
 def test_the_shipped_embedded_judge_uses_the_compact_template_on_an_embedded_model() -> None:
     from evalkit.config import load_config
-    from evalkit.endpoints import Pool
-    from evalkit.judges import load_judge
+    from evalkit.endpoints.pool import Pool
+    from evalkit.judges.loading import load_judge
 
     pool = Pool(load_config(str(REPO / "evalkit.toml")))
     judge = load_judge("embedded", pool)
@@ -212,7 +212,7 @@ def test_smollm2_answers_big_brain_tasks_on_topic_without_debris() -> None:
     """The instruction-tuned candidate through the run's own call path (litellm, the
     shipped config): every answer mentions a word of its task and carries no turn markers."""
     from evalkit.config import load_config
-    from evalkit.endpoints import Pool
+    from evalkit.endpoints.pool import Pool
 
     pool = Pool(load_config(str(REPO / "evalkit.toml")))
     endpoint, model = pool.model("smollm2-135m-instruct", "test")
@@ -236,7 +236,7 @@ def test_a_run_names_an_unknown_embedded_model_and_the_known_ones(project: Path)
     """A typo in an embedded model's name: its records are unavailable with a reason that
     lists the catalogue, and no model is loaded for it."""
     from evalkit.cli import main
-    from evalkit.runfile import read_run
+    from evalkit.runfile.reader import read_run
 
     config = project / "evalkit.toml"
     config.write_text(
