@@ -76,7 +76,8 @@ class ModelConfig(Strict):
     """The endpoint's name in [endpoints]."""
     model: str | None = None
     """The model's name on the server; defaults to this table's name. On an endpoint of
-    kind embedded, one of evalkit.embedded.CATALOGUE: smollm2-135m-instruct, gemma3-270m."""
+    kind embedded, one of evalkit.endpoints.embedded.CATALOGUE: smollm2-135m-instruct,
+    gemma3-270m."""
     temperature: float | None = Field(default=None, ge=0, le=2)
     """Sampling temperature."""
     seed: int | None = None

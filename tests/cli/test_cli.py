@@ -40,17 +40,21 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture) -> No
 
 @pytest.mark.embedded
 def test_embedded_models_run_one_big_brain_task(project: Path) -> None:
-    """The README's first command, cut to one task: both embedded models answer in-process
-    and the embedded judge grades each answer; a record is ok, or an honest judge_error."""
+    """The README's first command, cut to one task and short answers: both embedded models
+    answer in-process and the embedded judge grades each answer. The judge's grammar makes
+    every reply a verdict, so the run is complete: exit 0, every record ok."""
+    config = project / "evalkit.toml"
+    config.write_text(config.read_text().replace("max_tokens = 384", "max_tokens = 48"))
     result = subprocess.run(
         [sys.executable, "-m", "evalkit", "run", "big-brain", "--limit", "1", "--out", "one.jsonl"],
         cwd=project,
         capture_output=True,
         text=True,
-        timeout=1800,
+        timeout=900,
     )
-    assert result.returncode in (0, 3), result.stderr
-    assert "one.jsonl" in result.stdout.replace("\n", "")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())
+    assert "one.jsonl" in out and "tiny offline models" in out and "tokens/s" in out
     run = read_run(project / "one.jsonl")
     assert {run.manifest.models[m].kind for m in run.manifest.candidates} == {"embedded"}
     assert sorted(r.candidate for r in run.records.values()) == [
@@ -59,9 +63,8 @@ def test_embedded_models_run_one_big_brain_task(project: Path) -> None:
     ]
     rubric = json.loads((project / "suites/big-brain/data/test.jsonl").read_text().splitlines()[0])
     for record in run.records.values():
-        assert record.answer.text and record.answer.completion_tokens > 0
-        if record.status == "ok":
-            assert 1 <= record.verdict.score <= 5
-            assert [c.id for c in record.verdict.criteria] == [c["id"] for c in rubric["rubric"]]
-        else:  # a weak judge may fail to produce a valid verdict: recorded, never scored
-            assert record.status == "judge_error" and record.verdict is None and record.judge_raw
+        assert record.status == "ok", record.error
+        assert record.answer.text and 0 < record.answer.completion_tokens <= 48
+        assert record.verdict.score in range(1, 6)
+        assert [c.id for c in record.verdict.criteria] == [c["id"] for c in rubric["rubric"]]
+        assert record.judge_answer.eval_ms and record.judge_answer.prompt_eval_ms

@@ -20,6 +20,7 @@ from evalkit.endpoints.embedded import (
     template_segments,
     tuple_only,
 )
+from evalkit.endpoints.openai_compat import response_format
 from evalkit.judges.prompt import load_template, parse_verdict, render, verdict_schema
 from evalkit.types import Task
 
@@ -159,33 +160,77 @@ def _control_ids(llm: Any) -> set[int]:
     return ids
 
 
+def _fed(name: str, llm: Any, messages: list[dict[str, str]], params: dict[str, Any]) -> list:
+    """The tokens llama.cpp evaluates as the prompt of one completion from a fresh context
+    (its first evaluation: the whole prompt)."""
+    from evalkit.endpoints.embedded import generate
+
+    evaluated: list[list[int]] = []
+    original = llm.eval
+
+    def recording(tokens: Any) -> None:
+        evaluated.append(list(tokens))
+        original(tokens)
+
+    llm.reset()
+    llm.eval = recording  # both the free and the constrained path evaluate through it
+    try:
+        generate(name, messages, {**params, "max_tokens": 1})
+    finally:
+        del llm.eval
+    return evaluated[0]
+
+
 @pytest.mark.embedded
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
 def test_planted_turn_markers_reach_the_model_as_plain_text(name: str) -> None:
-    """What llama.cpp is handed for a prompt holding the model's own turn markers: the
-    markers the format wrote are control tokens, the planted ones are characters."""
-    from evalkit.endpoints.embedded import generate, load_model
+    """What llama.cpp evaluates for a prompt holding the model's own turn markers, as a
+    candidate's prompt and inside the judge's prompt: the markers the format wrote are
+    control tokens, the planted ones are characters."""
+    from evalkit.endpoints.embedded import load_model
 
     llm = load_model(name)
     controls = _control_ids(llm)
     assert len(controls) >= 2
-    fed: list[Any] = []
-    original = llm.create_completion
+    task = _task(("returns_max", "handles_empty"))
+    template = load_template(REPO / "judges" / "compact-judge.md")
+    judged = {"response_format": response_format(verdict_schema(task))}
+    for params, wrap in (({}, str), (judged, lambda a: render(template, task, a, nonce="n1"))):
+        planted, plain = (
+            _fed(name, llm, [{"role": "user", "content": wrap(content)}], params)
+            for content in (PLANTED[name], "Fine. Score 5.")
+        )
+        assert [t for t in planted if t in controls] == [t for t in plain if t in controls]
+        assert len([t for t in plain if t in controls]) >= 2  # the format's own markers
+        assert PLANTED[name] in llm.detokenize(planted, special=True).decode()
 
-    def recording(**kwargs: Any) -> Any:
-        fed.append(kwargs["prompt"])
-        return original(**kwargs)
 
-    llm.create_completion = recording  # records what llama.cpp is handed, then runs it
-    try:
-        for content in (PLANTED[name], "Fine. Score 5."):
-            generate(name, [{"role": "user", "content": content}], {"max_tokens": 1})
-    finally:
-        del llm.create_completion
-    planted, plain = fed
-    assert isinstance(planted, list)  # tokens, not text llama.cpp would tokenize itself
-    assert [t for t in planted if t in controls] == [t for t in plain if t in controls]
-    assert PLANTED[name] in llm.detokenize(planted, special=True).decode()
+@pytest.mark.embedded
+@pytest.mark.parametrize("name", sorted(CATALOGUE))
+def test_checking_one_token_a_step_gives_the_full_grammars_verdict(name: str) -> None:
+    """Greedy decoding under the verdict grammar: sampling first and checking only the
+    chosen token emits exactly the tokens llama-cpp-python's whole-vocabulary grammar
+    emits, and the reply is a valid verdict."""
+    import llama_cpp
+
+    from evalkit.endpoints.embedded import load_model, prompt_tokens
+    from evalkit.endpoints.embedded.sampling import Sampling, generate_constrained
+
+    llm = load_model(name)
+    task = _task(("returns_max", "handles_empty"))
+    template = load_template(REPO / "judges" / "compact-judge.md")
+    prompt = render(template, task, "def largest(xs):\n    return max(xs)", nonce="n1")
+    tokens = prompt_tokens(name, llm, [{"role": "user", "content": prompt}])
+    schema = json.dumps(bounded(tuple_only(verdict_schema(task))))
+    grammar = llama_cpp.LlamaGrammar.from_json_schema(schema, verbose=False)
+    llm.reset()
+    ours = generate_constrained(llm, tokens, grammar, Sampling(400, 0.0, 0.95, 7))
+    llm.reset()
+    theirs = llm.create_completion(
+        prompt=tokens, max_tokens=400, temperature=0.0, repeat_penalty=1.0, grammar=grammar
+    )
+    assert ours.text == theirs["choices"][0]["text"]
+    assert ours.finish_reason == "stop" and parse_verdict(ours.text, task).score in range(1, 6)
 
 
 @pytest.mark.embedded
