@@ -4,6 +4,7 @@ embedded default model end to end on one real task."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_embedded_models_run_one_big_brain_task(project: Path) -> None:
     answer in-process and the embedded judge grades each answer. The judge's grammar makes
     every reply a verdict, so the run is complete: exit 0, every record ok."""
     config = project / "evalkit.toml"
-    config.write_text(config.read_text().replace("max_tokens = 384", "max_tokens = 48"))
+    config.write_text(re.sub(r"max_tokens = \d+", "max_tokens = 48", config.read_text()))
     result = subprocess.run(
         [sys.executable, "-m", "evalkit", "run", "big-brain", "--limit", "1", "--out", "one.jsonl"],
         cwd=project,
