@@ -1,9 +1,9 @@
 """evalkit: LLM-as-judge evaluation for models you run yourself.
 
 Suites are Hugging Face datasets, candidates are called through litellm (Ollama first of
-all, or an embedded model run in-process by llama.cpp), a judge grades every answer against
-the task's rubric into a structured Verdict, and every result lands in an append-only JSONL
-run file.
+all, or the tiny embedded SmolLM2 and Gemma 3 models run in-process by llama.cpp), a judge
+grades every answer against the task's rubric into a structured Verdict, and every result
+lands in an append-only JSONL run file.
 
 The public API, importable from here (`from evalkit import Judge, Task, read_run`):
 

@@ -75,7 +75,9 @@ class ModelConfig(Strict):
     endpoint: str
     """The endpoint's name in [endpoints]."""
     model: str | None = None
-    """The model's name on the server; defaults to this table's name."""
+    """The model's name on the server; defaults to this table's name. On an endpoint of
+    kind embedded, one of evalkit.endpoints.embedded.CATALOGUE: smollm2-135m-instruct,
+    gemma3-270m."""
     temperature: float | None = Field(default=None, ge=0, le=2)
     """Sampling temperature."""
     seed: int | None = None

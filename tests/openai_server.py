@@ -61,7 +61,7 @@ class LlamaServer:
 
         command = [
             sys.executable, "-m", "llama_cpp.server",
-            "--model", model_path(), "--model_alias", MODEL,
+            "--model", model_path("gemma3-270m"), "--model_alias", MODEL,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--n_ctx", str(self.n_ctx), "--n_threads", "1", "--n_threads_batch", "2",
             "--chat_format", "gemma",  # the GGUF carries no chat template

@@ -15,7 +15,7 @@ from __future__ import annotations
 from array import array
 from pathlib import Path
 from statistics import mean
-from typing import get_args
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -24,7 +24,7 @@ from evalkit.analysis.incomplete import Incomplete, max_tokens_of
 from evalkit.analysis.samples import SampleStats, sample_stats, threshold_of
 from evalkit.runfile.coverage import not_run, resume_command
 from evalkit.runfile.reader import RunLines
-from evalkit.types import Record, RecordKey, RunManifest, Schema, Status
+from evalkit.types import Answer, Record, RecordKey, RunManifest, Schema, Status
 
 
 class CandidateSummary(Schema):
@@ -54,6 +54,24 @@ class CandidateSummary(Schema):
     when the suite has no checks."""
 
 
+class ModelUsage(Schema):
+    """One model's work in one role over a run's latest records: its time and speed."""
+
+    model: str
+    """The model's name in the config."""
+    role: Literal["candidate", "judge"]
+    """Answering tasks, or grading answers."""
+    calls: int
+    """Answers (or verdicts) that report tokens."""
+    seconds: float
+    """Their latencies added up."""
+    tokens: int
+    """Tokens they generated."""
+    tokens_per_s: float | None
+    """Generation speed: tokens over generation time (the server's eval time where it
+    reports one, as Ollama and the embedded models do; else the whole latency)."""
+
+
 class RunSummary(Schema):
     """What the end of a run shows."""
 
@@ -79,6 +97,8 @@ class RunSummary(Schema):
     judges_checks: dict[str, CheckCounts] = Field(default_factory=dict)
     """Per judge, the check results of the records it graded and how often they
     contradicted it; empty when no record carries checks."""
+    usage: list[ModelUsage] = Field(default_factory=list)
+    """Per model and role: the candidates, then the judge's model (a single judge's)."""
 
     @property
     def not_run(self) -> int:
@@ -100,7 +120,7 @@ CHECK_COLUMNS = ("passed", "failed", "not_run", "disagreements")
 
 
 class _Tally:
-    """One (candidate, judge)'s latest record of each task, as columns: about 160 bytes a
+    """One (candidate, judge)'s latest record of each task, as columns: about 190 bytes a
     task (a tuple of fields per task took 340, which broke the flat-memory target at
     100,000 tasks, measured)."""
 
@@ -123,6 +143,8 @@ class _Tally:
         self.checks = [array("H") for _ in CHECK_COLUMNS]
         """Per row: check results passed, failed, not run, and disagreements (zeros for a
         record without checks): 8 bytes a task."""
+        self.work = {role: (array("L"), array("d"), array("d")) for role in ("answer", "judge")}
+        """Per role: tokens generated, latency and generation time of the row's call."""
 
     def put(self, record: Record) -> None:
         """Record a line; a later line of the same task replaces its row."""
@@ -144,6 +166,12 @@ class _Tally:
         else:
             for column, value in zip(columns, values, strict=True):
                 column[row] = value
+        for role, call in (("answer", answer), ("judge", record.judge_answer)):
+            for column, value in zip(self.work[role], _work(call), strict=True):
+                if row == len(column):
+                    column.append(value)
+                else:
+                    column[row] = value
         self.reasons.pop(row, None)
         if record.error is not None:
             self.reasons[row] = record.error.message
@@ -169,6 +197,27 @@ def _check_values(record: Record) -> tuple[int, int, int, int]:
     return (passed, failed, not_run, len(record.disagreements))
 
 
+def _work(answer: Answer | None) -> tuple[int, float, float]:
+    """A call's tokens, latency and generation time; zeros when it reports no tokens."""
+    if answer is None or not answer.completion_tokens or not answer.latency_ms:
+        return 0, 0.0, 0.0
+    return answer.completion_tokens, answer.latency_ms, answer.eval_ms or answer.latency_ms
+
+
+def _usage(model: str, role: Literal["candidate", "judge"], tallies: list[_Tally]) -> ModelUsage:
+    work = [t.work["answer" if role == "candidate" else "judge"] for t in tallies]
+    tokens = sum(sum(w[0]) for w in work)
+    generation_s = sum(sum(w[2]) for w in work) / 1000
+    return ModelUsage(
+        model=model,
+        role=role,
+        calls=sum(1 for w in work for n in w[0] if n),
+        seconds=round(sum(sum(w[1]) for w in work) / 1000, 2),
+        tokens=tokens,
+        tokens_per_s=round(tokens / generation_s, 1) if generation_s else None,
+    )
+
+
 def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
     """Stream the run file once; keep `first` records whole and a _Tally row a key."""
     lines = RunLines(Path(path), Record)
@@ -184,6 +233,10 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
         grouped.setdefault(candidate, []).append(tally)
     every = list(tallies.values())
     missing = not_run(lines.manifest, {c: _tasks(parts) for c, parts in grouped.items()})
+    usage = [_usage(c, "candidate", parts) for c, parts in grouped.items() if parts]
+    judge_model = lines.manifest.judge.model
+    if judge_model and every:
+        usage.append(_usage(judge_model, "judge", every))
     return RunSummary(
         path=str(path),
         manifest=lines.manifest,
@@ -203,6 +256,7 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
         resume=resume_command(lines.manifest, path),
         samples=_samples(lines.manifest, tallies) if lines.manifest.samples > 1 else None,
         judges_checks=_by_judge(tallies),
+        usage=[u for u in usage if u.calls],
     )
 
 

@@ -22,7 +22,7 @@ from evalkit.cli.run import add_commands as add_running
 EPILOG = """\
 examples:
   python -m evalkit run big-brain
-      the big-brain suite on the embedded Gemma 3 270M (answers and judges in-process)
+      big-brain on the two tiny embedded models, SmolLM2 135M vs Gemma 3 270M (in-process)
   python -m evalkit run big-brain --profile big-brain
       gemma3:1b (local Ollama) vs gemma3:27b (GPU pod, $BIG_BRAIN_URL), judged by gemma3:27b
   python -m evalkit run big-brain --profile big-brain --endpoint big-brain=https://POD-11434.proxy.runpod.net

@@ -107,6 +107,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
+    import time
 
     resumed = pairwise_resume(args.resume)
     if args.pairwise or resumed:
@@ -158,16 +159,18 @@ def cmd_run(args: argparse.Namespace) -> int:
             await execute(plan, writer, advance)
 
     interrupted = False
+    started = time.monotonic()
     try:
         with plan.pool.secrets.scrubbing_logs():
             asyncio.run(go())
     except KeyboardInterrupt:  # what is durable is summed up, with the way to finish
         interrupted = True
+    elapsed = time.monotonic() - started
     summary = summarize_file(prepared.path)
     run_view.run_summary(summary)
     expected = len(plan.tasks) * len(plan.candidates) * prepared.manifest.samples
     complete = summary.records >= expected and summary.all_ok and not interrupted
-    console.note(f"run file: {prepared.path}")
+    console.note(f"run file: {prepared.path} ({elapsed // 60:.0f} min {elapsed % 60:.0f} s)")
     if not complete:
         why = "interrupted" if interrupted else "some records are not ok"
         console.note(f"{why}; finish them with: {RESUME_HINT}{prepared.path}")

@@ -16,7 +16,7 @@ from evalkit.analysis.incomplete import marker
 from evalkit.analysis.summary import RunSummary
 from evalkit.display.console import STATUS_STYLE, console, errors, note
 from evalkit.display.samples import samples
-from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, Record, Spread
+from evalkit.types import Answer, EndpointHealth, ModelFamilies, PairRecord, Record, Spread
 
 
 @contextmanager
@@ -46,10 +46,29 @@ def progress(
                 score = f" {record.verdict.score}/5" if record.verdict else ""
                 who = f"{escape(record.task_id)} · {escape(record.candidate)}"
                 who += f" #{record.sample}" if record.sample else ""
+                who += _speeds(record.answer, record.judge_answer)
             last = f"[{style}]{record.status}[/]{score} {who}"
             bar.update(job, advance=1, last=last)
 
         yield advance
+
+
+def _speeds(answer: Answer | None, judged: Answer | None) -> str:
+    """· 95 tok/s, judge 31 tok/s: generation speeds of the record's calls, where known."""
+    parts = [
+        f"{who}{rate:.0f} tok/s"
+        for who, call in (("", answer), ("judge ", judged))
+        if (rate := tokens_per_s(call)) is not None
+    ]
+    return f" · {', '.join(parts)}" if parts else ""
+
+
+def tokens_per_s(answer: Answer | None) -> float | None:
+    """Generation speed of one call: tokens over the server's eval time, else its latency."""
+    if answer is None or not answer.completion_tokens:
+        return None
+    seconds = (answer.eval_ms or answer.latency_ms or 0) / 1000
+    return answer.completion_tokens / seconds if seconds else None
 
 
 def health_table(results: list[EndpointHealth]) -> None:
@@ -169,6 +188,36 @@ def run_summary(summary: RunSummary) -> None:
     for line in summary.candidates:
         for sentence in line.incomplete.sentences() if line.incomplete else []:
             note(sentence)
+    usage_table(summary)
+
+
+TINY_MODELS_NOTE = (
+    "These are tiny offline models for trying the pipeline; their grades say little. For real"
+    " models, run Ollama, set [endpoints.local] url in evalkit.toml and run:"
+    " python -m evalkit run big-brain --profile big-brain"
+)
+
+
+def usage_table(summary: RunSummary) -> None:
+    """Time and generation speed per model and role; the note on tiny models when an
+    embedded model took part."""
+    if summary.usage:
+        table = Table(title="Models")
+        for column in ("model", "role", "calls", "time", "tokens", "tokens/s"):
+            table.add_column(column, justify="left" if column in ("model", "role") else "right")
+        for line in summary.usage:
+            speed = f"{line.tokens_per_s:,.1f}" if line.tokens_per_s is not None else "-"
+            table.add_row(
+                escape(line.model),
+                line.role,
+                str(line.calls),
+                f"{line.seconds:,.1f} s",
+                f"{line.tokens:,}",
+                speed,
+            )
+        console.print(table)
+    if any(m.kind == "embedded" for m in summary.manifest.models.values()):
+        note(TINY_MODELS_NOTE)
 
 
 def _judge_disagreements(summary: RunSummary) -> None:

@@ -47,13 +47,13 @@ def file_sha256(path: str | Path) -> str:
         return _hashed[key]
 
 
-def embedded_digest() -> str | None:
-    """The sha256 of the embedded model's GGUF file; None when it cannot be had (then the
+def embedded_digest(name: str) -> str | None:
+    """The sha256 of an embedded model's GGUF file; None when it cannot be had (then the
     model string stands for it, and the first request reports why)."""
     from evalkit.endpoints.embedded import model_path
 
     try:
-        return file_sha256(model_path())
+        return file_sha256(model_path(name))
     except (OSError, ValueError, ImportError):
         return None
 
@@ -83,9 +83,10 @@ def identify(info: ModelInfo, served: str, health: list[EndpointHealth]) -> Mode
 
 
 def _digest_of(probe: EndpointHealth, served: str, kind: str) -> str | None:
-    if kind == "embedded":  # one GGUF file serves every embedded model
-        return next(iter(probe.digests.values()), None)
+    """The digest the probe found for the served model (an embedded model's GGUF hash)."""
     digest = probe.digests.get(served)
+    if kind == "embedded":
+        return digest
     if digest is None and ":" not in served:  # Ollama lists `gemma3` as `gemma3:latest`
         digest = probe.digests.get(f"{served}:latest")
     return digest

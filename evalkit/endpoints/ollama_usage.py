@@ -51,6 +51,15 @@ def collect_usage() -> Iterator[UsageSink]:
         _current.reset(token)
 
 
+def report_durations(prompt_eval_ms: float, eval_ms: float) -> None:
+    """Durations measured in-process (the embedded models), given to the current call's
+    sink as Ollama's would be."""
+    sink = _current.get()
+    if sink is not None:
+        sink.ns["prompt_eval_duration"] = round(prompt_eval_ms * 1e6)
+        sink.ns["eval_duration"] = round(eval_ms * 1e6)
+
+
 class _Tap(httpx.AsyncByteStream):
     def __init__(self, inner: Any, sink: UsageSink) -> None:
         self._inner = inner

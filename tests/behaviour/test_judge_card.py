@@ -391,7 +391,7 @@ def test_the_shipped_embedded_card_rebuilds_from_its_file_without_the_model(
     # whole answers it renders to nothing (README, "A real card, made here")
     assert main([*args, "--force"]) == 0
     card = json.loads(capsys.readouterr().out)
-    assert embedded._model is None
+    assert embedded.loaded() == []
     assert (card["answers"], card["samples"], card["not_done"]) == (2, 2, 0)
     assert card["probes"]["validity"]["n"] == 8
     assert (

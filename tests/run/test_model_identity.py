@@ -149,6 +149,13 @@ def test_the_embedded_model_is_identified_by_its_gguf_files_sha256() -> None:
 
     endpoint = Endpoint("embedded", EndpointConfig(kind="embedded"))
     probed = asyncio.run(probe_server(endpoint, None, []))
-    assert probed.digests == {"gemma3-270m": weights.EXPECTED_SHA256}
+    assert probed.digests["gemma3-270m"] == weights.EXPECTED_SHA256
+    from evalkit.endpoints.embedded import model_path
+
+    smollm2 = hashlib.sha256(Path(model_path("smollm2-135m-instruct")).read_bytes()).hexdigest()
+    assert probed.digests == {
+        "gemma3-270m": weights.EXPECTED_SHA256,
+        "smollm2-135m-instruct": smollm2,
+    }
     model = identify(info("embedded"), "gemma3-270m", [probed.model_copy(update={"endpoint": "e"})])
     assert (model.identity, model.identity_source) == (weights.EXPECTED_SHA256, "file_sha256")

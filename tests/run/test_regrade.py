@@ -178,20 +178,16 @@ def test_gold_runs_regrade_and_calibrate_against_a_loopback_judge(
 
 @pytest.mark.embedded
 def test_the_seed_gold_data_calibrates_out_of_the_box(project: Path, capsys) -> None:
-    """The two commands of the README, on the real embedded model (about a minute)."""
+    """The two commands of the README, on the real embedded judge. Its grammar makes every
+    reply a verdict, so all four answers are graded and all four match a label."""
     seed = "suites/big-brain/runs/seed-gemma3-1b.jsonl"
-    code = main(["judge", seed, "--judge", "embedded", "--out", "seed-embedded.jsonl"])
-    assert code in (0, 3)  # a 270M judge may fail to produce a verdict: then judge_error
+    assert main(["judge", seed, "--judge", "embedded", "--out", "seed-embedded.jsonl"]) == 0
     records = read_run("seed-embedded.jsonl").records.values()
     assert len(records) == 4 and {r.judge for r in records} == {"embedded"}
+    assert [r.status for r in records] == ["ok"] * 4
     capsys.readouterr()
     labels = "suites/big-brain/labels/seed-expert-grades.jsonl"
-    assert main(["calibrate", "seed-embedded.jsonl", "--labels", labels, "--format", "json"]) in (
-        0,
-        2,
-    )
+    assert main(["calibrate", "seed-embedded.jsonl", "--labels", labels, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    ok = sum(r.status == "ok" for r in records)
-    assert report["matched"] == ok
-    assert report["matched"] + sum(report["unmatched"]["not_ok"].values()) == 4
+    assert report["matched"] == 4 and not report["unmatched"]["not_ok"]
     assert report["spearman"] is None  # the expert gave every answer 2: nothing to rank
