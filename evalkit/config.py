@@ -124,6 +124,10 @@ class Config(Strict):
     sandbox: Literal["bwrap", "podman", "docker"] = "bwrap"
     """Where suites' python checks run: bubblewrap (Linux), or a podman or docker
     container. Answer code never runs on the host."""
+    cache: str | None = Field(default=None, min_length=1)
+    """The cache across runs: its SQLite file (relative to this file's folder; a folder
+    holds `cache.sqlite3`), or "off". Default: cache.sqlite3 in the user's cache folder
+    ($XDG_CACHE_HOME/evalkit, else ~/.cache/evalkit). EVALKIT_CACHE overrides it."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> Config:

@@ -9,7 +9,8 @@ EvalkitError                 anything evalkit raises on purpose; the CLI exits 2
 ├── ConfigError              evalkit.toml, a judge file or a flag that does not make sense
 │   └── UnknownJudgeError    a judge name that is neither a file nor a plugin
 ├── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
-└── RunFileBusyError         another process is writing the run file, or wrote it since it was read
+├── RunFileBusyError         another process is writing the run file, or wrote it since it was read
+└── CacheError               the cache file cannot be opened (not a cache, or no room to create it)
 ```
 
 Failures of a model call are not exceptions that reach the user: the runner records them
@@ -78,6 +79,11 @@ class ResumeMismatchError(EvalkitError):
 class RunFileBusyError(EvalkitError):
     """A run file another process is writing (its lock is held), or that another process
     wrote to after this one read it. Nothing was written; run the command again later."""
+
+
+class CacheError(EvalkitError):
+    """The cache file cannot be opened: it is not a cache, or it cannot be created. Remove
+    it, point the config's `cache` key elsewhere, or run with --no-cache."""
 
 
 def describe_validation(exc: ValidationError) -> str:

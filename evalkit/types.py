@@ -342,14 +342,24 @@ class Record(Strict):
     checks_hash: str | None = None
     """`evalkit.checks.checks_hash` of the definitions that produced `checks`: a re-grade
     reuses the results while it is unchanged and runs the checks again otherwise."""
+    cached_answer_from: str | None = None
+    """The run id whose answer the cache across runs gave this key (the candidate was not
+    asked); null when the answer was asked for (or kept from this run file)."""
+    cached_verdict_from: str | None = None
+    """The run id whose verdict (and check results) the cache gave this key (the judge was
+    not asked); null when the judge graded it in this run."""
 
     @model_serializer(mode="wrap")
     def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A record of a task without checks is written as before these fields existed."""
+        """A record of a task without checks, or not made from the cache, is written as
+        before these fields existed."""
         data = handler(self)
         if not self.checks and self.checks_hash is None:
             for name in ("checks", "disagreements", "checks_hash"):
                 data.pop(name, None)
+        for name in ("cached_answer_from", "cached_verdict_from"):
+            if data.get(name, "") is None:
+                data.pop(name)
         return data
 
     @property
@@ -498,6 +508,28 @@ class RunManifest(Strict):
     files written before it was recorded."""
     card: CardSettings | None = None
     """For a judge card's run file (`card`): how its probes were made; null otherwise."""
+    cache: CacheUse | None = None
+    """How the run used the cache across runs; absent when it did not (`--no-cache`, or
+    a file written before the cache existed). Which records came from the cache, and from
+    which run, the records say (`cached_answer_from`, `cached_verdict_from`)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_cache(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A run that did not use the cache writes its manifest as before the field."""
+        data = handler(self)
+        if data.get("cache", "") is None:
+            data.pop("cache")
+        return data
+
+
+class CacheUse(Strict):
+    """How a run used the cache across runs (`evalkit.cache`)."""
+
+    mode: Literal["use", "refresh"]
+    """use: answers and verdicts found in the cache were taken from it; refresh
+    (`--refresh`): every one was asked again and the cache overwritten."""
+    path: str
+    """The cache file."""
 
 
 class ModelFamilies(Strict):

@@ -65,6 +65,10 @@ class RunSummary(Schema):
     """Per candidate, in the manifest's order, then any other candidate seen."""
     resume: str = ""
     """The command that finishes the run file (its records not ok, its keys not run)."""
+    cached_answers: int = 0
+    """Keys whose answer came from the cache across runs (the candidate was not asked)."""
+    cached_verdicts: int = 0
+    """Keys whose verdict came from the cache across runs (the judge was not asked)."""
 
     @property
     def not_run(self) -> int:
@@ -76,6 +80,8 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 """The statuses in their order as codes: 0 is ok."""
 CUT, EMPTY = 1, 2
 """Bits of `_Tally.incomplete`: the answer was cut at max_tokens; it is empty."""
+FROM_CACHE = {"cached_answer_from": 1, "cached_verdict_from": 2}
+"""Bits of `_Tally.cached`: the answer, the verdict came from the cache across runs."""
 
 
 class _Tally:
@@ -94,6 +100,8 @@ class _Tally:
         """The answer's latency, or 0.0 when there is none."""
         self.incomplete = array("B")
         """CUT and EMPTY bits of the answer, 0 for a whole answer or none."""
+        self.cached = array("B")
+        """FROM_CACHE bits: what of the record came from the cache across runs."""
         self.reasons: dict[int, str] = {}
         """Row -> why that record is not ok (only rows that have a reason)."""
         self.voted: set[int] = set()
@@ -109,8 +117,9 @@ class _Tally:
             record.verdict.score if ok and record.verdict else 0,
             (answer.latency_ms or 0.0) if answer else 0.0,
             (CUT * answer.truncated | EMPTY * answer.empty) if answer else 0,
+            sum(bit for name, bit in FROM_CACHE.items() if getattr(record, name)),
         )
-        columns = (self.status, self.score, self.latency, self.incomplete)
+        columns = (self.status, self.score, self.latency, self.incomplete, self.cached)
         if row == len(self.status):
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
@@ -158,6 +167,8 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
             for candidate, parts in grouped.items()
         ],
         resume=resume_command(lines.manifest, path),
+        cached_answers=sum(bool(bits & 1) for t in every for bits in t.cached),
+        cached_verdicts=sum(bool(bits & 2) for t in every for bits in t.cached),
     )
 
 

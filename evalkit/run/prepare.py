@@ -17,11 +17,13 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from evalkit import __version__
+from evalkit.cache import CacheStore
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.cached import CacheMode, bind_cache, cache_use, open_cache
 from evalkit.run.checking import check_setup
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
@@ -56,6 +58,9 @@ class RunOptions(Schema):
     """--force: resume even when the manifest differs."""
     checks: Literal["run", "skip"] = "run"
     """--checks: run the suite's checks (python ones in the config's sandbox) or skip them."""
+    cache: CacheMode = "use"
+    """The cache across runs: use it (default), --refresh (ask again and overwrite), or
+    --no-cache (off)."""
 
 
 class PreparedRun(Schema):
@@ -75,16 +80,22 @@ class PreparedRun(Schema):
     """The resumed file's size when it was read; the writer refuses it if it has grown."""
     forced: list[str] = Field(default_factory=list)
     """What differed from the resumed manifest and --force let through."""
+    store: CacheStore | None = None
+    """The cache across runs, open; None with --no-cache."""
+    cache_mode: CacheMode = "use"
+    """How the run uses `store`."""
 
     def open(
         self, health: list[EndpointHealth], families: ModelFamilies | None = None
     ) -> RunWriter:
         """Open and lock the run file for appending, recording what the endpoint probes
         found: a new file in its manifest (with the models' families), a resumed one in a
-        Resume line."""
+        Resume line. The plan's cache is bound to the final manifest's models."""
         if self.size is None:
             self.manifest = self.manifest.model_copy(update={"families": families})
-        return open_run(self.path, self.manifest, health, self.size, self.forced)
+        writer = open_run(self.path, self.manifest, health, self.size, self.forced)
+        self.plan.cache = bind_cache(self.store, self.cache_mode, self.manifest, self.plan.checks)
+        return writer
 
     def families(self, health: list[EndpointHealth]) -> ModelFamilies:
         """The models' families (the server's where the probes found them), and which
@@ -143,9 +154,12 @@ def prepare(options: RunOptions) -> PreparedRun:
     )
     plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
     plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
+    store = open_cache(options.cache, loaded.config.cache, loaded.base_dir)
+    cached = {"store": store, "cache_mode": options.cache}
     if previous is None:
         path = new_run_path(options.out, loaded, manifest)
-        return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False)
+        manifest.cache = cache_use(store, options.cache)
+        return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False, **cached)
     forced = check_resume(previous.manifest, manifest, previous.path, options.force)
     plan.done = previous.records
     return PreparedRun(
@@ -155,6 +169,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         resuming=True,
         size=previous.size,
         forced=forced,
+        **cached,
     )
 
 
