@@ -10,7 +10,8 @@ EvalkitError                 anything evalkit raises on purpose; the CLI exits 2
 │   └── UnknownJudgeError    a judge name that is neither a file nor a plugin
 ├── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
 ├── RunFileBusyError         another process is writing the run file, or wrote it since it was read
-└── CacheError               the cache file cannot be opened (not a cache, or no room to create it)
+├── CacheError               the cache file cannot be opened (not a cache, or no room to create it)
+└── MergeMismatchError       merging run files of different suites, profiles, models or judges
 ```
 
 Failures of a model call are not exceptions that reach the user: the runner records them
@@ -84,6 +85,10 @@ class RunFileBusyError(EvalkitError):
 class CacheError(EvalkitError):
     """The cache file cannot be opened: it is not a cache, or it cannot be created. Remove
     it, point the config's `cache` key elsewhere, or run with --no-cache."""
+
+
+class MergeMismatchError(EvalkitError):
+    """Merging run files whose manifests differ in what makes their records comparable."""
 
 
 def describe_validation(exc: ValidationError) -> str:

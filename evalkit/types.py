@@ -18,6 +18,7 @@ Status = Literal["ok", "unavailable", "error", "judge_error"]
 Score = Annotated[int, StrictType(), Field(ge=1, le=5)]
 """A score: a JSON integer from 1 to 5. `true`, `5.0` and `"5"` are not scores (pydantic
 took `true` as 1 and `5.0` as 5 for a Literal[1, ..., 5], even in strict mode)."""
+IdentitySource = Literal["digest", "file_sha256", "model"]
 
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""
@@ -392,6 +393,10 @@ class EndpointHealth(Strict):
     families: dict[str, str] = Field(default_factory=dict)
     """Each listed model's family as the server reports it (Ollama's `details.family`),
     by the model's name on the server; empty when the server does not say."""
+    digests: dict[str, str] = Field(default_factory=dict)
+    """What identifies each listed model's weights, by name: Ollama's digest from
+    `/api/tags` where the server reports one; the sha256 of the GGUF file for the embedded
+    model. Empty when the server tells none."""
 
 
 class ModelInfo(Strict):
@@ -411,6 +416,14 @@ class ModelInfo(Strict):
     """Sampling and context settings: temperature, seed, max_tokens, num_ctx, ..."""
     notes: str | None = None
     """The config's notes on the model and its endpoint (parameters, hardware)."""
+    identity: str | None = None
+    """What the served model is, so a changed model shows: the value `identity_source`
+    names. Null in files written before it was recorded."""
+    identity_source: IdentitySource | None = None
+    """digest (Ollama's digest of the model, from `/api/tags`), file_sha256 (the sha256
+    of the embedded GGUF file) or model (the model string: the server told nothing more)."""
+    server_version: str | None = None
+    """The serving server's version (Ollama's `/api/version`), when it tells."""
 
 
 class JudgeInfo(Strict):
@@ -435,6 +448,13 @@ class JudgeInfo(Strict):
     """sha256 over the judge file's bytes and its prompt template's (a panel's over its file
     and its members' hashes; a plugin's over its info): a resume with another definition
     is refused unless --force. Null in run files written before evalkit recorded it."""
+
+    def model_names(self) -> list[str]:
+        """Every config model the judge calls, a panel's members' included, once each."""
+        found = [self.model] if self.model else []
+        for member in self.members:
+            found.extend(member.model_names())
+        return list(dict.fromkeys(found))
 
 
 class SuiteInfo(Strict):
@@ -474,6 +494,37 @@ class PairwiseInfo(Strict):
         return [(x, y) for i, x in enumerate(names) for y in names[i + 1 :]]
 
 
+class ShardInfo(Strict):
+    """Which part of the planned tasks a sharded run (`run --shard I/N`) covers.
+
+    The tasks are dealt to N shards by a stable hash: ordered by the sha256 of their id,
+    the first goes to shard 1, the second to shard 2, ..., so every task is in exactly one
+    shard, on any machine and any Python, and shard sizes differ by at most one
+    (evalkit.runfile.shards)."""
+
+    index: int = Field(ge=1)
+    """I: which shard, from 1."""
+    count: int = Field(ge=1)
+    """N: how many shards the tasks are dealt to."""
+    tasks: int = Field(ge=0)
+    """How many of the planned tasks (the suite's, or --limit's) fall in this shard."""
+
+
+class MergeSource(Strict):
+    """One run file a merged run file was made from (`evalkit merge`)."""
+
+    path: str
+    """The file as named on the command line."""
+    run_id: str
+    """Its run id."""
+    shard: ShardInfo | None = None
+    """Its shard, when it was one."""
+    records: int
+    """Its keys (result and pair lines, latest per key) that the merged file took."""
+    started_at: str
+    """When its run began."""
+
+
 class RunManifest(Strict):
     """The first line of a run file: everything needed to reproduce or resume the run."""
 
@@ -508,6 +559,10 @@ class RunManifest(Strict):
     files written before it was recorded."""
     card: CardSettings | None = None
     """For a judge card's run file (`card`): how its probes were made; null otherwise."""
+    shard: ShardInfo | None = None
+    """For `run --shard I/N`: the part of the tasks this file covers; null for a whole run."""
+    merged_from: list[MergeSource] = Field(default_factory=list)
+    """For a file made by `evalkit merge`: the run files it joins, in the order given."""
     cache: CacheUse | None = None
     """How the run used the cache across runs; absent when it did not (`--no-cache`, or
     a file written before the cache existed). Which records came from the cache, and from

@@ -93,6 +93,9 @@ class FakeOllama:
         self.families = dict(families or {})
         """`details.family` by model name, where it is not the name before the tag."""
         self.version = version
+        self.digests: dict[str, str] = {}
+        """Digests `/api/tags` lists, by model, instead of the default (sha256 of the name):
+        change one to serve "another model under the same name"."""
         self.latency = latency
         self.responder: Responder = responder or default_responder
         self.faults = Faults(**faults)
@@ -232,7 +235,7 @@ def running(**options: Any) -> Iterator[FakeOllama]:
         yield server
 
 
-def _model_entry(name: str, family: str | None = None) -> dict[str, Any]:
+def _model_entry(name: str, family: str | None = None, digest: str | None = None) -> dict[str, Any]:
     base, _, tag = name.partition(":")
     family = family or base
     return {
@@ -240,7 +243,7 @@ def _model_entry(name: str, family: str | None = None) -> dict[str, Any]:
         "model": name,
         "modified_at": "2026-04-14T09:00:00.000000000Z",
         "size": 815_319_791,
-        "digest": hashlib.sha256(name.encode()).hexdigest(),
+        "digest": digest or hashlib.sha256(name.encode()).hexdigest(),
         "details": {
             "parent_model": "",
             "format": "gguf",
@@ -306,7 +309,10 @@ class _Handler(BaseHTTPRequestHandler):
         elif (method, path) == ("GET", "/api/version"):
             self.send_json(200, {"version": fake.version})
         elif (method, path) == ("GET", "/api/tags"):
-            entries = [_model_entry(name, fake.families.get(name)) for name in fake.models]
+            entries = [
+                _model_entry(name, fake.families.get(name), fake.digests.get(name))
+                for name in fake.models
+            ]
             self.send_json(200, {"models": entries})
         elif (method, path) == ("POST", "/api/chat"):
             self._chat(body, faults, arrived)

@@ -2,6 +2,9 @@
 and a Wilcoxon signed-rank test, and, when B re-grades A's answers with another judge,
 how far the two judges agree.
 
+Before any figure: the models (the judge's, the candidates') whose recorded identity or
+server version differs between A and B, since a score may have moved with them.
+
 Rows are joined on (task_id, candidate). Only rows graded `ok` in both files are scored;
 rows present in one file only, and rows not ok in either, are listed and counted apart.
 """
@@ -12,6 +15,8 @@ from collections.abc import Iterable
 from statistics import fmean
 from typing import Literal, get_args
 
+from pydantic import Field
+
 from evalkit.analysis.stats import (
     DEFAULT_SEED,
     Agreement,
@@ -21,6 +26,7 @@ from evalkit.analysis.stats import (
     paired_bootstrap_ci,
     wilcoxon_signed_rank,
 )
+from evalkit.runfile.manifests import ModelChange, model_changes
 from evalkit.runfile.reader import ScoreFile, ScoreLine
 from evalkit.types import Schema
 
@@ -136,6 +142,10 @@ class Regrade(Schema):
 class Comparison(Schema):
     """Everything `compare` reports; `--format json` prints this model."""
 
+    model_changes: list[ModelChange] = Field(default_factory=list)
+    """Models (the judge's, then the candidates') whose identity or server differs between
+    A and B: first, because a score difference may come from them rather than from the
+    answers."""
     a: RunRef
     """The baseline run."""
     b: RunRef
@@ -168,9 +178,12 @@ def compare_runs(
         for name in dict.fromkeys(order)
     ]
     regrade = _regrade(a, b, rows, picked_a, picked_b)
-    notes.extend(_differences(a, b, rows, regrade))
+    changes = model_changes(a.manifest, b.manifest)
+    said = {c.model for c in changes if c.role == "candidate" and c.source == "model"}
+    notes.extend(_differences(a, b, rows, regrade, said))
     notes.extend(_missing_from_b(candidates))
     return Comparison(
+        model_changes=changes,
         a=_ref(a),
         b=_ref(b),
         rows=rows,
@@ -325,9 +338,15 @@ def _missing_from_b(candidates: list[CandidateComparison]) -> Iterable[str]:
 
 
 def _differences(
-    a: ScoreFile, b: ScoreFile, rows: list[RowComparison], regrade: Regrade | None
+    a: ScoreFile,
+    b: ScoreFile,
+    rows: list[RowComparison],
+    regrade: Regrade | None,
+    said: set[str],
 ) -> Iterable[str]:
-    """What differs between the runs besides the answers, so a delta is read correctly."""
+    """What differs between the runs besides the answers, so a delta is read correctly. A
+    changed model string is said once: among the model changes when it is the model's
+    recorded identity (the candidates in `said`)."""
     ma, mb = a.manifest, b.manifest
     if ma.suite.name != mb.suite.name:
         yield f"different suites: {ma.suite.name!r} and {mb.suite.name!r}"
@@ -342,7 +361,7 @@ def _differences(
         before, after = ma.models.get(name), mb.models.get(name)
         if before is None or after is None:
             continue
-        if before.litellm_model != after.litellm_model:
+        if before.litellm_model != after.litellm_model and name not in said:
             yield f"{name}: model {before.litellm_model} -> {after.litellm_model}"
         for key in sorted(set(before.params) | set(after.params)):
             old, new = before.params.get(key), after.params.get(key)

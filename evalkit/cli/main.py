@@ -16,6 +16,7 @@ from evalkit.cli.cache import add_commands as add_cache
 from evalkit.cli.card import add_commands as add_card
 from evalkit.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, kept
 from evalkit.cli.judges import add_commands as add_judging
+from evalkit.cli.merge import add_commands as add_merging
 from evalkit.cli.readers import add_commands as add_reading
 from evalkit.cli.run import add_commands as add_running
 
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_judging(commands)
     add_card(commands)
     add_cache(commands)
+    add_merging(commands)
     return root
 
 

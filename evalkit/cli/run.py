@@ -20,7 +20,9 @@ from evalkit.cli.common import (
 
 if TYPE_CHECKING:
     from evalkit.cache import CacheStore
-    from evalkit.types import PairRecord, PairwiseInfo
+    from evalkit.run.prepare import PreparedRun
+    from evalkit.runfile.writer import RunWriter
+    from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, PairwiseInfo
 
 RUN_EPILOG = """\
 examples:
@@ -33,6 +35,9 @@ examples:
       --endpoint big-brain=https://NEW-POD-11434.proxy.runpod.net
   python -m evalkit run big-brain --profile big-brain --pairwise gemma3:1b,gemma3:27b
       both answers to each task side by side, judged in both orders
+  python -m evalkit run big-brain --shard 1/2 --out shard1.jsonl     # on machine 1
+  python -m evalkit run big-brain --shard 2/2 --out shard2.jsonl     # on machine 2
+  python -m evalkit merge shard1.jsonl shard2.jsonl -o run.jsonl     # then, anywhere
 """
 
 
@@ -62,6 +67,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="run the suite's checks (python ones in the sandbox; default) or skip them",
     )
     cache_flags(run)
+    run.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="only shard I of N of the tasks (dealt by a stable hash of their ids), for N"
+        " machines; join the run files with `evalkit merge`",
+    )
     run.add_argument(
         "--pairwise",
         metavar="A,B[,C...]",
@@ -111,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         checks=args.checks,
         cache=args.cache,
+        shard=args.shard,
     )
     prepared = prepare(options)
     plan = prepared.plan
@@ -121,7 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         families = prepared.families(health)
         run_view.note_families(families)
         with (
-            prepared.open(health, families) as writer,
+            opened(prepared, health, families) as writer,
             run_view.progress(plan.pending(), prepared.manifest.suite.name) as advance,
         ):
             await execute(plan, writer, advance)
@@ -199,7 +211,7 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
     else:
         names, baseline = _candidates(args.pairwise), args.baseline
     options = {"candidates": names, "endpoints": args.endpoint}
-    for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force"):
+    for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force", "shard"):
         options[name] = getattr(args, name)
     run = prepare_pairwise(RunOptions(**options), baseline)
     prepared = run.prepared
@@ -211,7 +223,7 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         run_view.note_families(families)
         pending = count_pending_pairs(prepared.plan, run.pairs, run.done)
         with (
-            prepared.open(health, families) as writer,
+            opened(prepared, health, families) as writer,
             run_view.progress(pending, prepared.manifest.suite.name) as advance,
         ):
             await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)
@@ -224,6 +236,22 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         return EXIT_OK
     console.note(f"some pairs are not judged; finish them with: {RESUME_HINT}{prepared.path}")
     return EXIT_INCOMPLETE
+
+
+def opened(
+    prepared: PreparedRun, health: list[EndpointHealth], families: ModelFamilies
+) -> RunWriter:
+    """The run file opened for writing; on a resume, a warning for each model that is no
+    longer the one the run began with (its records will mix both)."""
+    from evalkit.display import console
+
+    writer = prepared.open(health, families)
+    for change in prepared.changed:
+        console.warn(
+            f"{change.message} since {prepared.path} was begun;"
+            " its records will mix both (start a new run to keep them apart)"
+        )
+    return writer
 
 
 def _pairwise_summary(path: Path, names: list[str]) -> list[PairRecord]:

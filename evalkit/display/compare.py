@@ -1,5 +1,5 @@
-"""`compare` in the terminal: per-candidate figures, judge agreement on a re-grade, the
-rows that changed and the rows never scored."""
+"""`compare` in the terminal: the models that changed (first), per-candidate figures, judge
+agreement on a re-grade, the rows that changed and the rows never scored."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
 
     for side, ref in (("A", result.a), ("B", result.b)):
         note(f"{side}: {ref.path} (run {ref.run_id}, suite {ref.suite}, judge {ref.judge})")
+    for change in result.model_changes:
+        console.print(f"[bold red]{escape(change.message)}[/]", highlight=False)
     for line in result.notes:
         console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
     table = Table(

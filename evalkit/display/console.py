@@ -19,6 +19,11 @@ def error(message: str) -> None:
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+def warn(message: str) -> None:
+    """One line on stderr that the user should act on, though the command goes on."""
+    errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
 def note(message: str) -> None:
     """An informational line."""
     console.print(escape(message), highlight=False)

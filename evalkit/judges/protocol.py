@@ -52,7 +52,4 @@ class JudgeContext(Schema):
 
 def judge_models_of(info: JudgeInfo) -> list[str]:
     """Every config model a judge calls, a panel's members' included."""
-    found = [info.model] if info.model else []
-    for member in info.members:
-        found.extend(judge_models_of(member))
-    return list(dict.fromkeys(found))
+    return info.model_names()

@@ -37,6 +37,8 @@ def render(comparison: Comparison, rows: RowsShown = "changed") -> str:
         f"- **A** `{md.inline(a.path)}`: suite {md.inline(a.suite)}, judge {md.inline(a.judge)}"
         f"\n- **B** `{md.inline(b.path)}`: suite {md.inline(b.suite)}, judge {md.inline(b.judge)}",
     ]
+    if comparison.model_changes:
+        parts.append("\n".join(f"- **{md.inline(c.message)}**" for c in comparison.model_changes))
     if comparison.notes:
         parts.append("\n".join(f"- Note: {md.inline(note)}" for note in comparison.notes))
     parts += ["## Per candidate", candidates_table(comparison.candidates), method_note(comparison)]

@@ -38,9 +38,10 @@ CacheMode = Literal["use", "refresh", "off"]
 
 
 def identity_of(info: ModelInfo) -> str:
-    """A model's identity as the manifest records it: the server's digest or the GGUF
-    file's sha256 where known (`ModelInfo.identity`), else the model string litellm calls."""
-    return getattr(info, "identity", None) or info.litellm_model
+    """A model's identity as the manifest records it (`ModelInfo.identity`: Ollama's digest,
+    the GGUF file's sha256, or the model string), else the model string litellm calls (a
+    manifest written before identities were recorded)."""
+    return info.identity or info.litellm_model
 
 
 class RunCache:

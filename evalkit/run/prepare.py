@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field
 from evalkit import __version__
 from evalkit.cache import CacheStore
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
+from evalkit.endpoints.identity import identify_models
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
@@ -27,7 +28,10 @@ from evalkit.run.cached import CacheMode, bind_cache, cache_use, open_cache
 from evalkit.run.checking import check_setup
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
+from evalkit.run.shard import resumed_shard, take_shard
+from evalkit.runfile.manifests import ModelChange, model_changes
 from evalkit.runfile.reader import read_run
+from evalkit.runfile.shards import parse_shard
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
 from evalkit.types import EndpointHealth, JudgeInfo, ModelFamilies, Resume, RunManifest, Schema
@@ -58,6 +62,9 @@ class RunOptions(Schema):
     """--force: resume even when the manifest differs."""
     checks: Literal["run", "skip"] = "run"
     """--checks: run the suite's checks (python ones in the config's sandbox) or skip them."""
+    shard: str | None = None
+    """--shard I/N: only the planned tasks of shard I of N; taken from the run file when
+    resuming."""
     cache: CacheMode = "use"
     """The cache across runs: use it (default), --refresh (ask again and overwrite), or
     --no-cache (off)."""
@@ -85,16 +92,27 @@ class PreparedRun(Schema):
     cache_mode: CacheMode = "use"
     """How the run uses `store`."""
 
+    changed: list[ModelChange] = Field(default_factory=list)
+    """On a resume: the models whose identity or server changed since the run file was
+    begun (its records will mix both), found by `open`."""
+
     def open(
         self, health: list[EndpointHealth], families: ModelFamilies | None = None
     ) -> RunWriter:
         """Open and lock the run file for appending, recording what the endpoint probes
-        found: a new file in its manifest (with the models' families), a resumed one in a
-        Resume line. The plan's cache is bound to the final manifest's models."""
+        found: a new file in its manifest (with each model's identity and family), a resumed
+        one in a Resume line; a resume notes in `changed` the models that are no longer the
+        ones the file was begun with. The plan's cache is bound to the models' identities as
+        the probes found them now (a resume's too)."""
+        pool = self.plan.pool
+        models = identify_models(pool, self.manifest.models, health, list(self.manifest.models))
+        now = self.manifest.model_copy(update={"models": models})
         if self.size is None:
-            self.manifest = self.manifest.model_copy(update={"families": families})
+            self.manifest = now.model_copy(update={"families": families})
+        else:
+            self.changed = model_changes(self.manifest, now)
         writer = open_run(self.path, self.manifest, health, self.size, self.forced)
-        self.plan.cache = bind_cache(self.store, self.cache_mode, self.manifest, self.plan.checks)
+        self.plan.cache = bind_cache(self.store, self.cache_mode, now, self.plan.checks)
         return writer
 
     def families(self, health: list[EndpointHealth]) -> ModelFamilies:
@@ -139,6 +157,9 @@ def prepare(options: RunOptions) -> PreparedRun:
         judge = load_judge(options.judge or profile.judge, pool)
     suite = load_suite(options.suite, loaded.base_dir)
     tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
+    shard = None
+    if options.shard:
+        tasks, shard = take_shard(tasks, *parse_shard(options.shard))
     manifest = RunManifest(
         run_id=new_run_id(),
         evalkit_version=__version__,
@@ -151,6 +172,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         },
         judge=judge_info(judge),
         limit=options.limit,
+        shard=shard,
     )
     plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
     plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
@@ -174,15 +196,22 @@ def prepare(options: RunOptions) -> PreparedRun:
 
 
 def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
-    """Fill what the user did not say from the run being resumed."""
+    """Fill what the user did not say from the run being resumed; a resume keeps the run
+    file's shard (or whole run)."""
     return options.model_copy(
         update={
             "suite": options.suite or manifest.suite.ref,
             "profile": options.profile or manifest.profile,
             "candidates": options.candidates or manifest.candidates,
             "limit": options.limit or manifest.limit,
+            "shard": resumed_shard(options.shard, manifest.shard, options.resume or ""),
         }
     )
+
+
+UNSET_AT_PREPARE = {"url", "identity", "identity_source", "server_version"}
+"""ModelInfo fields a resume does not compare: the URL (a pod moves), and what the probes
+find (the model's identity, the server's version), which is not known when it checks."""
 
 
 def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> list[str]:
@@ -202,8 +231,8 @@ def check_resume(old: RunManifest, new: RunManifest, path: str, force: bool) -> 
         changes.append(f"candidates {old.candidates} -> {new.candidates}")
     for name, info in new.models.items():
         before = old.models.get(name)
-        if before is not None and before.model_dump(exclude={"url"}) != info.model_dump(
-            exclude={"url"}
+        if before is not None and before.model_dump(exclude=UNSET_AT_PREPARE) != info.model_dump(
+            exclude=UNSET_AT_PREPARE
         ):
             changes.append(f"model {name!r} settings changed")
     judge = judge_changes(old.judge, new.judge)

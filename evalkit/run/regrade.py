@@ -20,6 +20,7 @@ from evalkit import __version__
 from evalkit.cache import CacheStore
 from evalkit.checks import checks_hash
 from evalkit.config import apply_endpoint_overrides, load_config
+from evalkit.endpoints.identity import identify_models
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
@@ -93,23 +94,25 @@ class Regrade(Schema):
         return sum(plan.pending() for plan in self.plans)
 
     def open(self, health: list[EndpointHealth]) -> RunWriter:
-        """Open and lock the child: a new one gets its manifest (with `health` and the
-        models' families, the candidates' from the parent where the probes did not see them)
-        and the carried records first; a resumed one a Resume line with `health`."""
+        """Open and lock the child: a new one gets its manifest (with `health`, the judge's
+        models' identities, and the models' families, the candidates' from the parent where
+        the probes did not see them) and the carried records first; a resumed one a Resume
+        line with `health`."""
+        judged = judge_models_of(self.manifest.judge)  # the candidates' are the parent's
+        models = identify_models(self.pool, self.manifest.models, health, judged)
         if self.size is None:
             families = model_families(
-                self.manifest.candidates,
-                judge_models_of(self.manifest.judge),
-                self.manifest.models,
-                health,
-                known=self.manifest.families,
+                self.manifest.candidates, judged, models, health, known=self.manifest.families
             )
-            self.manifest = self.manifest.model_copy(update={"families": families})
+            self.manifest = self.manifest.model_copy(
+                update={"models": models, "families": families}
+            )
         writer = open_run(self.path, self.manifest, health, self.size, self.forced)
         for record in self.carried:
             writer.write(record)
+        now = self.manifest.model_copy(update={"models": models})  # the judge as probed now
         for plan in self.plans:
-            plan.cache = bind_cache(self.store, self.cache_mode, self.manifest, plan.checks)
+            plan.cache = bind_cache(self.store, self.cache_mode, now, plan.checks)
         return writer
 
 
@@ -190,6 +193,7 @@ def child_manifest(
             "health": [],
             "parent": str(parent_path),
             "pairwise": None,
+            "merged_from": [],
             "started_at": utc_now(),
             "card": None,
             "cache": None,

@@ -1,11 +1,12 @@
 """Which keys a run file lacks: the (task, candidate) keys its manifest planned that have
 no record at all, because the run was killed or stopped before them.
 
-A run plans every task of its suite (the first `limit` with `--limit`) for every candidate
-of its manifest. A key with no record in the file was never run; readers show it as NOT
-RUN and count it, so a run that stopped midway never reads as complete. The manifest holds
-the task count, not the task ids: the ids come from the suite folder when a reader has it
-(`planned_ids`), otherwise only the counts are known.
+A run plans every task of its suite (the first `limit` with `--limit`; of those, the ones
+in its shard with `--shard I/N`) for every candidate of its manifest. A key with no record
+in the file was never run; readers show it as NOT RUN and count it, so a run that stopped
+midway never reads as complete. The manifest holds the task count, not the task ids: the
+ids come from the suite folder when a reader has it (`planned_ids`), otherwise only the
+counts are known.
 
 Pairwise runs (records of type "pair") are not covered here: their keys are pairs, and
 `not_run` gives nothing for them.
@@ -16,19 +17,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+from evalkit.runfile.shards import shard_ids
 from evalkit.types import RunManifest
 
 
 def planned_tasks(manifest: RunManifest) -> int:
-    """How many tasks the run covers per candidate: the suite's, or `--limit`'s."""
+    """How many tasks the run covers per candidate: the suite's, `--limit`'s, or its
+    shard's."""
+    if manifest.shard is not None:
+        return manifest.shard.tasks
     tasks = manifest.suite.tasks
     return min(tasks, manifest.limit) if manifest.limit else tasks
 
 
 def planned_ids(manifest: RunManifest, suite_ids: Sequence[str]) -> list[str]:
     """The planned task ids, given the ids of the suite the run was made from (in the
-    suite's order, as `--limit` takes them); the caller checks it is that suite."""
-    return list(suite_ids[: planned_tasks(manifest)])
+    suite's order, as `--limit` takes them, then its shard's); the caller checks it is
+    that suite."""
+    limited = list(suite_ids[: manifest.limit] if manifest.limit else suite_ids)
+    shard = manifest.shard
+    return limited if shard is None else shard_ids(limited, shard.index, shard.count)
 
 
 def recorded_tasks(keys: Iterable[tuple[str, str]]) -> dict[str, int]:

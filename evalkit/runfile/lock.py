@@ -73,3 +73,22 @@ def holder(path: Path) -> str:
     except OSError:
         text = ""
     return text or "its pid is unknown"
+
+
+def writer_of(path: Path) -> str | None:
+    """Who is writing the run file at `path` right now (`pid 1234, since ...`), or None when
+    no writer holds its lock. Only looks: takes a shared lock and drops it at once, which
+    a writer's exclusive lock refuses."""
+    if fcntl is None:
+        return None
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return None  # the reader says what is wrong with it
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return holder(path)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    return None

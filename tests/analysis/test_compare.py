@@ -210,6 +210,50 @@ def test_changed_settings_and_suite_are_noted(tmp_path: Path) -> None:
     assert "m: temperature 0.3 -> 0.9" in result.notes
 
 
+def _served(identity: str | None, source: str | None, model: str = "m") -> dict:
+    info = model_info("m").model_copy(
+        update={
+            "identity": identity,
+            "identity_source": source,
+            "litellm_model": f"ollama_chat/{model}",
+        }
+    )
+    return {"m": info}
+
+
+# (A's identity, B's identity) of candidate m -> what compare says first, if anything
+IDENTITY_CASES = {
+    "re-pulled": (
+        ("a" * 64, "digest", "m"),
+        ("b" * 64, "digest", "m"),
+        "candidate m changed: digest aaaaaaaaaaaa… → bbbbbbbbbbbb…",
+    ),
+    "same-digest": (("a" * 64, "digest", "m"), ("a" * 64, "digest", "m"), None),
+    "unknown-in-a": ((None, None, "m"), ("b" * 64, "digest", "m"), None),
+    "server-was-down-in-b": (("a" * 64, "digest", "m"), ("ollama_chat/m", "model", "m"), None),
+    "another-model-string": (
+        ("ollama_chat/m", "model", "m"),
+        ("ollama_chat/m2", "model", "m2"),
+        "candidate m changed: model ollama_chat/m → ollama_chat/m2",
+    ),
+}
+
+
+@pytest.mark.parametrize(("a", "b", "said"), IDENTITY_CASES.values(), ids=IDENTITY_CASES.keys())
+def test_a_changed_identity_is_said_and_an_unknown_one_is_not(
+    tmp_path: Path, a: tuple, b: tuple, said: str | None
+) -> None:
+    result = _compare(
+        tmp_path,
+        [Row("t", "m", "ok", 3)],
+        [Row("t", "m", "ok", 3)],
+        manifest_a=manifest(["m"], models=_served(*a)),
+        manifest_b=manifest(["m"], models=_served(*b)),
+    )
+    assert [c.message for c in result.model_changes] == ([said] if said else [])
+    assert not any("model ollama_chat/m ->" in n for n in result.notes)  # said once, first
+
+
 # --- output and the command line -----------------------------------------------------
 
 

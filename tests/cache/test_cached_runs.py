@@ -11,8 +11,12 @@ from typing import Any
 
 import pytest
 from cached_project import CANDIDATES, EVERY, TASKS, asked, from_cache, run
+from ollama_server import FakeOllama
 
 from evalkit.runfile.reader import read_run
+
+Change = Callable[[Path, FakeOllama], None]
+"""A change made to the project (its config, judge or suite) or to what its server serves."""
 
 
 def test_rerunning_an_unchanged_suite_asks_no_model(server, capsys) -> None:
@@ -52,8 +56,8 @@ def rewrite_task(root: Path, task_id: str, change: Callable[[dict], None]) -> No
     suite.write_text("".join(json.dumps(row) + "\n" for row in rows))
 
 
-def edit(path: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
+def edit(path: str, old: str, new: str) -> Change:
+    def apply(root: Path, server: FakeOllama) -> None:
         text = (root / path).read_text()
         assert old in text, (path, old)
         (root / path).write_text(text.replace(old, new, 1))
@@ -61,26 +65,26 @@ def edit(path: str, old: str, new: str) -> Callable[[Path], None]:
     return apply
 
 
-def append(path: str, text: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
+def append(path: str, text: str) -> Change:
+    def apply(root: Path, server: FakeOllama) -> None:
         with (root / path).open("a") as handle:
             handle.write(text)
 
     return apply
 
 
-def task_change(task_id: str, field: str, value: Any) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
+def task_change(task_id: str, field: str, value: Any) -> Change:
+    def apply(root: Path, server: FakeOllama) -> None:
         rewrite_task(root, task_id, lambda row: row.__setitem__(field, value))
 
     return apply
 
 
-def rubric_line(root: Path) -> None:
+def rubric_line(root: Path, server: FakeOllama) -> None:
     rewrite_task(root, "t001", lambda row: row["rubric"][1].__setitem__("criterion", "Is short"))
 
 
-def add_check(root: Path) -> None:
+def add_check(root: Path, server: FakeOllama) -> None:
     check = {"id": "says-item", "kind": "contains", "severity": "minor", "text": "item"}
     rewrite_task(root, "t001", lambda row: row.__setitem__("checks", [check]))
 
@@ -94,12 +98,21 @@ def of_task(task_id: str) -> set:
     return {(task_id, c) for c in CANDIDATES}
 
 
-def model_setting(model: str, setting: str) -> Callable[[Path], None]:
+def model_setting(model: str, setting: str) -> Change:
     table = f'[models."{model}"]\nendpoint = "srv"\n'
     return edit("evalkit.toml", table, table + setting + "\n")
 
 
-CHANGES: dict[str, tuple[Callable[[Path], None], set, set]] = {
+def digest(model: str) -> Change:
+    """The server serves another model under the same name: /api/tags lists a new digest."""
+
+    def apply(root: Path, server: FakeOllama) -> None:
+        server.digests[model] = "sha256:" + "e" * 64
+
+    return apply
+
+
+CHANGES: dict[str, tuple[Change, set, set]] = {
     # change: (what is done to the project, answers asked again, verdicts asked again)
     "a candidate's temperature": (
         edit("evalkit.toml", 'srv"\ntemperature = 0.3', 'srv"\ntemperature = 0.9'),
@@ -127,6 +140,8 @@ CHANGES: dict[str, tuple[Callable[[Path], None], set, set]] = {
         EVERY,
     ),
     "the judge model's max_tokens": (model_setting("judge", "max_tokens = 900"), set(), EVERY),
+    "a candidate's weights (Ollama digest)": (digest("m1"), M1, set()),  # same text: same verdict
+    "the judge's weights (Ollama digest)": (digest("judge"), set(), EVERY),
     "a task's category (in no key)": (task_change("t002", "category", "debugging"), set(), set()),
 }
 
@@ -137,7 +152,7 @@ def test_changing_one_thing_a_key_covers_misses_exactly_the_keys_it_affects(
 ) -> None:
     apply, answers, verdicts = CHANGES[change]
     assert run("first.jsonl") == 0
-    apply(tmp_path)
+    apply(tmp_path, server)
     server.requests.clear()
     assert run("changed.jsonl") == 0
     cached_answers, cached_verdicts = from_cache("changed.jsonl")
