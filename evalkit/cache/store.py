@@ -9,19 +9,23 @@ Guarantees:
   writer), every write is one short transaction, and a process that finds the database
   locked waits up to `BUSY_TIMEOUT` seconds for it. A later put of the same key replaces
   the earlier one (`--refresh`), so the last writer wins; both values were valid.
-- A write is durable once its transaction commits in WAL mode with synchronous=NORMAL:
-  a crash of the process loses nothing committed; a power cut can lose the last commits,
-  which then miss and are asked again. The cache is never the only copy of a result: the
-  run file is.
+- Writes never wait on the caller's thread (the run's event loop): a put is handed to
+  one writer thread that commits whatever is waiting in one transaction (group commit),
+  and is visible to this process's reads at once. `close` (and the end of the process)
+  commits what is still waiting. A write is durable once its transaction commits in WAL
+  mode with synchronous=NORMAL; a crash can lose the puts not yet committed, which then
+  miss and are asked again. The cache is never the only copy of a result: the run file is.
 - The cache never fails a run once it is open: a read or write that fails (a disk full, a
   lock held past the timeout) is counted in `failures` and treated as a miss.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sqlite3
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,9 +71,7 @@ class CacheStore:
         """Reads and writes that failed and were treated as misses."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db = _connect(path)
             for table in TABLES:
                 self._db.executescript(SCHEMA.format(table=table))
         except (OSError, sqlite3.Error) as exc:
@@ -77,10 +79,25 @@ class CacheStore:
                 f"{path}: cannot open the cache ({exc}); remove the file, point the config's"
                 " `cache` key elsewhere, or run with --no-cache"
             ) from None
+        self._waiting: dict[tuple[str, str], tuple[str, str, float]] = {}
+        """Puts not yet committed, by (table, key): read from here until they are."""
+        self._wake = threading.Condition()
+        self._closing = False
+        self._writer: threading.Thread | None = None
+        atexit.register(self.close)
 
     def close(self) -> None:
-        """Close the database (the WAL is checkpointed by the last process to close)."""
+        """Commit the puts still waiting, then close the database (the WAL is checkpointed
+        by the last process to close). Closing twice does nothing."""
+        with self._wake:
+            if self._closing:
+                return
+            self._closing = True
+            self._wake.notify()
+        if self._writer is not None:
+            self._writer.join()
         self._db.close()
+        atexit.unregister(self.close)
 
     def answer(self, key: str) -> Hit[Answer] | None:
         """The answer stored under `key`, or None."""
@@ -102,7 +119,16 @@ class CacheStore:
             raise ValueError("only a grading with a verdict is cached")
         self._put("verdicts", key, verdict.model_dump_json(), run_id)
 
+    def flush(self) -> None:
+        """Wait until every put so far is committed (or failed)."""
+        with self._wake:
+            while self._waiting and self._writer is not None and self._writer.is_alive():
+                self._wake.wait()
+
     def _get(self, table: str, key: str) -> tuple[str, str] | None:
+        waiting = self._waiting.get((table, key))
+        if waiting is not None:
+            return waiting[0], waiting[1]
         try:
             row = self._db.execute(
                 f"SELECT value, run_id FROM {table} WHERE key = ?", (key,)
@@ -113,16 +139,55 @@ class CacheStore:
         return (row[0], row[1]) if row else None
 
     def _put(self, table: str, key: str, value: str, run_id: str) -> None:
+        """Hand the put to the writer thread (started on the first put)."""
+        with self._wake:
+            self._waiting[(table, key)] = (value, run_id, time.time())
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write, name="evalkit-cache", daemon=True
+                )  # a daemon, so a store never closed cannot hold the process: atexit closes it
+                self._writer.start()
+            self._wake.notify()
+
+    def _write(self) -> None:
+        """The writer thread: commit whatever is waiting in one transaction, until closed."""
+        db = _connect(self.path)
         try:
-            self._db.execute(
-                f"INSERT OR REPLACE INTO {table} (key, value, run_id, stored) VALUES (?, ?, ?, ?)",
-                (key, value, run_id, time.time()),
-            )
+            while True:
+                with self._wake:
+                    while not self._waiting and not self._closing:
+                        self._wake.wait()
+                    if not self._waiting:
+                        return
+                    batch = dict(self._waiting)
+                self._commit(db, batch)
+                with self._wake:
+                    for place, entry in batch.items():
+                        if self._waiting.get(place) is entry:  # not put again meanwhile
+                            del self._waiting[place]
+                    self._wake.notify_all()  # for `flush`
+        finally:
+            db.close()
+
+    def _commit(self, db: sqlite3.Connection, batch: dict) -> None:
+        rows: dict[str, list[tuple[str, str, str, float]]] = {t: [] for t in TABLES}
+        for (table, key), (value, run_id, stored) in batch.items():
+            rows[table].append((key, value, run_id, stored))
+        try:
+            with _Transaction(db):
+                for table, values in rows.items():
+                    db.executemany(
+                        f"INSERT OR REPLACE INTO {table} (key, value, run_id, stored)"
+                        " VALUES (?, ?, ?, ?)",
+                        values,
+                    )
         except sqlite3.Error:
-            self.failures += 1
+            with self._wake:
+                self.failures += len(batch)
 
     def stats(self) -> CacheStats:
         """How much the cache holds."""
+        self.flush()
         counts = {t: self._db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in TABLES}
         union = " UNION ALL ".join(f"SELECT run_id, stored FROM {t}" for t in TABLES)
         runs, oldest, newest = self._db.execute(
@@ -145,6 +210,7 @@ class CacheStore:
 
     def prune(self, older_than: float) -> Pruned:
         """Remove entries stored more than `older_than` seconds ago, in one transaction."""
+        self.flush()
         before = time.time() - older_than
         removed = {}
         with self._transaction():
@@ -172,6 +238,14 @@ class _Transaction:
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, busy timeout."""
+    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
 
 
 def _iso(stamp: float | None) -> str | None:

@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from harness import (
+    PERF,
     PYTHON,
     SAMPLE_LATENCY,
     SAMPLE_SLOTS,
@@ -85,7 +86,59 @@ def cpu(project: Path, root: Path, rounds: int) -> bool:
     per_off = min(r["run_cpu"] / r["records"] for r in off) * 1000
     report("cache: cpu per graded sample, cache on (cold)", per_on, "ms")
     report("cache: cpu per graded sample, cache off", per_off, "ms")
+    share = isolated(per_off)
+    report("cache:   its share of a sample's cpu (isolated)", share, "x")
     return verdict("cache: cold cpu, on / off", per_on / per_off, CPU_TARGET, "--no-cache")
+
+
+ISOLATED = """
+import sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from projects import task_row
+from evalkit.cache import CacheStore
+from evalkit.run.cached import RunCache
+from evalkit.run.checking import NO_CHECKS
+from evalkit.run.runner import messages_for
+from evalkit.types import (Answer, CriterionResult, Grading, JudgeInfo, ModelInfo,
+    RunManifest, SuiteInfo, Task, Verdict)
+tasks = [Task.model_validate(task_row(i)) for i in range(200)]
+notes = [CriterionResult(id=i, met=True, note="n" * 80) for i in ("explains", "brief")]
+grading = Grading(
+    verdict=Verdict(reasoning="r" * 300, criteria=notes, score=4, label="GOOD"),
+    judge_answer=Answer(text="j" * 800, latency_ms=40.0),
+)
+answer = Answer(text="a" * 1500, latency_ms=50.0, completion_tokens=300, finish_reason="stop")
+def model(name):
+    return ModelInfo(name=name, endpoint="srv", kind="ollama", litellm_model=name,
+                     params={"temperature": 0.3}, identity="sha256:" + "a" * 64)
+manifest = RunManifest(
+    run_id="r", evalkit_version="0", suite=SuiteInfo(name="g", ref="g", fingerprint="f",
+    tasks=200), profile="p", candidates=["cand"], models={"cand": model("cand"),
+    "judge": model("judge")}, judge=JudgeInfo(name="j", model="judge"))
+best = float("inf")
+for _ in range(5):
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = RunCache(CacheStore(Path(tmp) / "c.sqlite3"), manifest, False, False)
+        started = time.process_time()
+        for task in tasks:
+            key, _ = cache.answer("cand", messages_for(task))
+            cache.keep_answer(key, answer)
+            key, _ = cache.verdict(task, answer)
+            cache.keep_verdict(key, grading, NO_CHECKS)
+        best = min(best, (time.process_time() - started) / len(tasks))
+        cache.close()
+print(best)
+"""
+
+
+def isolated(per_sample_off_ms: float) -> float:
+    """The cache's own CPU per graded sample on a cold run (two misses, two writes), timed
+    alone (least of five passes over 200 samples), as a share of a sample's CPU."""
+    done = measure([PYTHON, "-c", ISOLATED, str(PERF.parent)])
+    per_sample = float(done.stdout) * 1000
+    report("cache: its own cpu per graded sample (isolated)", per_sample, "ms")
+    return per_sample / per_sample_off_ms
 
 
 def main(rounds: int = ROUNDS) -> bool:
