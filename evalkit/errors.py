@@ -91,11 +91,12 @@ class MergeMismatchError(EvalkitError):
     """Merging run files whose manifests differ in what makes their records comparable."""
 
 
-def describe_validation(exc: ValidationError) -> str:
-    """Pydantic's errors as `field.path: message; ...`, without its URLs."""
+def describe_validation(exc: ValidationError, skip: int = 0) -> str:
+    """Pydantic's errors as `field.path: message; ...`, without its URLs; `skip` leaves
+    out that many leading parts of each path (a tagged union's tag)."""
     parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"])
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in error["loc"][skip:])
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key (a typo?)"

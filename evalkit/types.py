@@ -303,8 +303,18 @@ class Disagreement(Strict):
     """What the judge found for that criterion (the opposite of `check_passed`)."""
 
 
+RecordKey = tuple[str, str, str] | tuple[str, str, str, int]
+"""A result record's key: (task_id, candidate, judge) for sample 0, the key it had before
+samples existed, and (task_id, candidate, judge, sample) for any other sample."""
+
+
+def record_key(task_id: str, candidate: str, judge: str, sample: int = 0) -> RecordKey:
+    """The key of the record for this task, candidate, judge and sample (`Record.key`)."""
+    return (task_id, candidate, judge, sample) if sample else (task_id, candidate, judge)
+
+
 class Record(Strict):
-    """One result line of a run file: one (task, candidate, judge) key."""
+    """One result line of a run file: one (task, candidate, judge, sample) key."""
 
     type: Literal["result"] = "result"
     """Always "result"; tells records from the manifest."""
@@ -343,6 +353,10 @@ class Record(Strict):
     checks_hash: str | None = None
     """`evalkit.checks.checks_hash` of the definitions that produced `checks`: a re-grade
     reuses the results while it is unchanged and runs the checks again otherwise."""
+    sample: int = Field(default=0, ge=0)
+    """Which of the candidate's repeated answers to the task this is (`run --samples K`:
+    0 .. K-1; sample i asks with the model's seed + i). 0 for a run of one sample, and in
+    files written before samples existed; written only when it is not 0."""
     cached_answer_from: str | None = None
     """The run id whose answer the cache across runs gave this key (the candidate was not
     asked); null when the answer was asked for (or kept from this run file)."""
@@ -351,22 +365,25 @@ class Record(Strict):
     not asked); null when the judge graded it in this run."""
 
     @model_serializer(mode="wrap")
-    def _omit_no_checks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A record of a task without checks, or not made from the cache, is written as
-        before these fields existed."""
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A record of a task without checks, of sample 0, not made from the cache, is
+        written as before these fields existed."""
         data = handler(self)
         if not self.checks and self.checks_hash is None:
             for name in ("checks", "disagreements", "checks_hash"):
                 data.pop(name, None)
+        if not self.sample:
+            data.pop("sample", None)
         for name in ("cached_answer_from", "cached_verdict_from"):
             if data.get(name, "") is None:
                 data.pop(name)
         return data
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key; a later record for it supersedes this one."""
-        return (self.task_id, self.candidate, self.judge)
+    def key(self) -> RecordKey:
+        """The record's key (`record_key`): (task_id, candidate, judge), with the sample
+        after them unless it is 0; a later record for it supersedes this one."""
+        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class EndpointHealth(Strict):
@@ -563,17 +580,28 @@ class RunManifest(Strict):
     """For `run --shard I/N`: the part of the tasks this file covers; null for a whole run."""
     merged_from: list[MergeSource] = Field(default_factory=list)
     """For a file made by `evalkit merge`: the run files it joins, in the order given."""
+    samples: int = Field(default=1, ge=1)
+    """Answers asked of each candidate per task (`run --samples K`), each its own record
+    (`Record.sample` 0 .. K-1); 1 unless K was given, and then not written."""
+    pass_threshold: int | None = Field(default=None, ge=1, le=5)
+    """The score at or above which a sample passes, for pass^k and pass@k (`--pass-threshold`
+    or the config's `pass_threshold` when the run was made); null: the default, 4."""
     cache: CacheUse | None = None
     """How the run used the cache across runs; absent when it did not (`--no-cache`, or
     a file written before the cache existed). Which records came from the cache, and from
     which run, the records say (`cached_answer_from`, `cached_verdict_from`)."""
 
     @model_serializer(mode="wrap")
-    def _omit_no_cache(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A run that did not use the cache writes its manifest as before the field."""
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A run of one sample with the default threshold, without the cache, writes the
+        manifest it wrote before these fields existed."""
         data = handler(self)
+        if self.samples == 1:
+            data.pop("samples", None)
+        if self.pass_threshold is None:
+            data.pop("pass_threshold", None)
         if data.get("cache", "") is None:
-            data.pop("cache")
+            data.pop("cache", None)
         return data
 
 

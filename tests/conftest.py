@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ollama_server import FakeOllama  # noqa: E402
-from openai_server import FaultProxy, LlamaServer, server_log_dir  # noqa: E402
+from openai_server import FaultProxy, LlamaServer, OneLlamaServer  # noqa: E402
 
 from evalkit.checks import BwrapSandbox, Limits  # noqa: E402
 
@@ -52,13 +52,20 @@ def ollama() -> Iterator[Callable[..., FakeOllama]]:
 
 
 @pytest.fixture(scope="session")
-def llama_server() -> Iterator[LlamaServer]:
-    """llama-cpp-python's OpenAI-compatible server, one for the whole session, no api_key."""
+def llama_servers() -> Iterator[OneLlamaServer]:
+    """llama-cpp-python's OpenAI-compatible server, at most one at a time for the session:
+    the unkeyed one most tests share, or one started with an api_key for the tests of keys."""
     if importlib.util.find_spec("fastapi") is None:
         pytest.fail("llama-cpp-python's server extra is missing: pip install -e '.[dev]'")
-    server = LlamaServer(log=server_log_dir() / "session.log").start()
-    yield server
-    server.stop()
+    servers = OneLlamaServer()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def llama_server(llama_servers: OneLlamaServer) -> LlamaServer:
+    """The session's server without an api_key (started again if a keyed one replaced it)."""
+    return llama_servers.get()
 
 
 @pytest.fixture

@@ -101,6 +101,31 @@ class LlamaServer:
         self._process = None
 
 
+class OneLlamaServer:
+    """At most one `LlamaServer` at a time (a second one would compete for this machine's two
+    cores and memory): `get` returns the running one when it was started with the same
+    api_key and context, else stops it and starts the one asked for."""
+
+    def __init__(self) -> None:
+        self.current: LlamaServer | None = None
+
+    def get(self, api_key: str | None = None, n_ctx: int = 2048) -> LlamaServer:
+        """A started server with this api_key and context."""
+        running = self.current
+        if running is not None and (running.api_key, running.n_ctx) == (api_key, n_ctx):
+            return running
+        self.stop()
+        name = "keyed.log" if api_key else "session.log"
+        self.current = LlamaServer(api_key=api_key, n_ctx=n_ctx, log=server_log_dir() / name)
+        return self.current.start()
+
+    def stop(self) -> None:
+        """Stop the running server, if any."""
+        if self.current is not None:
+            self.current.stop()
+            self.current = None
+
+
 class FaultProxy:
     """A loopback HTTP proxy to `upstream` (a base URL ending in /v1): the same paths, each
     request logged (`requests`: method, path, body, headers in lower case); a chat request

@@ -23,7 +23,9 @@ from evalkit.runfile.writer import RunWriter
 from evalkit.suites.rows import fingerprint as suite_fingerprint
 from evalkit.types import (
     Answer,
+    CheckResult,
     CriterionResult,
+    Disagreement,
     EndpointHealth,
     ErrorInfo,
     Issue,
@@ -145,10 +147,18 @@ def record(
     label: str | None = None,
     issues: Iterable[Issue] = (),
     error: str = DOWN,
+    checks: Sequence[CheckResult] = (),
+    disagreements: Sequence[Disagreement] = (),
 ) -> Record:
     """One record. Not-ok statuses get an error; `error` and `judge_error` keep no
-    verdict, `judge_error` keeps its answer as a run would."""
+    verdict, `judge_error` keeps its answer as a run would. `checks` (see `check`) and
+    `disagreements` are stored as a run stores them, with a checks_hash."""
     answer = Answer(text=text or f"answer of {candidate} to {task_id}", latency_ms=latency_ms)
+    checked = (
+        {"checks": list(checks), "disagreements": list(disagreements), "checks_hash": "c" * 64}
+        if checks
+        else {}
+    )
     if status == "ok":
         assert score is not None, "an ok record needs a score"
         return Record(
@@ -158,6 +168,7 @@ def record(
             status="ok",
             answer=answer,
             verdict=verdict(score, label, issues),
+            **checked,
         )
     kinds = {"unavailable": "NotFoundError", "error": "BadRequestError"}
     info = ErrorInfo(
@@ -173,6 +184,26 @@ def record(
         status=status,  # type: ignore[arg-type]
         answer=answer if status == "judge_error" else None,
         error=info,
+        **(checked if status == "judge_error" else {}),
+    )
+
+
+def check(
+    check_id: str, passed: bool | None, detail: str = "", duration_ms: float = 40.0
+) -> CheckResult:
+    """One check result; the detail defaults to what the runner writes for the outcome."""
+    if not detail:
+        detail = {True: "exit 0", False: "exit 1", None: "not run: no sandbox"}[passed]
+    return CheckResult(id=check_id, passed=passed, detail=detail, duration_ms=duration_ms)
+
+
+def disagree(check_id: str, criterion: str = "main", check_passed: bool = False) -> Disagreement:
+    """A check that contradicts the judge on `criterion`."""
+    return Disagreement(
+        check_id=check_id,
+        criterion=criterion,
+        check_passed=check_passed,
+        judge_met=not check_passed,
     )
 
 

@@ -57,6 +57,7 @@ OUTSIDE = {
     "llama_cpp": {"endpoints.embedded"},
     "datasets": {"suites.rows"},
     "rich": {"display"},
+    "msgspec": {"runfile"},
 }
 """Outside libraries imported in one place each (a module or a stage)."""
 

@@ -124,9 +124,14 @@ class Calibration(Schema):
 
 
 def calibrate(run: RunFile, labels: list[Label], labels_path: str, top: int = 5) -> Calibration:
-    """Match labels to the run's ok records and measure the agreement."""
+    """Match labels to the run's ok records and measure the agreement. A label grades
+    one answer per (task, candidate): in a run of several samples, sample 0's."""
     judge = run.manifest.judge.name
-    records = {(r.task_id, r.candidate): r for r in run.records.values() if r.judge == judge}
+    records = {
+        (r.task_id, r.candidate): r
+        for r in run.records.values()
+        if r.judge == judge and r.sample == 0
+    }
     items, unmatched = match(records, labels)
     judged = [i.judge_score for i in items]
     human = [i.human_score for i in items]

@@ -9,8 +9,13 @@ made here, so the three always say the same.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from evalkit.types import Answer, Record, RunManifest, Schema
+
+if TYPE_CHECKING:  # the end-of-run summary counts Records, without msgspec
+    from evalkit.runfile.lines import KeyLine
+    from evalkit.runfile.report_lines import ReportAnswer, ReportLine
 
 
 class Incomplete(Schema):
@@ -43,7 +48,7 @@ class Incomplete(Schema):
         return out
 
 
-def marker(answer: Answer | None, brief: bool = False) -> str:
+def marker(answer: Answer | ReportAnswer | None, brief: bool = False) -> str:
     """A few words for an answer that is not whole: `cut at max_tokens`, `empty`, `empty,
     cut at max_tokens`; with `brief` (a narrow terminal column) `cut`, `empty`, `empty,
     cut`; "" for a whole answer or none."""
@@ -62,8 +67,11 @@ def max_tokens_of(manifest: RunManifest, candidate: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def count(records: Iterable[Record], manifest: RunManifest) -> list[Incomplete]:
-    """Per candidate with any, in first-seen order: its answers cut and empty."""
+def count(
+    records: Iterable[Record | KeyLine | ReportLine], manifest: RunManifest
+) -> list[Incomplete]:
+    """Per candidate with any, in first-seen order: its answers cut and empty (of full
+    records, or of `show`'s key lines, which read the answer's text and finish reason)."""
     found: dict[str, Incomplete] = {}
     for record in records:
         answer = record.answer

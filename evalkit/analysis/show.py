@@ -2,7 +2,11 @@
 
 Filters are shell-style globs (`--task 'gitea*'`), each repeatable; a record is shown when
 it matches any value of every filter given. display.show draws the selection, with each
-answer cut at max_tokens or empty marked, and counted per candidate.
+answer cut at max_tokens or empty marked, and counted per candidate. Filters and counts read
+each record's key, status and answer's ending (`runfile.index`); only the records shown are
+read in full. A run of several samples per task (`run --samples K`) also shows, for the
+matching records, each task's mean and spread over its samples and each candidate's pass^k
+and pass@k.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from fnmatch import fnmatchcase
 from pydantic import Field
 
 from evalkit.analysis.incomplete import Incomplete, count
+from evalkit.analysis.samples import SampleStats, sample_stats, scores_of, threshold_of
 from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
-from evalkit.runfile.reader import RunFile
+from evalkit.runfile.index import RunIndex
 from evalkit.types import Record, Schema
 
 DEFAULT_LIMIT = 100
@@ -38,16 +43,23 @@ class Selection(Schema):
     """The command that finishes the run file."""
     incomplete: list[Incomplete] = Field(default_factory=list)
     """Per candidate, the matching records' answers cut at max_tokens or empty."""
+    sampled: bool = False
+    """True when the run asked each task several times (records carry a sample index)."""
+    samples: SampleStats | None = None
+    """With several samples per task: the matching records' per-task means and spreads
+    and per-candidate pass^k and pass@k (the manifest judge's records); None otherwise."""
 
 
 def select(
-    run: RunFile,
+    run: RunIndex,
     tasks: Sequence[str] = (),
     candidates: Sequence[str] = (),
     statuses: Sequence[str] = (),
     limit: int = DEFAULT_LIMIT,
+    threshold: int | None = None,
 ) -> Selection:
-    """The records matching every given filter; `limit` 0 means no limit."""
+    """The records matching every given filter; `limit` 0 means no limit. `threshold`
+    overrides the run's pass threshold for pass^k and pass@k."""
 
     def matches(value: str, patterns: Sequence[str]) -> bool:
         return not patterns or any(fnmatchcase(value, p) for p in patterns)
@@ -61,12 +73,23 @@ def select(
     ]
     shown = chosen[:limit] if limit > 0 else chosen
     return Selection(
-        records=shown,
+        records=[run.record(line.key) for line in shown],
         matched=len(chosen),
         total=len(run.records),
-        not_run=not_run(run.manifest, recorded_tasks(k[:2] for k in run.records)),
+        not_run=not_run(
+            run.manifest,
+            recorded_tasks((r.task_id, r.candidate, r.sample) for r in run.records.values()),
+        ),
         resume=resume_command(run.manifest, run.path),
         incomplete=count(chosen, run.manifest),
+        sampled=run.manifest.samples > 1,
+        samples=sample_stats(
+            scores_of(chosen, run.manifest.judge.name),
+            run.manifest.samples,
+            threshold_of(run.manifest, threshold),
+        )
+        if run.manifest.samples > 1
+        else None,
     )
 
 

@@ -12,11 +12,11 @@ Agreement of two graders on the same items (re-grades, calibration against human
 from __future__ import annotations
 
 import math
-import random
 from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
+from evalkit.analysis.resampling import Resampler, percentile_interval
 from evalkit.types import Schema
 
 DEFAULT_SEED = 20260414
@@ -41,15 +41,6 @@ class Interval(Schema):
     """Seed of the resampling; the same seed and data give the same interval."""
 
 
-def quantile(ordered: Sequence[float], q: float) -> float:
-    """The q-quantile of sorted values, interpolating linearly between order statistics
-    (numpy's default method, so figures can be checked against `numpy.quantile`)."""
-    position = (len(ordered) - 1) * q
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    return ordered[below] + (position - below) * (ordered[above] - ordered[below])
-
-
 def paired_bootstrap_ci(
     deltas: Sequence[float],
     *,
@@ -60,96 +51,19 @@ def paired_bootstrap_ci(
     """Percentile bootstrap interval of the mean of paired differences; None when empty.
 
     A resample of n differences is drawn as multinomial counts of the distinct values
-    rather than n indices: the two have the same distribution, and score differences take
-    at most nine values, so a resample costs nine binomial draws instead of n choices.
-    That keeps 10,000 resamples of thousands of rows well under a second.
+    (`Resampler`, grouped, values in ascending order) rather than n indices: the two have
+    the same distribution, and score differences take at most nine values, so a resample
+    costs at most eight binomial draws instead of n choices.
     """
     n = len(deltas)
     if n == 0:
         return None
-    tally = sorted(Counter(deltas).items())
-    values = [value for value, _ in tally]
-    counts = [count for _, count in tally]
-    rng = random.Random(seed)
-    means = sorted(_resample_mean(values, counts, n, rng) for _ in range(resamples))
-    tail = (1 - confidence) / 2
-    return Interval(
-        low=quantile(means, tail),
-        high=quantile(means, 1 - tail),
-        confidence=confidence,
-        resamples=resamples,
-        seed=seed,
-    )
-
-
-def _resample_mean(
-    values: Sequence[float], counts: Sequence[int], n: int, rng: random.Random
-) -> float:
-    """The mean of one bootstrap resample, drawn as sequential conditional binomials."""
-    remaining, mass, total = n, n, 0.0
-    for index, (value, count) in enumerate(zip(values, counts, strict=True)):
-        if remaining == 0:
-            break
-        last = index == len(values) - 1
-        drawn = remaining if last else binomial(remaining, count / mass, rng)
-        total += value * drawn
-        remaining -= drawn
-        mass -= count
-    return total / n
-
-
-def binomial(n: int, p: float, rng: random.Random) -> int:
-    """A Binomial(n, p) draw: Devroye's geometric method when n*p < 10, otherwise
-    Hörmann's BTRS transformed rejection (as CPython 3.12's `random.binomialvariate`,
-    written out here so draws are the same on every Python version evalkit supports)."""
-    if p <= 0.0 or n == 0:
-        return 0
-    if p >= 1.0:
-        return n
-    if p > 0.5:
-        return n - binomial(n, 1.0 - p, rng)
-    if n * p < 10.0:
-        drawn = trials = 0
-        log_q = math.log(1.0 - p)
-        if log_q == 0.0:  # p below float resolution: no success in any feasible n
-            return 0
-        while True:
-            trials += math.floor(math.log(1.0 - rng.random()) / log_q) + 1
-            if trials > n:
-                return drawn
-            drawn += 1
-    return _btrs(n, p, rng)
-
-
-def _btrs(n: int, p: float, rng: random.Random) -> int:
-    """Hörmann (1993), "The generation of binomial random variates", for n*p >= 10."""
-    spq = math.sqrt(n * p * (1.0 - p))
-    b = 1.15 + 2.53 * spq
-    a = -0.0873 + 0.0248 * b + 0.01 * p
-    c = n * p + 0.5
-    v_r = 0.92 - 4.2 / b
-    uniform = rng.random
-    exact_test: tuple[float, float, int, float] | None = None
-    while True:
-        u = uniform() - 0.5
-        us = 0.5 - abs(u)
-        if us <= 0:
-            continue
-        k = math.floor((2.0 * a / us + b) * u + c)
-        if k < 0 or k > n:
-            continue
-        v = uniform()
-        if us >= 0.07 and v <= v_r:  # the squeeze accepts most draws without any log
-            return k
-        if exact_test is None:  # set up only for the few draws the squeeze leaves
-            mode = math.floor((n + 1) * p)
-            h = math.lgamma(mode + 1) + math.lgamma(n - mode + 1)
-            exact_test = ((2.83 + 5.1 / b) * spq, math.log(p / (1.0 - p)), mode, h)
-        alpha, lpq, mode, h = exact_test
-        v *= alpha / (a / (us * us) + b)
-        bound = h - math.lgamma(k + 1) - math.lgamma(n - k + 1) + (k - mode) * lpq
-        if v > 0 and math.log(v) <= bound:
-            return k
+    ordered = sorted(deltas)
+    resampler = Resampler(ordered, seed, grouped=True)
+    column = [ordered[group[0]] for group in resampler.groups]
+    means = resampler.means(column, resamples)
+    low, high = percentile_interval(means, confidence)
+    return Interval(low=low, high=high, confidence=confidence, resamples=resamples, seed=seed)
 
 
 def average_ranks(values: Sequence[float]) -> list[float]:

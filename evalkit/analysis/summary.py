@@ -1,8 +1,11 @@
 """The end-of-run summary, read from the run file as a stream: per-candidate counts by
 status, mean score and latency, and the first records in full for the table.
 
-Only `ok` records have scores; the others are counted by status, never averaged in.
-Answers cut at max_tokens or empty are counted per candidate (analysis.incomplete). The
+Only `ok` records have scores; the others are counted by status, never averaged in. A run
+of several samples (`run --samples K`) also gets per task the mean and spread of each
+candidate's samples, and per candidate pass^k and pass@k (analysis.samples).
+Answers cut at max_tokens or empty are counted per candidate (analysis.incomplete), and so
+are check results (passed, failed, not run) and check-vs-judge disagreements. The
 file is read a line at a time and only a few numbers are kept per key, so the summary of
 a 100,000-record run holds about 20 MB where reading every record whole took 600 MB.
 """
@@ -16,10 +19,12 @@ from typing import get_args
 
 from pydantic import Field
 
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.incomplete import Incomplete, max_tokens_of
+from evalkit.analysis.samples import SampleStats, sample_stats, threshold_of
 from evalkit.runfile.coverage import not_run, resume_command
 from evalkit.runfile.reader import RunLines
-from evalkit.types import Record, RunManifest, Schema, Status
+from evalkit.types import Record, RecordKey, RunManifest, Schema, Status
 
 
 class CandidateSummary(Schema):
@@ -44,6 +49,9 @@ class CandidateSummary(Schema):
     them); never counted in `records`."""
     incomplete: Incomplete | None = None
     """Its answers cut at max_tokens or empty; None when every answer is whole."""
+    checks: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results over its latest records, and disagreements with the judge; all zero
+    when the suite has no checks."""
 
 
 class RunSummary(Schema):
@@ -65,6 +73,12 @@ class RunSummary(Schema):
     """Per candidate, in the manifest's order, then any other candidate seen."""
     resume: str = ""
     """The command that finishes the run file (its records not ok, its keys not run)."""
+    samples: SampleStats | None = None
+    """With several samples per task (`run --samples K`): per task their mean and spread,
+    per candidate pass^k and pass@k, from the manifest judge's records; None otherwise."""
+    judges_checks: dict[str, CheckCounts] = Field(default_factory=dict)
+    """Per judge, the check results of the records it graded and how often they
+    contradicted it; empty when no record carries checks."""
     cached_answers: int = 0
     """Keys whose answer came from the cache across runs (the candidate was not asked)."""
     cached_verdicts: int = 0
@@ -75,23 +89,31 @@ class RunSummary(Schema):
         """Planned keys with no record in the file."""
         return sum(line.not_run for line in self.candidates)
 
+    @property
+    def checked(self) -> bool:
+        """True when some latest record carries check results."""
+        return any(line.checks.records for line in self.candidates)
+
 
 STATUSES: tuple[Status, ...] = get_args(Status)
 """The statuses in their order as codes: 0 is ok."""
 CUT, EMPTY = 1, 2
 """Bits of `_Tally.incomplete`: the answer was cut at max_tokens; it is empty."""
+CHECK_COLUMNS = ("passed", "failed", "not_run", "disagreements")
+"""`_Tally.checks`' columns, named as CheckCounts' fields."""
 FROM_CACHE = {"cached_answer_from": 1, "cached_verdict_from": 2}
 """Bits of `_Tally.cached`: the answer, the verdict came from the cache across runs."""
 
 
 class _Tally:
-    """One (candidate, judge)'s latest record of each task, as columns: about 150 bytes a
+    """One (candidate, judge)'s latest record of each task, as columns: about 160 bytes a
     task (a tuple of fields per task took 340, which broke the flat-memory target at
     100,000 tasks, measured)."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, int] = {}
-        """Task id -> its row in the columns."""
+        self.rows: dict[str | tuple[str, int], int] = {}
+        """Key -> its row in the columns: the task id for sample 0 (no tuple to hold in
+        the usual run of one sample), else (task id, sample)."""
         self.status = array("B")
         """Index into STATUSES."""
         self.score = array("B")
@@ -106,11 +128,15 @@ class _Tally:
         """Row -> why that record is not ok (only rows that have a reason)."""
         self.voted: set[int] = set()
         """Rows whose verdict holds a panel's or sampled judge's votes."""
+        self.checks = [array("H") for _ in CHECK_COLUMNS]
+        """Per row: check results passed, failed, not run, and disagreements (zeros for a
+        record without checks): 8 bytes a task."""
 
     def put(self, record: Record) -> None:
         """Record a line; a later line of the same task replaces its row."""
         ok = record.status == "ok" and record.verdict is not None
-        row = self.rows.setdefault(record.task_id, len(self.rows))
+        key = (record.task_id, record.sample) if record.sample else record.task_id
+        row = self.rows.setdefault(key, len(self.rows))
         answer = record.answer
         values = (
             STATUSES.index(record.status),
@@ -119,7 +145,15 @@ class _Tally:
             (CUT * answer.truncated | EMPTY * answer.empty) if answer else 0,
             sum(bit for name, bit in FROM_CACHE.items() if getattr(record, name)),
         )
-        columns = (self.status, self.score, self.latency, self.incomplete, self.cached)
+        values += _check_values(record)
+        columns = (
+            self.status,
+            self.score,
+            self.latency,
+            self.incomplete,
+            self.cached,
+            *self.checks,
+        )
         if row == len(self.status):
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
@@ -134,12 +168,28 @@ class _Tally:
         else:
             self.voted.discard(row)
 
+    def check_counts(self) -> CheckCounts:
+        """The check columns summed over the rows."""
+        sums = {name: sum(column) for name, column in zip(CHECK_COLUMNS, self.checks, strict=True)}
+        records = sum(any(column[row] for column in self.checks[:3]) for row in self.rows.values())
+        return CheckCounts(records=records, **sums)
+
+
+def _check_values(record: Record) -> tuple[int, int, int, int]:
+    """A record's check results counted as `CHECK_COLUMNS`."""
+    if not record.checks:
+        return (0, 0, 0, 0)
+    passed = sum(result.passed is True for result in record.checks)
+    failed = sum(result.passed is False for result in record.checks)
+    not_run = len(record.checks) - passed - failed
+    return (passed, failed, not_run, len(record.disagreements))
+
 
 def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
     """Stream the run file once; keep `first` records whole and a _Tally row a key."""
     lines = RunLines(Path(path), Record)
     tallies: dict[tuple[str, str], _Tally] = {}
-    kept: dict[tuple[str, str, str], Record] = {}
+    kept: dict[RecordKey, Record] = {}
     for record in lines:
         key = record.key
         if key in kept or len(kept) < first:
@@ -167,9 +217,35 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
             for candidate, parts in grouped.items()
         ],
         resume=resume_command(lines.manifest, path),
+        samples=_samples(lines.manifest, tallies) if lines.manifest.samples > 1 else None,
+        judges_checks=_by_judge(tallies),
         cached_answers=sum(bool(bits & 1) for t in every for bits in t.cached),
         cached_verdicts=sum(bool(bits & 2) for t in every for bits in t.cached),
     )
+
+
+def _samples(manifest: RunManifest, tallies: dict[tuple[str, str], _Tally]) -> SampleStats:
+    """Sample statistics of the manifest judge's tallies."""
+    scores: dict[str, dict[str, list[int | None]]] = {}
+    for (candidate, judge), tally in tallies.items():
+        if judge != manifest.judge.name:
+            continue
+        per_task: dict[str, dict[int, int | None]] = {}
+        for key, row in tally.rows.items():
+            task_id, sample = key if isinstance(key, tuple) else (key, 0)
+            per_task.setdefault(task_id, {})[sample] = tally.score[row] or None
+        scores[candidate] = {t: [s[i] for i in sorted(s)] for t, s in per_task.items()}
+    return sample_stats(scores, manifest.samples, threshold_of(manifest))
+
+
+def _by_judge(tallies: dict[tuple[str, str], _Tally]) -> dict[str, CheckCounts]:
+    """Check counts per judge, for the judges whose records carry checks."""
+    found: dict[str, CheckCounts] = {}
+    for (_, judge), tally in tallies.items():
+        counts = tally.check_counts()
+        if counts.records:
+            found.setdefault(judge, CheckCounts()).include(counts)
+    return found
 
 
 def _tasks(tallies: list[_Tally]) -> int:
@@ -192,6 +268,9 @@ def _one(
     cut = sum(bool(bits & CUT) for t in tallies for bits in t.incomplete)
     empty = sum(bool(bits & EMPTY) for t in tallies for bits in t.incomplete)
     incomplete = Incomplete(candidate=candidate, cut=cut, empty=empty, max_tokens=max_tokens)
+    checks = CheckCounts()
+    for tally in tallies:
+        checks.include(tally.check_counts())
     return CandidateSummary(
         candidate=candidate,
         records=sum(len(t.rows) for t in tallies),
@@ -202,4 +281,5 @@ def _one(
         reasons=reasons[:5],
         not_run=missing,
         incomplete=incomplete if cut or empty else None,
+        checks=checks,
     )

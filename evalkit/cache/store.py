@@ -71,9 +71,7 @@ class CacheStore:
         """Reads and writes that failed and were treated as misses."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = _connect(path)
-            for table in TABLES:
-                self._db.executescript(SCHEMA.format(table=table))
+            self._db = _opened(path)
         except (OSError, sqlite3.Error) as exc:
             raise CacheError(
                 f"{path}: cannot open the cache ({exc}); remove the file, point the config's"
@@ -151,7 +149,14 @@ class CacheStore:
 
     def _write(self) -> None:
         """The writer thread: commit whatever is waiting in one transaction, until closed."""
-        db = _connect(self.path)
+        try:
+            db = _opened(self.path)
+        except sqlite3.Error:  # every put of this process is a failure (a miss next time)
+            with self._wake:
+                self.failures += len(self._waiting)
+                self._waiting.clear()
+                self._wake.notify_all()
+            return
         try:
             while True:
                 with self._wake:
@@ -238,6 +243,24 @@ class _Transaction:
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.db.execute("ROLLBACK" if kind is not None else "COMMIT")
+
+
+def _opened(path: Path) -> sqlite3.Connection:
+    """A connection to the cache, its tables made if need be. Switching a new file to WAL
+    can meet another process doing the same, and SQLite then answers "database is locked"
+    at once, without waiting: that is tried again, for up to BUSY_TIMEOUT seconds."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            db = _connect(path)
+            for table in TABLES:
+                db.executescript(SCHEMA.format(table=table))
+            return db
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

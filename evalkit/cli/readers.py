@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION, reading_only
 
 if TYPE_CHECKING:
+    from evalkit.runfile.lines import ScoreFile
     from evalkit.runfile.reader import RunFile
 
 F = TypeVar("F")
@@ -21,6 +22,7 @@ examples:
   python -m evalkit compare results/big-brain/OLD.jsonl results/big-brain/NEW.jsonl
   python -m evalkit compare OLD.jsonl NEW.jsonl --format md > comparison.md
   python -m evalkit compare OLD.jsonl NEW.jsonl --fail-on-regression 0.25   # exit 4 in CI
+  python -m evalkit compare OLD.jsonl NEW.jsonl --cluster category   # resample categories
   python -m evalkit report results/big-brain/RUN.jsonl -o report.html
   python -m evalkit show RUN.jsonl --candidate 'gemma3:*' --status unavailable --full
 """
@@ -32,8 +34,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare",
         help="compare two run files: per row, per candidate, with statistics",
-        description="Join A and B on (task, candidate); per candidate: means over rows ok in"
-        " both, mean delta with a 95% paired bootstrap interval, Wilcoxon signed-rank p.",
+        description="Join A and B on (task, candidate, sample); per candidate: means over rows"
+        " ok in both, mean delta with a 95% bootstrap interval resampling tasks (or clusters),"
+        " the minimum detectable difference, bootstrap p (Holm-adjusted across candidates)"
+        " and Wilcoxon signed-rank p.",
         **options,
     )
     compare.add_argument("a", help="the baseline run file")
@@ -65,6 +69,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     compare.add_argument(
         "--limit", type=int, default=30, help="rows per terminal table (default 30; 0: all)"
     )
+    compare.add_argument(
+        "--cluster",
+        metavar="category|tag:NAME",
+        help="resample clusters of tasks (the suite's category, or the value of tag NAME:...)"
+        " instead of tasks",
+    )
+    compare.add_argument("--suite", help="the suite folder, for --cluster (default: found)")
     compare.set_defaults(handler=_cmd_compare)
 
     report = commands.add_parser(
@@ -75,6 +86,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         **options,
     )
     report.add_argument("runfile")
+    report.add_argument(
+        "others",
+        nargs="*",
+        metavar="RUNFILE",
+        help="more run files, for the leaderboard only (it appears with > 2 candidates)",
+    )
+    report.add_argument(
+        "--pass-threshold",
+        type=int,
+        choices=range(1, 6),
+        metavar="SCORE",
+        help="score a sample needs to pass, for pass^k and pass@k (default: the run's, else 4)",
+    )
     report.add_argument("--format", choices=["md", "html"], help="default: from -o, else md")
     report.add_argument("-o", "--output", help="write to FILE instead of standard output")
     report.add_argument("--suite", help="the suite folder holding the prompts (default: found)")
@@ -95,6 +119,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     show.add_argument("--full", action="store_true", help="full answers and verdicts")
     show.add_argument("--limit", type=int, default=100, help="records to show (0: all)")
+    show.add_argument(
+        "--pass-threshold",
+        type=int,
+        choices=range(1, 6),
+        metavar="SCORE",
+        help="score a sample needs to pass, for pass^k and pass@k (default: the run's, else 4)",
+    )
     show.set_defaults(handler=_cmd_show)
 
     rank = commands.add_parser(
@@ -124,8 +155,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
-    """Read run files (with `read_run` or `read_scores`) for a command that only reads them,
-    and switch the cyclic garbage collector off for the rest of the command.
+    """Read run files (with `read_run`, `read_scores` or `read_index`) for a command that
+    only reads them, and switch the cyclic garbage collector off for the rest of the command.
 
     Such a command builds tens of thousands of objects that live until it exits and form
     no reference cycles; with the collector on, its full passes rescan them all again and
@@ -140,11 +171,17 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from evalkit.analysis.compare import compare_runs, gate_warnings, regressions
-    from evalkit.runfile.reader import read_scores
+    from evalkit.analysis.compare import compare_runs
+    from evalkit.analysis.gate import gate_warnings, regressions
+    from evalkit.errors import ConfigError
+    from evalkit.runfile.lines import read_scores
 
     a, b = _read_for_reading(read_scores, args.a, args.b)
-    result = compare_runs(a, b)
+    clusters = _clusters(a, args.cluster, args.suite) if args.cluster else None
+    try:
+        result = compare_runs(a, b, clusters=clusters, cluster=args.cluster)
+    except ValueError as exc:
+        raise ConfigError(f"compare --cluster {args.cluster}: {exc}") from None
     if args.format == "json":
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif args.format == "md":
@@ -157,7 +194,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         compare_view.comparison(result, args.rows, args.limit)
     if args.fail_on_regression is None:
         return EXIT_OK
-    for line in gate_warnings(result) if args.allow_missing else []:
+    for line in gate_warnings(result, args.allow_missing, args.fail_on_regression):
         print(f"warning: {line}", file=sys.stderr)
     found = regressions(result, args.fail_on_regression, args.allow_missing)
     for line in found:
@@ -172,10 +209,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from evalkit.errors import EvalkitError
     from evalkit.report.build import build_report
     from evalkit.runfile.reader import read_run
+    from evalkit.runfile.report_lines import read_report_run
 
-    (run,) = _read_for_reading(read_run, args.runfile)
+    (run,) = _read_for_reading(read_report_run, args.runfile)
+    others = _read_for_reading(read_run, *args.others) if args.others else []
     chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
-    report = build_report(run, Path(args.suite) if args.suite else None)
+    suite = Path(args.suite) if args.suite else None
+    report = build_report(run, suite, others=others, threshold=args.pass_threshold)
     reading_only(report)
     if chosen == "html":
         from evalkit.report.html import write
@@ -203,10 +243,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_show(args: argparse.Namespace) -> int:
     from evalkit.analysis.show import select
     from evalkit.display import show as show_view
-    from evalkit.runfile.reader import read_run
+    from evalkit.runfile.index import read_index
 
-    (run,) = _read_for_reading(read_run, args.runfile)
-    selection = select(run, args.task, args.candidate, args.status, args.limit)
+    (run,) = _read_for_reading(read_index, args.runfile)
+    selection = select(run, args.task, args.candidate, args.status, args.limit, args.pass_threshold)
     show_view.records(selection, args.full)
     return EXIT_OK
 
@@ -243,7 +283,7 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _clusters(run: RunFile, how: str, suite: str | None) -> dict[str, str]:
+def _clusters(run: RunFile | ScoreFile, how: str, suite: str | None) -> dict[str, str]:
     """Task id -> cluster: the suite's category, or for tag:NAME the value of the task's
     `NAME:value` tag ("(none)" when a task has none)."""
     from pathlib import Path

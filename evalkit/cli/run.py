@@ -35,6 +35,8 @@ examples:
       --endpoint big-brain=https://NEW-POD-11434.proxy.runpod.net
   python -m evalkit run big-brain --profile big-brain --pairwise gemma3:1b,gemma3:27b
       both answers to each task side by side, judged in both orders
+  python -m evalkit run big-brain --samples 5 --pass-threshold 4
+      each candidate answers each task 5 times (seed + i): pass^5 and pass@5 per candidate
   python -m evalkit run big-brain --shard 1/2 --out shard1.jsonl     # on machine 1
   python -m evalkit run big-brain --shard 2/2 --out shard2.jsonl     # on machine 2
   python -m evalkit merge shard1.jsonl shard2.jsonl -o run.jsonl     # then, anywhere
@@ -68,6 +70,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     cache_flags(run)
     run.add_argument(
+        "--samples",
+        type=_positive,
+        metavar="K",
+        help="answers per task and candidate, sample i with the model's seed + i (default 1)",
+    )
+    run.add_argument(
+        "--pass-threshold",
+        type=int,
+        choices=range(1, 6),
+        metavar="SCORE",
+        help="score a sample needs to pass, for pass^k and pass@k (default: config's, else 4)",
+    )
+    run.add_argument(
         "--shard",
         metavar="I/N",
         help="only shard I of N of the tasks (dealt by a stable hash of their ids), for N"
@@ -98,6 +113,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     resumed = pairwise_resume(args.resume)
     if args.pairwise or resumed:
+        if args.samples is not None:
+            from evalkit.errors import ConfigError
+
+            raise ConfigError(
+                "--samples asks for repeated answers graded one by one, not --pairwise"
+            )
         return run_pairwise(args, resumed)
     if args.baseline:
         from evalkit.errors import ConfigError
@@ -122,6 +143,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         force=args.force,
         checks=args.checks,
         cache=args.cache,
+        samples=args.samples,
+        pass_threshold=args.pass_threshold,
         shard=args.shard,
     )
     prepared = prepare(options)
@@ -148,7 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         close_cache(prepared.store)
     summary = summarize_file(prepared.path)
     run_view.run_summary(summary)
-    expected = len(plan.tasks) * len(plan.candidates)
+    expected = len(plan.tasks) * len(plan.candidates) * prepared.manifest.samples
     complete = summary.records >= expected and summary.all_ok and not interrupted
     console.note(f"run file: {prepared.path}")
     if not complete:
@@ -286,6 +309,14 @@ def pairwise_resume(path: str | None) -> PairwiseInfo | None:
             return RunManifest.model_validate_json(handle.readline()).pairwise
     except (OSError, ValueError, ValidationError):
         return None
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
 
 
 def _candidates(text: str) -> list[str]:

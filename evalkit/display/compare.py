@@ -10,8 +10,9 @@ from rich.table import Table
 from evalkit.analysis.compare import Comparison
 from evalkit.display.console import console, more, note, signed_style, status
 
-TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "p", "+", "-", "=", "unscored")
-"""compare_markdown.CANDIDATE_COLUMNS after the name, in words short enough for 80 columns."""
+TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "MDE", "p", "Wilc.", "+/-/=", "ns")
+"""compare_markdown.CANDIDATE_COLUMNS after the name, shortened to fit 80 columns: p is the
+Holm-adjusted bootstrap p (the raw one is in md and json), + - = share a column."""
 
 
 def comparison(result: Comparison, rows: str, limit: int) -> None:
@@ -20,6 +21,7 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
     from evalkit.report.compare_markdown import (
         AGREEMENT_COLUMNS,
         agreement_figures,
+        check_figures,
         figures,
         method_note,
     )
@@ -32,8 +34,9 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
         console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
     table = Table(
         title="Per candidate: rows graded ok in both",
-        caption="n: rows ok in both · A, B: mean scores · p: Wilcoxon"
-        " · + - =: rows improved, regressed, unchanged",
+        caption="n: rows ok in both · A, B: mean scores · MDE: smallest Δ the suite detects"
+        " · p: bootstrap p, Holm-adjusted across candidates · Wilc.: Wilcoxon p · +/-/=:"
+        " rows improved, regressed, unchanged · ns: not scored",
         box=box.SIMPLE_HEAD,
         collapse_padding=True,
         pad_edge=False,
@@ -44,8 +47,16 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
     for line in result.candidates:
         cells = figures(line)
         cells[3] = signed_style(line.mean_delta, cells[3])
-        table.add_row(escape(line.candidate), *cells)
+        short = [*cells[:6], cells[7], cells[8], "/".join(cells[9:12]), cells[12]]
+        table.add_row(escape(line.candidate), *short)
     console.print(table)
+    if result.checked:
+        checks = Table(title="Checks passed per candidate (passed/ran)", box=box.SIMPLE_HEAD)
+        for column in ("candidate", "A", "B"):
+            checks.add_column(column, justify="left" if column == "candidate" else "right")
+        for line in result.candidates:
+            checks.add_row(escape(line.candidate), *check_figures(line))
+        console.print(checks)
     console.print(escape(method_note(result)), style="dim", highlight=False)
     if result.regrade is not None:
         agreement = Table(title="Inter-judge agreement: B re-grades A's answers")

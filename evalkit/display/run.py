@@ -1,6 +1,7 @@
 """The terminal while a run works and when it ends: the progress bar, endpoint health,
 and the run's per-record table with per-candidate totals, and a line per candidate whose
-answers were cut at max_tokens or empty."""
+answers were cut at max_tokens or empty. When the suite has checks, the tables show check
+pass counts and check-vs-judge disagreements, and a line per judge counts the latter."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.table import Table
 from evalkit.analysis.incomplete import marker
 from evalkit.analysis.summary import RunSummary
 from evalkit.display.console import STATUS_STYLE, console, errors, note
+from evalkit.display.samples import samples
 from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, Record, Spread
 
 
@@ -43,6 +45,7 @@ def progress(
             else:
                 score = f" {record.verdict.score}/5" if record.verdict else ""
                 who = f"{escape(record.task_id)} · {escape(record.candidate)}"
+                who += f" #{record.sample}" if record.sample else ""
             last = f"[{style}]{record.status}[/]{score} {who}"
             bar.update(job, advance=1, last=last)
 
@@ -107,16 +110,24 @@ def run_summary(summary: RunSummary) -> None:
     """The first records of a run one per row, then per-candidate totals of them all."""
     manifest = summary.manifest
     tasks = Table(title=f"{manifest.suite.name}: judged by {manifest.judge.name}")
-    columns = ("task", "candidate", "status", "score", "label", "latency")
-    for column in (*columns, "votes") if summary.voted else columns:
+    from evalkit.analysis.checks import brief
+
+    checked = summary.checked
+    sampled = manifest.samples > 1
+    columns = ("task", "candidate", *(["sample"] if sampled else []), "status", "score")
+    columns = (*columns, "label", "latency")
+    columns += ("votes",) if summary.voted else ()
+    for column in (*columns, "checks") if checked else columns:
         tasks.add_column(column, justify="right" if column in ("score", "latency") else "left")
     for record in summary.first:
         style = STATUS_STYLE.get(record.status, "white")
         latency = record.answer.latency_ms if record.answer and record.answer.latency_ms else None
         votes = [_votes(record.spread, len(record.members))] if summary.voted else []
+        votes += [brief(record.checks, len(record.disagreements)) or "-"] if checked else []
         tasks.add_row(
             escape(record.task_id),
             escape(record.candidate),
+            *([str(record.sample)] if sampled else []),
             f"[{style}]{record.status}[/]",
             f"{record.verdict.score}/5" if record.verdict else "-",
             _label(record),
@@ -128,8 +139,9 @@ def run_summary(summary: RunSummary) -> None:
         more = summary.records - len(summary.first)
         note(f"... {more:,} more records: python -m evalkit show {summary.path} --limit 0")
     totals = Table(title="Candidates")
-    for column in ("candidate", "records", "ok", "not ok", "mean score", "total latency"):
-        totals.add_column(column)
+    columns = ("candidate", "records", "ok", "not ok", "mean score", "total latency")
+    for column in (*columns, "checks passed", "≠ judge") if checked else columns:
+        totals.add_column(column, no_wrap=column == "checks passed")
     for line in summary.candidates:
         not_ok = [f"{v} {k}" for k, v in line.by_status.items() if k != "ok"]
         if line.not_run:
@@ -141,8 +153,12 @@ def run_summary(summary: RunSummary) -> None:
             ", ".join(not_ok) or "0",
             f"{line.mean_score:.2f}" if line.mean_score is not None else "n/a",
             f"{line.total_latency_ms:,.0f} ms",
+            *([line.checks.short(), str(line.checks.disagreements)] if checked else []),
         )
     console.print(totals)
+    if summary.samples is not None:
+        samples(summary.samples)
+    _judge_disagreements(summary)
     if summary.not_run:
         console.print(
             f"[bold red]NOT RUN:[/] {summary.not_run:,} key(s) of this run have no record:"
@@ -158,6 +174,18 @@ def run_summary(summary: RunSummary) -> None:
             f"from the cache: {summary.cached_answers:,} answer(s) and"
             f" {summary.cached_verdicts:,} verdict(s) of {summary.records:,} record(s)"
             " (--refresh asks again, --no-cache leaves the cache alone)"
+        )
+
+
+def _judge_disagreements(summary: RunSummary) -> None:
+    """Per judge, how often a check contradicted its finding on the linked criterion."""
+    for judge, counts in summary.judges_checks.items():
+        console.print(
+            f"checks vs judge {escape(judge)}: {counts.disagreements} disagreement(s) over"
+            f" {counts.records} checked record(s) (python -m evalkit show {escape(summary.path)}"
+            " --full lists them)",
+            highlight=False,
+            soft_wrap=True,
         )
 
 

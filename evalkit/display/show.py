@@ -1,5 +1,8 @@
 """`show` in the terminal: selected records as a table, or each in full; an answer cut at
-max_tokens or empty is marked where it is shown, and counted per candidate at the end."""
+max_tokens or empty is marked where it is shown, and counted per candidate at the end. A
+record's check results are a column of the table (passed/ran, ≠ disagreements with the
+judge) and listed one by one in full, with each disagreement; check details quote output of
+model-written code, so they are printed as Text, never as markup."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from rich.table import Table
 from evalkit.analysis.incomplete import marker
 from evalkit.analysis.show import Selection
 from evalkit.display.console import STATUS_STYLE, console, note, status
+from evalkit.display.samples import samples
 from evalkit.types import Record
 
 
@@ -30,6 +34,8 @@ def records(selection: Selection, full: bool) -> None:
     for line in selection.incomplete:
         for sentence in line.sentences():
             note(sentence)
+    if selection.samples is not None:
+        samples(selection.samples, limit=0)
     if selection.not_run:
         _not_run(selection)
 
@@ -55,14 +61,21 @@ def _records_table(selection: Selection) -> None:
     title = f"{selection.matched} of {selection.total} records"
     if len(judges) == 1:
         title += f", judge {judges.pop()}"
-    header = ["task", "candidate", *(["judge"] if judges else []), "status", "score", "ms"]
-    rows = [_record_cells(record, bool(judges), short_reason) for record in selection.records]
+    checked = any(record.checks for record in selection.records)
+    header = ["task", "candidate", *(["judge"] if judges else [])]
+    header += [*(["sample"] if selection.sampled else []), "status", "score", "ms"]
+    header += ["checks"] if checked else []
+    rows = [
+        _record_cells(record, bool(judges), checked, short_reason, selection.sampled)
+        for record in selection.records
+    ]
     header.append("label / reason")
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
     room = max(12, console.width - sum(widths) - 3 * len(widths) - 2)
     table = Table(title=escape(title), box=box.SIMPLE_HEAD)
     for column in header:
-        table.add_column(column, justify="right" if column in ("score", "ms") else "left")
+        justify = "right" if column in ("score", "ms") else "left"
+        table.add_column(column, justify=justify, no_wrap=column == "checks")
     table.add_column("answer")
     for record, row in zip(selection.records, rows, strict=True):
         style = STATUS_STYLE.get(record.status, "white")
@@ -86,8 +99,11 @@ def _answer_cell(record: Record, room: int) -> str:
     return f"[yellow]{escape(mark)}[/] {escape(text)}".rstrip()
 
 
-def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> list[str]:
+def _record_cells(
+    record: Record, with_judge: bool, checked: bool, short_reason: Callable, sampled: bool
+) -> list[str]:
     """A record's short cells, plain text, in `_records_table`'s column order."""
+    from evalkit.analysis.checks import brief
     from evalkit.analysis.show import shorten
 
     answer, verdict = record.answer, record.verdict
@@ -96,9 +112,11 @@ def _record_cells(record: Record, with_judge: bool, short_reason: Callable) -> l
         shorten(record.task_id, 32),
         shorten(record.candidate, 20),
         *([shorten(record.judge, 20)] if with_judge else []),
+        *([str(record.sample)] if sampled else []),
         record.status,
         f"{verdict.score}/5" if verdict else "-",
         f"{latency:,.0f}" if latency else "-",
+        *([brief(record.checks, len(record.disagreements)) or "-"] if checked else []),
         shorten(verdict.label if verdict else short_reason(record), 28),
     ]
 
@@ -116,6 +134,7 @@ def _record_block(record: Record) -> None:
     latency = record.answer.latency_ms if record.answer else None
     timing = f" · {latency:,.0f} ms" if latency else ""
     head = f"{escape(record.task_id)} · {escape(record.candidate)} · judge {escape(record.judge)}"
+    head += f" · sample {record.sample}" if record.sample else ""
     console.print(Rule(f"{head} · {status(record.status)}{score}{timing}", align="left"))
     if record.answer is not None:
         cut = marker(record.answer)
@@ -132,7 +151,30 @@ def _record_block(record: Record) -> None:
         for criterion in verdict.criteria:
             mark = ("  met  ", "green") if criterion.met else ("  MISS ", "red")
             console.print(Text.assemble(mark, (criterion.id, "bold"), " ", criterion.note))
+    _checks_block(record)
     if record.error is not None:
         console.print(Text.assemble(("reason: ", "bold red"), reason(record)))
     for raw in record.judge_raw:
         console.print(Text.assemble(("judge's raw reply: ", "bold magenta"), raw))
+
+
+def _checks_block(record: Record) -> None:
+    """The record's check results one per line, then where they contradict the judge."""
+    from rich.text import Text
+
+    from evalkit.analysis.checks import describe, outcome
+
+    if not record.checks:
+        return
+    console.print(Text("checks:", style="bold"))
+    styles = {"pass": "green", "FAIL": "red", "not run": "yellow"}
+    for result in record.checks:
+        word = outcome(result)
+        timing = f" ({result.duration_ms:,.0f} ms)" if result.duration_ms else ""
+        console.print(
+            Text.assemble(
+                (f"  {word:<7} ", styles[word]), (result.id, "bold"), timing, " ", result.detail
+            )
+        )
+    for disagreement in record.disagreements:
+        console.print(Text.assemble(("  DISAGREES ", "bold magenta"), describe(disagreement)))

@@ -13,8 +13,12 @@ from pathlib import Path
 from statistics import fmean
 
 from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.checks import CheckCounts, count_by
 from evalkit.analysis.incomplete import Incomplete, count, marker
+from evalkit.analysis.rank_runs import leaderboard
+from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
 from evalkit.errors import EvalkitError
+from evalkit.report.check_text import findings as check_findings
 from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
 from evalkit.report.environment import environment
 from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
@@ -22,11 +26,26 @@ from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
 from evalkit.runfile.card import card_path
 from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
 from evalkit.runfile.reader import RunFile, read_run
+from evalkit.runfile.report_lines import ReportLine, ReportRun
 from evalkit.types import Record, Resume
 
+Run = RunFile | ReportRun
+"""A run file as read in full (`read_run`) or as the report reads it (`read_report_run`)."""
+Line = Record | ReportLine
+"""A record of either."""
 
-def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
-    """The report of a run file; prompts come from the suite folder when it is found."""
+
+def build_report(
+    run: Run,
+    suite_dir: Path | None = None,
+    *,
+    others: Sequence[RunFile] = (),
+    threshold: int | None = None,
+) -> Report:
+    """The report of a run file; prompts come from the suite folder when it is found.
+    `others` are run files given with it: they count only in the leaderboard, which
+    appears when the runs together have more than two candidates. `threshold` overrides
+    the run's pass threshold (pass^k, pass@k)."""
     manifest = run.manifest
     text = read_suite(manifest.suite, locate_suite(manifest.suite, Path(run.path), suite_dir))
     records = _one_per_pair(run)
@@ -62,13 +81,36 @@ def build_report(run: RunFile, suite_dir: Path | None = None) -> Report:
     )
     if manifest.families is not None:
         report.self_judged = manifest.families.shared
+    report.judges_checks = count_by(run.records.values(), "judge")
     report.card, report.card_note = judge_card(run)
+    if manifest.samples > 1:
+        scores = scores_of(run.records.values(), manifest.judge.name)
+        report.samples = sample_stats(scores, manifest.samples, threshold_of(manifest, threshold))
+    _leaderboard(report, run, others)
     report.summary, report.findings = summary(report), findings(report)
+    report.findings += check_findings(report)
     report.next_steps = next_steps(report, resume_command(manifest, run.path))
     return report
 
 
-def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]:
+def _leaderboard(report: Report, run: Run, others: Sequence[RunFile]) -> None:
+    """The leaderboard of the runs when they have more than two candidates (a pairwise
+    run's candidates are its manifest's), or why it could not be made. The ranking reads
+    every run in full (pairwise outcomes too): `run` is read again only then."""
+    runs: list[Run] = [run, *others]
+    names = {c for run in runs for c in run.manifest.candidates}
+    names |= {r.candidate for run in runs for r in run.records.values()}
+    if len(names) <= 2:
+        return
+    report.leaderboard_runs = [each.path for each in runs]
+    full = [run if isinstance(run, RunFile) else read_run(run.path), *others]
+    try:
+        report.leaderboard = leaderboard(full)
+    except ValueError as exc:
+        report.leaderboard_note = f"no leaderboard: {exc}"
+
+
+def _resumes(resumes: list[Resume], records: list[Line]) -> list[ResumeTotals]:
     """What each resume wrote of the records shown: those finished after it began and
     before the next one did (timestamps are UTC ISO 8601, so they sort as text)."""
     ends = [resume.at for resume in resumes[1:]] + ["~"]  # "~" sorts after any timestamp
@@ -80,7 +122,7 @@ def _resumes(resumes: list[Resume], records: list[Record]) -> list[ResumeTotals]
     return totals
 
 
-def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
+def judge_card(run: Run) -> tuple[JudgeCard | None, str | None]:
     """The card of the run's judge from the card file beside the run, if there is one
     (computed without labels: `card --labels` adds agreement); else why not."""
     path = card_path(run.path, run.manifest.judge.name)
@@ -94,18 +136,20 @@ def judge_card(run: RunFile) -> tuple[JudgeCard | None, str | None]:
         return None, f"the judge card file {path} could not be read: {exc}"
 
 
-def _one_per_pair(run: RunFile) -> list[Record]:
-    """The run's records, one per (task, candidate): the manifest judge's when several."""
+def _one_per_pair(run: Run) -> list[Line]:
+    """The run's records, one per (task, candidate): the manifest judge's when several,
+    its first sample when the run asked several (the samples section shows them all)."""
     judge = run.manifest.judge.name
-    chosen: dict[tuple[str, str], Record] = {}
+    chosen: dict[tuple[str, str], Line] = {}
     for record in run.records.values():
         held = chosen.get((record.task_id, record.candidate))
-        if held is None or held.judge != judge:
+        earlier = held is not None and record.judge == held.judge and record.sample < held.sample
+        if held is None or held.judge != judge or earlier:
             chosen[(record.task_id, record.candidate)] = record
     return list(chosen.values())
 
 
-def _planned(run: RunFile, text: SuiteText) -> list[str]:
+def _planned(run: Run, text: SuiteText) -> list[str]:
     """The task ids the run planned, from the suite folder when it is the run's own suite
     (unchanged since the run); empty otherwise, when only their count is known."""
     if not text.tasks or text.note is not None or run.manifest.pairwise is not None:
@@ -113,10 +157,11 @@ def _planned(run: RunFile, text: SuiteText) -> list[str]:
     return planned_ids(run.manifest, list(text.tasks))
 
 
-def _unlisted(run: RunFile, records: list[Record], tasks: list[TaskSection]) -> dict[str, int]:
+def _unlisted(run: Run, records: list[Line], tasks: list[TaskSection]) -> dict[str, int]:
     """Per candidate, the planned keys with no record that no task section lists (their
     task ids are unknown without the suite): counted from the manifest's task count."""
-    missing = not_run(run.manifest, recorded_tasks((r.task_id, r.candidate) for r in records))
+    keys = ((r.task_id, r.candidate, r.sample) for r in run.records.values())
+    missing = not_run(run.manifest, recorded_tasks(keys))
     listed = {
         name: sum(c.status == "missing" for t in tasks for c in t.cells if c.candidate == name)
         for name in missing
@@ -125,7 +170,7 @@ def _unlisted(run: RunFile, records: list[Record], tasks: list[TaskSection]) -> 
 
 
 def _tasks(
-    found: list[Record], text: SuiteText, candidates: Sequence[str], planned: Sequence[str]
+    found: list[Line], text: SuiteText, candidates: Sequence[str], planned: Sequence[str]
 ) -> list[TaskSection]:
     """One section per task with a record or planned: a key without a record is NOT RUN."""
     records = {(r.task_id, r.candidate): r for r in found}
@@ -155,7 +200,7 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 """Issue severities, most severe first."""
 
 
-def _cell(candidate: str, record: Record | None) -> Cell:
+def _cell(candidate: str, record: Line | None) -> Cell:
     if record is None:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
     values: dict = {"candidate": candidate, "status": record.status}
@@ -175,6 +220,8 @@ def _cell(candidate: str, record: Record | None) -> Cell:
             criteria=verdict.criteria,
             capped_from=verdict.capped_from,
         )
+    if record.checks:
+        values.update(checks=record.checks, disagreements=record.disagreements)
     if record.error is not None:
         error = record.error
         who = "judge: " if error.role == "judge" else ""
@@ -202,6 +249,9 @@ def _totals(
     scores = [c.score for c in cells if c.score is not None]
     latencies = [c.latency_ms for c in cells if c.latency_ms is not None]
     reasons = [c.reason for c in cells if c.reason and c.status != "missing"]
+    checks = CheckCounts()
+    for cell in cells:
+        checks.add(cell.checks, len(cell.disagreements))
     return CandidateTotals(
         candidate=candidate,
         tasks=len(cells),
@@ -213,4 +263,5 @@ def _totals(
         reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
         unlisted_not_run=unlisted,
         incomplete=incomplete,
+        checks=checks,
     )

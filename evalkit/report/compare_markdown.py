@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from evalkit import md
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.compare import CandidateComparison, Comparison, Regrade, RowComparison
 from evalkit.analysis.stats import EXACT_MAX_N
 
@@ -18,6 +19,9 @@ CANDIDATE_COLUMNS = (
     "Mean B",
     "Δ mean",
     "95% CI",
+    "MDE",
+    "p",
+    "p (Holm)",
     "Wilcoxon p",
     "Improved",
     "Regressed",
@@ -25,6 +29,8 @@ CANDIDATE_COLUMNS = (
     "Not scored",
 )
 """The per-candidate table's columns, in Markdown and in the terminal."""
+CHECK_COLUMNS = ("Checks passed A", "Checks passed B")
+"""Added to the per-candidate table when either file carries check results."""
 AGREEMENT_COLUMNS = ("Judge A", "Judge B", "Rows", "Exact", "Within one", "Quadratic κ", "Spearman")
 """The inter-judge agreement table's columns."""
 
@@ -41,7 +47,11 @@ def render(comparison: Comparison, rows: RowsShown = "changed") -> str:
         parts.append("\n".join(f"- **{md.inline(c.message)}**" for c in comparison.model_changes))
     if comparison.notes:
         parts.append("\n".join(f"- Note: {md.inline(note)}" for note in comparison.notes))
-    parts += ["## Per candidate", candidates_table(comparison.candidates), method_note(comparison)]
+    parts += [
+        "## Per candidate",
+        candidates_table(comparison.candidates, comparison.checked),
+        method_note(comparison),
+    ]
     if comparison.regrade is not None:
         parts += ["## Inter-judge agreement (B re-grades A's answers)", _regrade(comparison)]
     if rows != "none":
@@ -55,10 +65,27 @@ def render(comparison: Comparison, rows: RowsShown = "changed") -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def candidates_table(lines: list[CandidateComparison]) -> str:
-    """One line per candidate: means, delta, interval, p-value, counts."""
-    rows = ([md.cell(line.candidate), *figures(line)] for line in lines)
-    return md.table(CANDIDATE_COLUMNS, rows)
+def candidates_table(lines: list[CandidateComparison], checked: bool = False) -> str:
+    """One line per candidate: means, delta, interval, p-value, counts; with `checked`,
+    the check pass rate in A and in B beside them."""
+    rows = (
+        [md.cell(line.candidate), *figures(line), *(check_figures(line) if checked else [])]
+        for line in lines
+    )
+    return md.table([*CANDIDATE_COLUMNS, *(CHECK_COLUMNS if checked else ())], rows)
+
+
+def check_figures(line: CandidateComparison) -> list[str]:
+    """The candidate's check pass rate in A and in B: `75% (3/4)`, `-` without checks,
+    `n/a (0/0 +2 not run)` when none ran."""
+
+    def rate(counts: CheckCounts) -> str:
+        if not counts.records:
+            return "-"
+        share = "n/a" if counts.pass_rate is None else f"{counts.pass_rate:.0%}"
+        return f"{share} ({counts.short()})"
+
+    return [rate(line.checks_a), rate(line.checks_b)]
 
 
 def figures(line: CandidateComparison) -> list[str]:
@@ -79,6 +106,9 @@ def figures(line: CandidateComparison) -> list[str]:
         mean(line.mean_b),
         delta,
         interval,
+        "n/a" if line.mde is None else f"±{line.mde:.2f}",
+        md.p_value(line.p_value),
+        md.p_value(line.p_holm),
         md.p_value(line.wilcoxon.p_value if line.wilcoxon else None),
         str(line.improved),
         str(line.regressed),
@@ -89,12 +119,24 @@ def figures(line: CandidateComparison) -> list[str]:
 
 def method_note(comparison: Comparison) -> str:
     """How the figures were computed, in one paragraph."""
+    checks = (
+        " Checks passed: over every record of the candidate in that file that carries check"
+        " results (checks do not depend on the judge), checks that could not run left out."
+        if comparison.checked
+        else ""
+    )
+    unit = "tasks (a task's samples together)"
+    if comparison.cluster is not None:
+        unit = f"clusters of tasks ({comparison.cluster})"
     return (
-        "Means, Δ and tests use only rows graded ok in both runs. 95% CI: paired percentile"
-        f" bootstrap of the mean difference ({comparison.resamples:,} resamples, seed"
-        f" {comparison.seed}). Wilcoxon: two-sided signed-rank test, zero differences"
-        f" dropped; exact up to {EXACT_MAX_N} non-zero differences, normal approximation"
-        " (no continuity correction) above."
+        "Means, Δ and tests use only rows graded ok in both runs. 95% CI: percentile"
+        f" bootstrap of the mean difference resampling {unit} ({comparison.resamples:,}"
+        f" resamples, seed {comparison.seed}). MDE: the smallest true Δ this suite detects"
+        " with 80% power at the 5% level, (z 0.975 + z 0.8) × sd of the units' mean"
+        " differences / √units. p: two-sided bootstrap p of Δ; p (Holm): adjusted across"
+        " the candidates compared. Wilcoxon: two-sided signed-rank test of the units' mean"
+        f" differences, zero differences dropped; exact up to {EXACT_MAX_N} non-zero"
+        " differences, normal approximation (no continuity correction) above." + checks
     )
 
 

@@ -6,19 +6,44 @@ renderers (`markdown`, `html`) only format what it holds, so both always say the
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from statistics import fmean
 from typing import TextIO
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from evalkit.analysis.card_models import JudgeCard
+from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.incomplete import Incomplete
+from evalkit.analysis.leaderboard import Leaderboard
+from evalkit.analysis.samples import SampleStats
 from evalkit.report.environment import EnvironmentColumn
-from evalkit.types import CriterionResult, Issue, JudgeInfo, Schema, SuiteInfo
+from evalkit.runfile.report_lines import (
+    ReportCheck,
+    ReportCriterion,
+    ReportDisagreement,
+    ReportIssue,
+)
+from evalkit.types import (
+    CheckResult,
+    CriterionResult,
+    Disagreement,
+    Issue,
+    JudgeInfo,
+    Schema,
+    SuiteInfo,
+)
 
 
-class Cell(Schema):
-    """One candidate's result on one task."""
+@dataclass(slots=True, kw_only=True)
+class Cell:
+    """One candidate's result on one task. Its issues and criteria are a record's as read:
+    pydantic models (`read_run`) or msgspec structs (`read_report_run`), with the same
+    fields.
+
+    A dataclass, as `TaskSection`, not a pydantic model: `build` makes one per record
+    from values already validated, and validating them again cost a third of the report's
+    build (10,000 records, measured); nothing serialises them."""
 
     candidate: str
     """The candidate model."""
@@ -34,9 +59,9 @@ class Cell(Schema):
     """The answer's full text."""
     reasoning: str | None = None
     """The judge's reasoning."""
-    issues: list[Issue] = Field(default_factory=list)
+    issues: list[Issue | ReportIssue] = field(default_factory=list)
     """The judge's issues, most severe first."""
-    criteria: list[CriterionResult] = Field(default_factory=list)
+    criteria: list[CriterionResult | ReportCriterion] = field(default_factory=list)
     """The judge's finding on each rubric criterion."""
     capped_from: int | None = None
     """The judge's own score when a missed fatal criterion capped it."""
@@ -47,6 +72,11 @@ class Cell(Schema):
     incomplete: str = ""
     """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
     whole or there is none."""
+    checks: list[CheckResult | ReportCheck] = field(default_factory=list)
+    """The task's checks on the answer, in the suite's order; empty without checks. Their
+    details quote output of model-written code: hostile text, like the answer."""
+    disagreements: list[Disagreement | ReportDisagreement] = field(default_factory=list)
+    """Checks whose result contradicts the judge's finding on the criterion they name."""
 
     @property
     def graded(self) -> bool:
@@ -87,7 +117,8 @@ class Cell(Schema):
         return state + mark
 
 
-class TaskSection(Schema):
+@dataclass(slots=True, kw_only=True)
+class TaskSection:
     """One task: its prompt (when the suite is at hand) and every candidate's result."""
 
     number: int
@@ -143,6 +174,9 @@ class CandidateTotals(Schema):
 
     incomplete: Incomplete | None = None
     """Its answers cut at max_tokens or empty; None when every answer is whole."""
+    checks: CheckCounts = Field(default_factory=CheckCounts)
+    """Check results over its tasks and disagreements with the judge; all zero when the
+    suite has no checks."""
 
     @property
     def unavailable_everywhere(self) -> bool:
@@ -164,6 +198,8 @@ class ResumeTotals(Schema):
 
 class Report(Schema):
     """Everything the report shows."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # TaskSection is a dataclass
 
     title: str
     """The document's title."""
@@ -210,6 +246,24 @@ class Report(Schema):
     """The judge's card, when a card file of the run's judge sits beside the run file."""
     card_note: str | None = None
     """Why a card file beside the run could not be shown, when it could not."""
+    samples: SampleStats | None = None
+    """With several samples per task (`run --samples K`): per task the mean and spread of
+    each candidate's samples, per candidate pass^k and pass@k; None otherwise."""
+    leaderboard: Leaderboard | None = None
+    """The candidates ranked (as `rank` ranks them) when the run, or the runs given
+    together, have more than two; None otherwise."""
+    leaderboard_runs: list[str] = Field(default_factory=list)
+    """The run files the leaderboard pools."""
+    leaderboard_note: str | None = None
+    """Why there is no leaderboard although there are more than two candidates."""
+    judges_checks: dict[str, CheckCounts] = Field(default_factory=dict)
+    """Per judge in the run file (every judge's latest records, not only the ones shown),
+    its checked records and how often a check contradicted it; empty without checks."""
+
+    @property
+    def checked(self) -> bool:
+        """True when some record shown carries check results."""
+        return any(line.checks.records for line in self.candidates)
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""

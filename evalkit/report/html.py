@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from evalkit import md
+from evalkit.report import check_text
+from evalkit.report import extra_sections as extra
 from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
 from evalkit.report.card_markdown import rows as card_rows
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
@@ -87,6 +89,9 @@ def lines(report: Report) -> Iterator[str]:
     yield "<h2>Task-by-task results</h2>"
     yield from (_task(task) for task in report.tasks)
     yield from ("<h2>Comparison table</h2>", _comparison(report))
+    yield from _samples(report)
+    yield from _leaderboard(report)
+    yield from _checks(report)
     yield from _card(report)
     yield from (
         "<h2>Latency summary</h2>",
@@ -168,10 +173,10 @@ def _quality(report: Report) -> list[str]:
             cell = task.cells[column]
             first = cell.issues[0].description if cell.issues else ""
             verdict = f"{cell.label} — {first}" if first else cell.label or cell.reason or ""
-            rows.append(
-                [escape(task.title), md.ms(cell.latency_ms), score_badge(cell), escape(verdict)]
-            )
-        parts.append(_table(["Task", "Latency", "Quality score (1-5)", "Verdict"], rows))
+            row = [escape(task.title), md.ms(cell.latency_ms), score_badge(cell), escape(verdict)]
+            rows.append([*row, escape(check_text.cell_text(cell))] if report.checked else row)
+        header = ["Task", "Latency", "Quality score (1-5)", "Verdict"]
+        parts.append(_table([*header, "Checks"] if report.checked else header, rows))
     return parts
 
 
@@ -221,7 +226,37 @@ def _answer(cell: Cell) -> str:
             for c in cell.criteria
         )
         parts.append(f"<p><b>Rubric</b></p><ul>{marks}</ul>")
-    return "".join(parts) + "</div>"
+    return "".join(parts) + _cell_checks(cell) + "</div>"
+
+
+def _cell_checks(cell: Cell) -> str:
+    """The answer's check results (details, output included, as escaped preformatted text),
+    then where they contradict the judge."""
+    if not cell.checks:
+        return ""
+    css = {"pass": "up", "FAIL": "down", "not run": "note"}
+    items = "".join(
+        f"<li><span class='{css[word]}'>{escape(word)}</span> <code>{escape(check_id)}</code>"
+        f"<pre>{escape(detail)}</pre></li>"
+        for word, check_id, detail in check_text.check_lines(cell)
+    )
+    found = "".join(f"<li>{escape(line)}</li>" for line in check_text.disagreement_lines(cell))
+    against = f"<p><b>Check vs judge</b></p><ul>{found}</ul>" if found else ""
+    return f"<p><b>Checks</b></p><ul>{items}</ul>{against}"
+
+
+def _checks(report: Report) -> list[str]:
+    """Check results per candidate and disagreements per judge, when the run has checks."""
+    if not report.checked:
+        return []
+    candidates = [[escape(v) for v in row] for row in check_text.candidate_rows(report)]
+    judges = [[escape(v) for v in row] for row in check_text.judge_rows(report)]
+    return [
+        "<h2>Checks</h2>",
+        f"<p class='note'>{escape(check_text.PREAMBLE)}</p>",
+        _table([escape(c) for c in check_text.CANDIDATE_COLUMNS], candidates),
+        _table([escape(c) for c in check_text.JUDGE_COLUMNS], judges),
+    ]
 
 
 def _comparison(report: Report) -> str:
@@ -239,6 +274,43 @@ def _comparison(report: Report) -> str:
         label = f"<b>Mean</b> ({len(report.graded_by_all())} task(s) graded for all)"
         rows.append([label, *(f"{m:.2f}/5" for m in means.values()), ""])
     return _table(["Task", *(escape(n) for n in names), "Winner"], rows)
+
+
+def _samples(report: Report) -> list[str]:
+    """Per candidate pass^k and pass@k, per task the spread of the samples."""
+    stats = report.samples
+    if stats is None:
+        return []
+    return [
+        f"<h2>Repeated samples ({stats.k} per task)</h2>",
+        f"<p class='note'>{escape(extra.samples_intro(stats))}</p>",
+        _plain_table(extra.samples_per_candidate(stats)),
+        _plain_table(extra.samples_per_task(stats)),
+    ]
+
+
+def _leaderboard(report: Report) -> list[str]:
+    """The candidates ranked, when there are more than two."""
+    board = report.leaderboard
+    if board is None:
+        note = report.leaderboard_note
+        return [f"<h2>Leaderboard</h2><p class='note'>{escape(note)}</p>"] if note else []
+    runs = ", ".join(report.leaderboard_runs)
+    parts = [
+        "<h2>Leaderboard</h2>",
+        f"<p class='note'>From {escape(runs)}. {escape(extra.leaderboard_note(board))}</p>",
+        _plain_table(extra.leaderboard_table(board)),
+    ]
+    rates = extra.win_rates(board)
+    if rates is not None:
+        parts += ["<p>Win rates (row over column, ties half):</p>", _plain_table(rates)]
+    return parts
+
+
+def _plain_table(table: extra.Table) -> str:
+    """A table of plain-text cells, escaped here."""
+    header, rows = table
+    return _table([escape(h) for h in header], [[escape(c) for c in row] for row in rows])
 
 
 def _card(report: Report) -> list[str]:

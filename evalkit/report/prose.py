@@ -183,7 +183,7 @@ def findings(report: Report) -> list[str]:
     if capped:
         out.append(
             f"{len(capped)} score(s) were capped because the answer missed a fatal rubric"
-            " criterion."
+            f" criterion{' or failed a fatal check' if report.checked else ''}."
         )
     return [line for line in out if line]
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from evalkit.suites.rows import fingerprint
+from evalkit.errors import SuiteError
+from evalkit.suites.rows import fingerprint, parse_row
 from evalkit.types import Schema, SuiteInfo, Task
 
 
@@ -74,15 +75,23 @@ def _read_rows(folder: Path) -> list[Task]:
 
 def _task(line: str) -> Task:
     """One row as a Task. Arrow fills absent columns with null, which a suite row treats
-    as absent: rows with such nulls take the slower path through a cleaned dict."""
+    as absent: rows with such nulls take the slower path through a cleaned dict. A row with
+    checks keeps them in the validated form the loader keeps (defaults written out), so the
+    fingerprint is the one `run` recorded."""
     try:
-        return Task.model_validate_json(line)
+        task = Task.model_validate_json(line)
     except ValidationError:
         row = json.loads(line)
         if not isinstance(row, dict):
             raise
         cleaned = {k: v for k, v in row.items() if not (v is None and k in _NULLABLE)}
-        return Task.model_validate(cleaned)
+        task = Task.model_validate(cleaned)
+    if not task.checks:
+        return task
+    try:
+        return parse_row(task.model_dump(), "", 0)
+    except SuiteError as exc:  # read_suite turns a ValueError into its note
+        raise ValueError(str(exc)) from None
 
 
 _NULLABLE = ("tags", "system")

@@ -277,7 +277,7 @@ def _gradings(
 ) -> Iterator[Make]:
     """Each answer's gradings still to make: repeats, padded, injected."""
     samples = manifest.card.samples if manifest.card else DEFAULT_SAMPLES
-    shown: dict[tuple[str, str], Answer] = {}
+    shown: dict[tuple[str, str, int], Answer] = {}
     plans = {f"{REPEAT}{i}": reseeded(judge, i) for i in range(samples)}
     plans.update({PADDED: judge, INJECTED: judge})
     made = {
@@ -293,7 +293,7 @@ def _gradings(
                 name = probe_candidate(candidate, variant)
                 if (task.id, name, judge.name) in done:
                     continue
-                shown[(task.id, name)] = _variant(answer, variant)
+                shown[(task.id, name, 0)] = _variant(answer, variant)
                 yield partial(run_key, plan, task, name)
 
 

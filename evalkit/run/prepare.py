@@ -62,6 +62,10 @@ class RunOptions(Schema):
     """--force: resume even when the manifest differs."""
     checks: Literal["run", "skip"] = "run"
     """--checks: run the suite's checks (python ones in the config's sandbox) or skip them."""
+    samples: int | None = Field(default=None, ge=1)
+    """--samples K: answers per task and candidate; a resume takes the manifest's."""
+    pass_threshold: int | None = Field(default=None, ge=1, le=5)
+    """--pass-threshold: the score a sample needs to pass (pass^k, pass@k)."""
     shard: str | None = None
     """--shard I/N: only the planned tasks of shard I of N; taken from the run file when
     resuming."""
@@ -172,9 +176,13 @@ def prepare(options: RunOptions) -> PreparedRun:
         },
         judge=judge_info(judge),
         limit=options.limit,
+        samples=options.samples or 1,
+        pass_threshold=options.pass_threshold or loaded.config.pass_threshold,
         shard=shard,
     )
-    plan = RunPlan(tasks=tasks, candidates=candidates, judge=judge, pool=pool)
+    plan = RunPlan(
+        tasks=tasks, candidates=candidates, judge=judge, pool=pool, samples=manifest.samples
+    )
     plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
     store = open_cache(options.cache, loaded.config.cache, loaded.base_dir)
     cached = {"store": store, "cache_mode": options.cache}
@@ -196,14 +204,21 @@ def prepare(options: RunOptions) -> PreparedRun:
 
 
 def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
-    """Fill what the user did not say from the run being resumed; a resume keeps the run
-    file's shard (or whole run)."""
+    """Fill what the user did not say from the run being resumed; a resume keeps the run's
+    number of samples and its shard (or whole run): its manifest is never rewritten."""
+    if options.samples not in (None, manifest.samples):
+        raise ConfigError(
+            f"--samples {options.samples}: the run being resumed was made with --samples"
+            f" {manifest.samples}; leave --samples out to finish it"
+        )
     return options.model_copy(
         update={
             "suite": options.suite or manifest.suite.ref,
             "profile": options.profile or manifest.profile,
             "candidates": options.candidates or manifest.candidates,
             "limit": options.limit or manifest.limit,
+            "samples": manifest.samples,
+            "pass_threshold": manifest.pass_threshold,
             "shard": resumed_shard(options.shard, manifest.shard, options.resume or ""),
         }
     )

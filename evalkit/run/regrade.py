@@ -135,18 +135,29 @@ def prepare_regrade(options: RegradeOptions) -> Regrade:
         judge = load_judge(options.judge or "", pool)
     suite = load_suite(parent.manifest.suite.ref, loaded.base_dir)
     manifest = child_manifest(parent, parent_path, judge, pool, suite, options.force)
-    answers = {(r.task_id, r.candidate): r.answer for r in parent.records.values() if r.answer}
+    answers = {
+        (r.task_id, r.candidate, r.sample): r.answer for r in parent.records.values() if r.answer
+    }
     done: dict = {}
     forced: list[str] = []
     if child is not None:
         forced = check_resume(child.manifest, manifest, str(options.resume), options.force)
         manifest, done = child.manifest, child.records
-    kept = {(r.task_id, r.candidate): r for r in parent.records.values() if r.answer}
+    kept = {(r.task_id, r.candidate, r.sample): r for r in parent.records.values() if r.answer}
     setup = _check_setup(suite, kept, options.checks, loaded.config.sandbox)
-    plans = [
-        RunPlan(tasks=tasks, candidates=[c], judge=judge, pool=pool, done=done, answers=answers)
+    plans = [  # one per candidate and sample, of the tasks with an answer for it
+        RunPlan(
+            tasks=tasks,
+            candidates=[c],
+            judge=judge,
+            pool=pool,
+            done=done,
+            answers=answers,
+            samples=[i],
+        )
         for c in parent.manifest.candidates
-        if (tasks := [t for t in suite.tasks if (t.id, c) in answers])
+        for i in range(parent.manifest.samples)
+        if (tasks := [t for t in suite.tasks if (t.id, c, i) in answers])
     ]
     for plan in plans:
         plan.checks, plan.kept_checks = setup, kept
@@ -201,15 +212,19 @@ def child_manifest(
     )
 
 
-def _carried(parent: RunFile, judge: str, answers: dict[tuple[str, str], Answer]) -> list[Record]:
+def _carried(
+    parent: RunFile, judge: str, answers: dict[tuple[str, str, int], Answer]
+) -> list[Record]:
     """The parent's records that have no answer to grade, renamed to the new judge."""
-    unanswered = [r for r in parent.records.values() if (r.task_id, r.candidate) not in answers]
-    latest = {(r.task_id, r.candidate): r for r in unanswered}
+    unanswered = [
+        r for r in parent.records.values() if (r.task_id, r.candidate, r.sample) not in answers
+    ]
+    latest = {(r.task_id, r.candidate, r.sample): r for r in unanswered}
     return [r.model_copy(update={"judge": judge}) for r in latest.values()]
 
 
 def _check_setup(
-    suite: Suite, kept: dict[tuple[str, str], Record], mode: str, sandbox: str
+    suite: Suite, kept: dict[tuple[str, str, int], Record], mode: str, sandbox: str
 ) -> CheckSetup:
     """The run's check setup; a sandbox is needed only when some task's checks changed
     since the parent run (its results cannot be reused) and include python ones."""

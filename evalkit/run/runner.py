@@ -1,5 +1,5 @@
-"""Fan-out: every (task, candidate) key not yet done is answered, graded as soon as its
-answer exists, and recorded.
+"""Fan-out: every (task, candidate, sample) key not yet done is answered, graded as soon as
+its answer exists, and recorded.
 
 Every grading passes `grade_checked` before it becomes a record, whichever judge made it
 (rubric, panel, sampled, plugin): one check of every verdict, one fatal cap, and the
@@ -9,6 +9,10 @@ Keys already `ok` in the run file get no request at all. A key whose answer was 
 (graded wrongly, or its judge was down) is only graded again. Work is admitted a bounded
 number of keys at a time, so a suite of any size runs in constant memory, and the
 endpoints' own slot limits decide how many requests are in flight.
+
+With `samples` K > 1 each candidate answers each task K times; sample i is asked with the
+model's seed + i (seed 0 + i when the model sets none; sample 0 is asked exactly as a run
+of one sample asks), so a resume asks a missing sample with the seed it would have had.
 """
 
 from __future__ import annotations
@@ -39,11 +43,15 @@ from evalkit.types import (
     Grading,
     PairRecord,
     Record,
+    RecordKey,
     Task,
+    record_key,
     utc_now,
 )
 
-Key = tuple[str, str, str]
+Key = RecordKey
+AnswerKey = tuple[str, str, int]
+"""(task_id, candidate, sample): a key without its judge."""
 OnRecord = Callable[[Record], None]
 R = TypeVar("R", Record, PairRecord)
 
@@ -59,32 +67,41 @@ class RunPlan:
     pool: Pool
     done: dict[Key, Record] = field(default_factory=dict)
     """Records already in the run file (a resume), latest per key."""
-    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
-    """Answers to grade instead of asking the candidate, by (task_id, candidate): a
-    re-grade of another run file. A key with neither an answer here nor a kept one calls
+    answers: dict[AnswerKey, Answer] = field(default_factory=dict)
+    """Answers to grade instead of asking the candidate, by (task_id, candidate, sample):
+    a re-grade of another run file. A key with neither an answer here nor a kept one calls
     the candidate."""
     checks: CheckSetup = field(default_factory=CheckSetup)
     """Where the tasks' checks run (or that they are skipped)."""
-    kept_checks: dict[tuple[str, str], Record] = field(default_factory=dict)
+    kept_checks: dict[AnswerKey, Record] = field(default_factory=dict)
     """Records whose check results a key reuses while its checks are unchanged, by
-    (task_id, candidate): a re-grade's source records."""
+    (task_id, candidate, sample): a re-grade's source records."""
+    samples: int | list[int] = 1
+    """Answers per task and candidate (K: samples 0 .. K-1), or the sample indexes to do
+    (a re-grade does the samples its parent holds)."""
     cache: RunCache | None = None
     """The cache across runs, once the run file is open (`evalkit.run.cached`); None with
     --no-cache."""
 
-    def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str]]:
-        """The (task, candidate) pairs still to do, in suite order (of `candidates` only,
-        when given)."""
+    def sample_indexes(self) -> list[int]:
+        """The samples each (task, candidate) has."""
+        return list(range(self.samples)) if isinstance(self.samples, int) else self.samples
+
+    def pending_keys(self, candidates: list[str] | None = None) -> Iterable[tuple[Task, str, int]]:
+        """The (task, candidate, sample) keys still to do, in suite order, a task's samples
+        together (of `candidates` only, when given)."""
+        indexes = self.sample_indexes()
         for task in self.tasks:
             for candidate in candidates or self.candidates:
-                prior = self.done.get((task.id, candidate, self.judge.name))
-                if prior is None or prior.status != "ok":
-                    yield task, candidate
+                for sample in indexes:
+                    prior = self.done.get(record_key(task.id, candidate, self.judge.name, sample))
+                    if prior is None or prior.status != "ok":
+                        yield task, candidate, sample
 
     def pending(self) -> int:
         """How many keys are still to do."""
         if not self.done:  # nothing done yet: no pass over a streamed suite to count them
-            return len(self.tasks) * len(self.candidates)
+            return len(self.tasks) * len(self.candidates) * len(self.sample_indexes())
         return sum(1 for _ in self.pending_keys())
 
 
@@ -109,7 +126,7 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
     return await probe_all(needs)
 
 
-async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
+async def run_key(plan: RunPlan, task: Task, candidate: str, sample: int = 0) -> Record:
     """Answer (unless an answer is kept or cached), check, grade (unless the verdict is
     cached), and build the record for one key.
 
@@ -117,16 +134,16 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
     why an empty one is not an error), and the judge is told which it is. The task's checks
     run before the judge, which is shown what they found (see `evalkit.run.checking`)."""
     started = utc_now()
-    base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name}
-    prior = plan.done.get((task.id, candidate, plan.judge.name))
-    got = await _answer(plan, task, candidate, prior)
+    base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name, "sample": sample}
+    prior = plan.done.get(record_key(task.id, candidate, plan.judge.name, sample))
+    got = await _answer(plan, task, candidate, sample, prior)
     if isinstance(got, CallFailed):
         status = "unavailable" if got.unavailable else "error"
         return Record(**base, status=status, error=got.info, started_at=started)
     answer, answer_from = got
     kept = prior if prior is not None and prior.answer is not None else None
     grading, checked, verdict_from = await _grade(
-        plan, task, answer, kept or plan.kept_checks.get((task.id, candidate))
+        plan, task, answer, kept or plan.kept_checks.get((task.id, candidate, sample))
     )
     verdict, disagreements = apply_checks(grading.verdict, checked)
     return Record(
@@ -147,23 +164,24 @@ async def run_key(plan: RunPlan, task: Task, candidate: str) -> Record:
 
 
 async def _answer(
-    plan: RunPlan, task: Task, candidate: str, prior: Record | None
+    plan: RunPlan, task: Task, candidate: str, sample: int, prior: Record | None
 ) -> tuple[Answer, str | None] | CallFailed:
     """The key's answer and the run id the cache had it from (None when it was not): the
     one kept in the run file (a resume) or given (a re-grade), else the cache's, else the
-    candidate's; or why the candidate gave none."""
+    candidate's; or why the candidate gave none. Sample i > 0 is asked with seed + i."""
     if prior is not None and prior.answer is not None:
         return prior.answer, prior.cached_answer_from
-    given = plan.answers.get((task.id, candidate))
+    given = plan.answers.get((task.id, candidate, sample))
     if given is not None:
         return given, None
     messages = messages_for(task)
-    key, hit = plan.cache.answer(candidate, messages) if plan.cache else ("", None)
+    key, hit = plan.cache.answer(candidate, messages, sample) if plan.cache else ("", None)
     if hit is not None:
         return hit.value, hit.run_id
     endpoint, model = plan.pool.model(candidate, "candidates")
+    overrides = {"seed": (model.seed or 0) + sample} if sample else None
     try:
-        answer = await endpoint.complete(candidate, model, messages)
+        answer = await endpoint.complete(candidate, model, messages, overrides=overrides)
     except CallFailed as failed:
         return failed
     if plan.cache is not None:
@@ -205,8 +223,8 @@ async def execute(plan: RunPlan, writer: RunWriter, on_record: OnRecord | None =
 
 def _keys_of(plan: RunPlan, candidate: str) -> Iterator[Callable[[], Awaitable[Record]]]:
     """One candidate's pending keys, each as the work that makes its record."""
-    for task, _ in plan.pending_keys([candidate]):
-        yield partial(run_key, plan, task, candidate)
+    for task, _, sample in plan.pending_keys([candidate]):
+        yield partial(run_key, plan, task, candidate, sample)
 
 
 class Lane(NamedTuple, Generic[R]):

@@ -1,12 +1,12 @@
-"""Which keys a run file lacks: the (task, candidate) keys its manifest planned that have
-no record at all, because the run was killed or stopped before them.
+"""Which keys a run file lacks: the (task, candidate, sample) keys its manifest planned that
+have no record at all, because the run was killed or stopped before them.
 
 A run plans every task of its suite (the first `limit` with `--limit`; of those, the ones
-in its shard with `--shard I/N`) for every candidate of its manifest. A key with no record
-in the file was never run; readers show it as NOT RUN and count it, so a run that stopped
-midway never reads as complete. The manifest holds the task count, not the task ids: the
-ids come from the suite folder when a reader has it (`planned_ids`), otherwise only the
-counts are known.
+in its shard with `--shard I/N`) for every candidate of its manifest, `samples` times (`run
+--samples K`). A key with no record in the file was never run; readers show it as NOT RUN
+and count it, so a run that stopped midway never reads as complete. The manifest holds the
+task count, not the task ids: the ids come from the suite folder when a reader has it
+(`planned_ids`), otherwise only the counts are known.
 
 Pairwise runs (records of type "pair") are not covered here: their keys are pairs, and
 `not_run` gives nothing for them.
@@ -39,22 +39,23 @@ def planned_ids(manifest: RunManifest, suite_ids: Sequence[str]) -> list[str]:
     return limited if shard is None else shard_ids(limited, shard.index, shard.count)
 
 
-def recorded_tasks(keys: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Per candidate, how many distinct tasks have a record, given the (task_id, candidate)
-    keys of the records (a key recorded by several judges counts once)."""
-    tasks: dict[str, set[str]] = {}
-    for task_id, candidate in keys:
-        tasks.setdefault(candidate, set()).add(task_id)
+def recorded_tasks(keys: Iterable[tuple[str, str] | tuple[str, str, int]]) -> dict[str, int]:
+    """Per candidate, how many distinct (task, sample) keys have a record, given the
+    (task_id, candidate) or (task_id, candidate, sample) keys of the records (a key recorded
+    by several judges counts once; without a sample, it is sample 0)."""
+    tasks: dict[str, set[tuple[str, int]]] = {}
+    for key in keys:
+        tasks.setdefault(key[1], set()).add((key[0], key[2] if len(key) > 2 else 0))
     return {candidate: len(ids) for candidate, ids in tasks.items()}
 
 
 def not_run(manifest: RunManifest, recorded: Mapping[str, int]) -> dict[str, int]:
     """Per candidate of the manifest, how many planned keys have no record, given how many
-    distinct tasks have one (`recorded_tasks`). Candidates with nothing missing are left
-    out; empty for a pairwise run."""
+    distinct (task, sample) keys have one (`recorded_tasks`). Candidates with nothing
+    missing are left out; empty for a pairwise run."""
     if manifest.pairwise is not None:
         return {}
-    planned = planned_tasks(manifest)
+    planned = planned_tasks(manifest) * manifest.samples
     counts = {name: planned - recorded.get(name, 0) for name in manifest.candidates}
     return {name: n for name, n in counts.items() if n > 0}
 

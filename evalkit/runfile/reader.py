@@ -1,12 +1,19 @@
-"""Run files as read: `read_run` gives the manifest and the latest record of every key;
-`read_scores` gives only what `compare` compares, for half the cost.
+"""Run files as read: `read_run` gives the manifest and the latest record of every key
+(`runfile.lines.read_scores` only what `compare` compares, `runfile.index` what `show`
+filters on, `runfile.report_lines` what `report` shows).
 
-Line 1 is the RunManifest; every other line is a Record (or a pairwise PairRecord, or a
-Resume line appended when the run was resumed, with what the probes found then). A
-later record for the same (task_id, candidate, judge) key supersedes an earlier one, which
-is how resume and retry append instead of rewriting (`evalkit.runfile.writer` writes them). Only
-a partial last line, left by a crash mid-write, is skipped; any other bad line is an error
-naming the file, the line and the field.
+Line 1 is the RunManifest; every other line is a Record (`"type": "result"`), a pairwise
+PairRecord (`"type": "pair"`), or a Resume line (`"type": "resume"`) appended when the run
+was resumed, with what the probes found then. A later record for the same key (`Record.key`:
+task_id, candidate, judge and, past sample 0, the sample) supersedes an earlier one, which
+is how resume and retry append instead of rewriting (`evalkit.runfile.writer` writes them).
+Only a partial last line, left by a crash mid-write, is skipped; any other bad line (not
+JSON, another type or none, a wrong field) is an error naming the file, the line and the
+field.
+
+Every line is decoded once, natively: pydantic-core validates its bytes against a tagged
+union on "type", so no line is parsed a second time to learn what it is (msgspec, for the
+commands that read a few fields of each line: `runfile.lines`).
 
 This module is all that the commands which only read run files need, so it imports
 neither the writer's asyncio nor the config.
@@ -15,22 +22,22 @@ neither the writer's asyncio nor the config.
 from __future__ import annotations
 
 import gc
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import BinaryIO, Generic, Literal, TypeVar
+from typing import Annotated, Any, BinaryIO, Generic, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from evalkit.errors import RunFileError, describe_validation
-from evalkit.types import PairRecord, Record, Resume, RunManifest, Schema, Score, Status
+from evalkit.types import PairRecord, Record, RecordKey, Resume, RunManifest, Schema
 
 READ_BUFFER = 1 << 20
 """Bytes read from the file at a time: lines came three times faster than with the
 default 8 kB (13 against 4.5 ms for 10,000 lines, measured)."""
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
 class RunFile(Schema):
@@ -40,8 +47,9 @@ class RunFile(Schema):
     """Where it was read from."""
     manifest: RunManifest
     """Line 1."""
-    records: dict[tuple[str, str, str], Record]
-    """The last record of each (task_id, candidate, judge) key, in first-seen key order."""
+    records: dict[RecordKey, Record]
+    """The last record of each key (`Record.key`: (task_id, candidate, judge), and the
+    sample unless it is 0), in first-seen key order."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
     pairs: dict[tuple[str, str, str, str], PairRecord] = Field(default_factory=dict)
@@ -54,63 +62,10 @@ class RunFile(Schema):
     resume refuses to append when the file has grown since (another process wrote it)."""
 
 
-class _Skimmed(Schema):
+class Skimmed(Schema):
     """Reads the fields it declares and skips the rest of the object unchecked."""
 
     model_config = ConfigDict(extra="ignore")
-
-
-class ScoreVerdict(_Skimmed):
-    """A verdict's score and label."""
-
-    score: Score
-    """1-5."""
-    label: str
-    """The rubric's label for the score."""
-
-
-class ScoreAnswer(_Skimmed):
-    """An answer's text only."""
-
-    text: str
-    """The answer."""
-
-
-class ScoreLine(_Skimmed):
-    """A result line as `compare` reads it: the row, the status, the verdict's score and
-    label, and the answer's text (to tell a re-grade). Fields it does not use are skipped
-    unchecked; `read_run` checks every field."""
-
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: ScoreAnswer | None = None
-    """The answer, when there is one."""
-    verdict: ScoreVerdict | None = None
-    """The verdict, when there is one."""
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The (task_id, candidate, judge) key, as Record.key."""
-        return (self.task_id, self.candidate, self.judge)
-
-
-class ScoreFile(Schema):
-    """A run file as `compare` reads it: the manifest and the latest ScoreLine of every key."""
-
-    path: str
-    """Where it was read from."""
-    manifest: RunManifest
-    """Line 1."""
-    records: dict[tuple[str, str, str], ScoreLine]
-    """The last result line of each (task_id, candidate, judge) key."""
 
 
 def read_run(path: str | Path) -> RunFile:
@@ -130,31 +85,31 @@ def read_run(path: str | Path) -> RunFile:
     )
 
 
-def read_scores(path: str | Path) -> ScoreFile:
-    """Read what `compare` compares from a run file: a line that is not JSON, or whose
-    compared fields are wrong, is an error naming the file, the line and the field.
-
-    Skipping the other fields halves the time to read (10,000 records: 0.10 s against
-    0.15 s a file, measured), which is most of what `compare` costs."""
-    lines = RunLines(Path(path), ScoreLine)
-    records = {line.key: line for line in lines}
-    return ScoreFile(path=str(path), manifest=lines.manifest, records=records)
-
-
 class RunLines(Generic[M]):
     """A run file read one line at a time: `manifest` is line 1, and iterating yields every
-    result line, parsed as `record_type`, keeping none. With `pairs`, pairwise lines are
-    gathered in `pairs`, the last of each key; otherwise they are skipped. Resume lines are
-    gathered in `resumes`, in order. Later result
-    lines supersede earlier ones of the same key; that is the caller's to apply. Once
-    iteration has ended, `partial` says whether a partial last line (a crash mid-write)
-    was skipped.
+    result line, parsed as `record_type`, keeping none (by `decoder` when given: a
+    msgspec struct's, `runfile.lines.fast_decoder`). With `pairs`, pairwise lines are
+    gathered in `pairs`, the last of each key; otherwise they are skipped (their type is
+    all that is checked). Resume lines are gathered in `resumes`, in order. Later result
+    lines supersede earlier ones of the same key; that
+    is the caller's to apply. Once iteration has ended, `partial` says whether a partial
+    last line (a crash mid-write) was skipped.
 
-    A line's bytes are freed once parsed, so reading touches the memory of what the
-    caller keeps and not twice the file's size."""
+    Each line is decoded once, by pydantic-core straight from its bytes: the line's
+    "type" picks the model (a tagged union), so learning the type costs no second parse.
+    A line's bytes are freed once parsed unless the caller keeps them (`numbered`), so
+    reading touches the memory of what the caller keeps and not twice the file's size."""
 
-    def __init__(self, path: Path, record_type: type[M], *, pairs: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        record_type: type[M],
+        *,
+        pairs: bool = False,
+        decoder: Callable[[bytes], Any] | None = None,
+    ) -> None:
         self.path, self.record_type, self.read_pairs = path, record_type, pairs
+        self.decoder = decoder or line_decoder(record_type, pairs)
         self.pairs: dict[tuple[str, str, str, str], PairRecord] = {}
         self.resumes: list[Resume] = []
         self.partial = False
@@ -162,8 +117,10 @@ class RunLines(Generic[M]):
             head = handle.readline()
         if not head.endswith(b"\n"):
             raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
-        what = "not a run file: line 1 is not a manifest"
-        self.manifest = _parse(RunManifest, head, path, 1, what)
+        try:
+            self.manifest = RunManifest.model_validate_json(head)
+        except ValidationError as exc:
+            raise line_error(exc, path, 1, "not a run file: line 1 is not a manifest") from None
 
     def _open(self) -> BinaryIO:
         try:
@@ -179,7 +136,11 @@ class RunLines(Generic[M]):
             raise RunFileError(f"cannot read: {exc.strerror}", path=str(self.path)) from None
 
     def __iter__(self) -> Iterator[M]:
-        path = self.path
+        return (item for _, _, item in self.numbered())
+
+    def numbered(self) -> Iterator[tuple[int, bytes, M]]:
+        """Every result line as (line number, its bytes, parsed)."""
+        decode = self.decoder
         with self._open() as handle, _gc_paused():
             handle.readline()
             for number, line in enumerate(handle, start=2):
@@ -188,16 +149,60 @@ class RunLines(Generic[M]):
                     return
                 if line.isspace():  # a blank line (isspace, unlike strip, copies nothing)
                     continue
-                kind = _line_type(line)
+                try:
+                    item = decode(line)
+                except ValidationError as exc:
+                    raise line_error(exc, self.path, number) from None
+                kind = item.type
                 if kind == "pair":
                     if self.read_pairs:
-                        pair = _parse(PairRecord, line, path, number, "not a pair record")
-                        self.pairs[pair.key] = pair
+                        self.pairs[item.key] = item
                     continue
                 if kind == "resume":
-                    self.resumes.append(_parse(Resume, line, path, number, "not a resume line"))
+                    self.resumes.append(item)
                     continue
-                yield _parse(self.record_type, line, path, number, "not a result record")
+                yield number, line, item
+
+
+class _PairSkipped(Skimmed):
+    """A pairwise line as a reader of result lines sees it: only its type is read."""
+
+    type: Literal["pair"]
+    """Always "pair"."""
+
+
+@cache
+def line_decoder(record_type: type[BaseModel], pairs: bool) -> Callable[[bytes], Any]:
+    """Decode one line into `record_type`, a pairwise line (PairRecord, or its type only
+    when pairs are not read) or a Resume line, chosen by the line's "type" field, in one
+    native pass. Built on first use, like every model's validator."""
+    pair_type = PairRecord if pairs else _PairSkipped
+    kinds = Union[record_type, pair_type, Resume]  # noqa: UP007
+    line = Annotated[kinds, Field(discriminator="type")]
+    return TypeAdapter(line).validate_json
+
+
+_TAG_ERRORS = {"union_tag_not_found", "union_tag_invalid"}
+_NOT_A = {"pair": "not a pair record", "resume": "not a resume line"}
+
+
+def line_error(
+    exc: ValidationError, path: Path, number: int, what: str | None = None
+) -> RunFileError:
+    """The error for a line that did not validate: not JSON at all, a type that is
+    neither "result" nor "pair", or the fields that are wrong (paths without the tag)."""
+    first = exc.errors(include_url=False)[0]
+    if first["type"] == "json_invalid":
+        return RunFileError("corrupt line (not JSON)", path=str(path), line=number)
+    if what is not None:  # a single model: its paths carry no tag
+        return RunFileError(f"{what}: {describe_validation(exc)}", path=str(path), line=number)
+    if first["type"] in _TAG_ERRORS:
+        found = first.get("ctx", {}).get("tag")
+        said = f"type is {found!r}" if found is not None else "no type"
+        message = f"not a result record: {said} (expected 'result', 'pair' or 'resume')"
+        return RunFileError(message, path=str(path), line=number)
+    what = _NOT_A.get(first["loc"][0] if first["loc"] else "", "not a result record")
+    return RunFileError(f"{what}: {describe_validation(exc, skip=1)}", path=str(path), line=number)
 
 
 @contextmanager
@@ -215,37 +220,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-_TYPE_PREFIXES = {
-    b'{"type":"result"': "result",
-    b'{"type":"pair"': "pair",
-    b'{"type":"resume"': "resume",
-}
-
-
-def _line_type(line: bytes) -> object:
-    """The line's "type" field, or None when it is not a JSON object (reported later)."""
-    # The writer emits "type" first (pydantic keeps field order), so a prefix answers for
-    # every line evalkit wrote without parsing it twice; any other line is parsed.
-    for prefix, kind in _TYPE_PREFIXES.items():
-        if line.startswith(prefix):
-            return kind
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return data.get("type") if isinstance(data, dict) else None
-
-
-def _parse(model: type[M], line: bytes, path: Path, number: int, what: str) -> M:
-    try:
-        return model.model_validate_json(line)
-    except ValidationError as exc:
-        try:
-            json.loads(line)
-        except ValueError:
-            raise RunFileError("corrupt line (not JSON)", path=str(path), line=number) from None
-        raise RunFileError(
-            f"{what}: {describe_validation(exc)}", path=str(path), line=number
-        ) from None

@@ -11,11 +11,12 @@ import pytest
 from exact_stats import bootstrap_quantile_band, signed_rank_reference
 from runfiles import Row, manifest, model_info, write_run
 
-from evalkit.analysis.compare import Comparison, compare_runs, regressions
+from evalkit.analysis.compare import Comparison, compare_runs
+from evalkit.analysis.gate import regressions
 from evalkit.cli import main
 from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION
 from evalkit.report.compare_markdown import render
-from evalkit.runfile.reader import read_scores
+from evalkit.runfile.lines import read_scores
 
 np = pytest.importorskip("numpy")
 scipy_stats = pytest.importorskip("scipy.stats")

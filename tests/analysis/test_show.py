@@ -14,7 +14,7 @@ from runfiles import Row, big_brain_run, record, write_run, write_suite
 
 from evalkit.analysis.show import select, shorten
 from evalkit.cli import main
-from evalkit.runfile.reader import read_run
+from evalkit.runfile.index import read_index
 from evalkit.types import Issue
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ FILTERS = [
 
 @pytest.mark.parametrize(("tasks", "candidates", "statuses", "limit", "shown", "matched"), FILTERS)
 def test_filters_select_records(run, tasks, candidates, statuses, limit, shown, matched) -> None:
-    selection = select(read_run(run), tasks, candidates, statuses, limit)
+    selection = select(read_index(run), tasks, candidates, statuses, limit)
     assert (len(selection.records), selection.matched, selection.total) == (shown, matched, 6)
     for r in selection.records:
         assert not statuses or r.status in statuses
@@ -119,6 +119,26 @@ def test_show_counts_the_keys_a_killed_run_never_ran(
 def test_show_of_a_complete_run_says_nothing_is_not_run(tmp_path: Path, capsys) -> None:
     assert main(["show", str(big_brain_run(tmp_path / "run.jsonl"))]) == 0
     assert "NOT RUN" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ('"score":2', '"score":9'),  # a field read only when the record is shown
+        ('"status":"ok"', '"status":"fine"'),  # a field every filter reads
+    ],
+    ids=["shown-record-score", "status"],
+)
+def test_show_names_the_line_and_field_of_a_bad_record(
+    run: Path, capsys, bad: str, named: str
+) -> None:
+    lines = run.read_text(encoding="utf-8").splitlines(True)
+    assert bad in lines[1]
+    lines[1] = lines[1].replace(bad, named, 1)
+    run.write_text("".join(lines), encoding="utf-8")
+    assert main(["show", str(run)]) == 2
+    field = "verdict.score" if "score" in bad else "status"
+    assert f"{run}, line 2: not a result record: {field}" in capsys.readouterr().err
 
 
 # --- what the read-only commands import ----------------------------------------------

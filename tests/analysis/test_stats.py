@@ -7,7 +7,7 @@ import random
 import pytest
 from exact_stats import bootstrap_quantile_band, signed_rank_reference
 
-from evalkit.analysis import stats
+from evalkit.analysis import resampling, stats
 
 np = pytest.importorskip("numpy")
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -158,7 +158,7 @@ def test_bootstrap_edge_cases(deltas: list, expected: tuple | None) -> None:
 @pytest.mark.parametrize(("n", "p"), [(5, 0.3), (40, 0.1), (500, 0.35), (5000, 0.8)])
 def test_binomial_draws_follow_the_binomial_distribution(n: int, p: float) -> None:
     rng = random.Random(11)
-    draws = np.array([stats.binomial(n, p, rng) for _ in range(20_000)])
+    draws = np.array([resampling.binomial(n, p, rng) for _ in range(20_000)])
     assert draws.min() >= 0 and draws.max() <= n
     # Mean and variance within five standard errors of the binomial's.
     mean, var = n * p, n * p * (1 - p)
@@ -177,7 +177,7 @@ def test_binomial_draws_follow_the_binomial_distribution(n: int, p: float) -> No
 @pytest.mark.parametrize("q", [0.0, 0.025, 0.5, 0.975, 1.0])
 def test_quantile_is_numpys_linear_quantile(q: float) -> None:
     values = sorted(random.Random(12).uniform(-3, 3) for _ in range(37))
-    assert stats.quantile(values, q) == pytest.approx(np.quantile(values, q))
+    assert resampling.quantile(values, q) == pytest.approx(np.quantile(values, q))
 
 
 # --- agreement -----------------------------------------------------------------------

@@ -25,7 +25,7 @@ default_profile = "test"
 kind = "{kind}"
 url = "{url}"
 concurrency = 1
-timeout = 120
+timeout = 600   # a 900-token verdict took over 120 s on a loaded 2-core machine
 retries = {retries}
 backoff = 0.05
 
@@ -93,6 +93,9 @@ def test_a_run_against_an_openai_server_records_what_an_ollama_run_does(
     manifest = read_run(tmp_path / "openai" / "run.jsonl").manifest
     assert manifest.models[MODEL].kind == "openai"
     assert manifest.models[MODEL].litellm_model == f"openai/{MODEL}"
+    # the server tells no digest: the model string stands for its identity
+    assert manifest.models[MODEL].identity_source == "model"
+    assert manifest.models[MODEL].identity == f"openai/{MODEL}"
     assert [h.models for h in manifest.health] == [[MODEL]]
     chats = proxy.chats()
     assert [c["body"].get("response_format", {}).get("type") for c in chats] == [
@@ -100,6 +103,22 @@ def test_a_run_against_an_openai_server_records_what_an_ollama_run_does(
         "json_schema",  # the verdict, refused by this server
         "json_object",  # and at once again in the shape it takes
     ]
+
+
+def test_a_verdict_cut_short_is_a_judge_error_that_keeps_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openai_proxy: Callable[[], FaultProxy]
+) -> None:
+    """8 tokens hold no whole verdict: the real server's reply does not validate, and the
+    record says so (judge_error, the reply kept) instead of scoring it; the answer stays,
+    so a resume only grades it again."""
+    proxy = openai_proxy()
+    root = write(tmp_path, proxy.url)
+    (root / "judges" / "j.toml").write_text(JUDGE.replace("max_tokens = 900", "max_tokens = 8"))
+    code, [record] = run(root, monkeypatch)
+    assert code == 3
+    assert record.status == "judge_error" and record.verdict is None
+    assert record.answer is not None and record.answer.text
+    assert record.judge_raw and record.error is not None and record.error.role == "judge"
 
 
 def test_a_server_busy_past_the_retries_leaves_error_records(

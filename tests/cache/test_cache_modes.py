@@ -142,3 +142,16 @@ def test_two_runs_at_once_share_the_cache(server, tmp_path: Path, cache_file: Pa
     server.requests.clear()
     assert run("c.jsonl") == 0
     assert asked(server) == (0, 0)
+
+
+def test_each_sample_is_its_own_key(server) -> None:
+    assert run("one.jsonl") == 0
+    server.requests.clear()
+    assert run("two.jsonl", "--samples", "2") == 0
+    assert asked(server) == (6, 6)  # sample 0 from the cache; sample 1 (seed + 1) asked
+    records = read_run("two.jsonl").records.values()
+    assert {r.sample for r in records if r.cached_answer_from} == {0}
+    assert {r.sample for r in records if not r.cached_answer_from} == {1}
+    server.requests.clear()
+    assert run("again.jsonl", "--samples", "2") == 0
+    assert asked(server) == (0, 0)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import jsonschema
 import pytest
-from openai_server import MODEL, FaultProxy, LlamaServer, free_port, server_log_dir
+from openai_server import MODEL, FaultProxy, LlamaServer, OneLlamaServer, free_port
 
 from evalkit.config import EndpointConfig, ModelConfig
 from evalkit.endpoints.pool import CallFailed, Endpoint
@@ -156,12 +156,11 @@ def test_replicas_share_the_requests_and_one_down_at_the_start_is_left_out(
     assert len(first.chats()) == len(second.chats()) == 1
 
 
-@pytest.fixture(scope="module")
-def keyed_server() -> Iterator[LlamaServer]:
-    """A server started with --api_key, as vLLM's --api-key or a gateway wants one."""
-    server = LlamaServer(api_key="sk-local-test", n_ctx=512, log=server_log_dir() / "keyed.log")
-    yield server.start()
-    server.stop()
+@pytest.fixture
+def keyed_server(llama_servers: OneLlamaServer) -> LlamaServer:
+    """A server started with --api_key, as vLLM's --api-key or a gateway wants one (in place
+    of the session's unkeyed one: one llama.cpp server at a time)."""
+    return llama_servers.get(api_key="sk-local-test", n_ctx=512)
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,19 @@ so the bound is reached by a perfect client, and "run time" is measured from the
 the plan is ready (litellm imported) to the last record durable, probes included.
 
     python tests/perf/bench_ideal.py
+    python tests/perf/bench_ideal.py --checks   # + a 50 ms python check on every task
+
+With `--checks`, every task carries a `python` check that keeps a core busy for 50 ms, and
+every candidate answer holds a python block, so each of the 200 answers is checked in the
+real sandbox (bwrap) before it is graded: the ratio shows whether checks, which run off the
+event loop in a pool of at most one per core, keep the endpoints from being fed.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,6 +32,17 @@ TASKS = 100
 LATENCY = 0.2
 SLOTS = {"small": 2, "large": 4}
 TARGET = 1.15
+CHECK = {
+    "id": "busy-50ms",
+    "kind": "python",
+    "severity": "minor",
+    "code": "import time\nend = time.perf_counter() + 0.05\nwhile time.perf_counter() < end:\n"
+    "    pass\nimport solution\n",
+}
+"""50 ms of CPU in the sandbox, then the answer's code imported: a check of every task."""
+CODE_PROMPT = "\n```python\nvalue = {index}\n```\n"
+"""A prompt the loopback server echoes into its answer (its first 60 characters), so every
+answer holds a python block for the check to run."""
 
 
 def ideal_seconds(requests: dict[str, int], slots: dict[str, int], latency: float) -> float:
@@ -34,7 +52,18 @@ def ideal_seconds(requests: dict[str, int], slots: dict[str, int], latency: floa
     return max(rounds, 2) * latency
 
 
-def main() -> bool:
+def add_checks(project: Path) -> None:
+    """Give every task of the project's suite the 50 ms check and a prompt whose echo is a
+    python block."""
+    data = project / "suites" / "gen" / "data" / "test.jsonl"
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for index, row in enumerate(rows):
+        row["prompt"] = CODE_PROMPT.format(index=index)
+        row["checks"] = [CHECK]
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+
+
+def main(checks: bool = False) -> bool:
     """Measure once; True when the target holds."""
     requests = {"small": TASKS, "large": TASKS + 2 * TASKS}
     ideal = ideal_seconds(requests, SLOTS, LATENCY)
@@ -52,17 +81,26 @@ def main() -> bool:
             "judge",
             TASKS,
         )
+        if checks:
+            add_checks(project)
         run = json.loads(measure([PYTHON, str(PERF / "drive.py"), str(project)]).stdout)
         served = {"small": small.stats(), "large": large.stats()}
     assert run["records"] == 2 * TASKS, run
+    name = "ideal+checks" if checks else "ideal"
+    if checks:
+        report(f"{name}: checks run, passed", run["checks_run"], "", passed=run["checks_passed"])
+        report(f"{name}: median wall time of a check", run["check_ms_median"], "ms")
     assert all(served[n]["chats"] == requests[n] for n in requests), served
-    report("ideal: run time after start-up", run["run_wall"], "s", ideal=ideal)
-    for name, stats in served.items():
+    report(f"{name}: run time after start-up", run["run_wall"], "s", ideal=ideal)
+    for endpoint, stats in served.items():
         report(
-            f"ideal: {name} endpoint slots used at once", stats["max_active"], "", of=SLOTS[name]
+            f"{name}: {endpoint} endpoint slots used at once",
+            stats["max_active"],
+            "",
+            of=SLOTS[endpoint],
         )
-    return verdict("ideal: run time / ideal", run["run_wall"] / ideal, TARGET, "computed ideal")
+    return verdict(f"{name}: run time / ideal", run["run_wall"] / ideal, TARGET, "computed ideal")
 
 
 if __name__ == "__main__":
-    main()
+    main(checks="--checks" in sys.argv[1:])

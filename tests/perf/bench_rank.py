@@ -5,8 +5,10 @@
 Builds the outcomes of every pair of candidates on each task (5 candidates x 1,000 tasks
 = 10,000 outcomes, planted Bradley-Terry strengths, 10% ties) and the answers' texts,
 then times whole processes that read them from a JSON file and call
-`evalkit.analysis.ranking.rank` (plain, and with style control), and the clustered
-bootstrap `compare --cluster` will use, against `python -c pass` measured in the same
+`evalkit.analysis.ranking.rank` (plain, and with style control), `python -m evalkit rank`
+on the same outcomes as a pairwise run file, the clustered bootstrap `compare` uses, and
+`python -m evalkit compare` of two run files of 10,000 rows each (2 candidates x 1,000
+tasks x 5 samples, tasks resampled), against `python -c pass` measured in the same
 session, so the figures compare across machines as ratios. Each process also reports the
 CPU time of the call itself. Not collected by pytest (its name is not test_*).
 """
@@ -114,6 +116,30 @@ def build_run_file(folder: Path, data: Path) -> Path:
     return path
 
 
+def build_sampled_runs(folder: Path, tasks: int = 1000, samples: int = 5) -> tuple[Path, Path]:
+    """Two run files of 2 candidates x `tasks` x `samples` result records, as `run
+    --samples` writes them; B's scores move from A's by a small random step."""
+    sys.path[:0] = [str(REPO), str(REPO / "tests")]
+    from runfiles import manifest, record
+
+    from evalkit.runfile.writer import RunWriter
+
+    rng = random.Random(3)
+    names = ["model-a", "model-b"]
+    head = manifest(names, suite="bench", tasks=tasks).model_copy(update={"samples": samples})
+    paths = [folder / "sampled-a.jsonl", folder / "sampled-b.jsonl"]
+    with RunWriter(paths[0], head) as a, RunWriter(paths[1], head) as b:
+        for task in range(tasks):
+            for name in names:
+                for sample in range(samples):
+                    score = rng.randint(1, 5)
+                    moved = min(5, max(1, score + rng.choice((-1, 0, 0, 1))))
+                    for writer, value in ((a, score), (b, moved)):
+                        line = record(f"task-{task:05d}", name, "ok", value)
+                        writer._queue(line.model_copy(update={"sample": sample}))
+    return paths[0], paths[1]
+
+
 def build_clusters(folder: Path, tasks: int, samples: int, categories: int) -> tuple[Path, Path]:
     """Score differences (integers -4..4) of `samples` samples per task: one cluster per
     task, and the same differences in `categories` clusters."""
@@ -181,6 +207,7 @@ def main() -> None:
         data = build(folder, args.tasks, args.candidates)
         tasks, categories = build_clusters(folder, 5000, 3, 25)
         run_file = build_run_file(folder, data)
+        sampled_a, sampled_b = build_sampled_runs(folder)
         outcomes = args.tasks * args.candidates * (args.candidates - 1) // 2
         resamples = str(args.resamples)
         cases = [
@@ -196,6 +223,21 @@ def main() -> None:
             (
                 "cluster: 25 categories, 10k res.",
                 [*python, "-c", CLUSTERED, str(categories), "10000"],
+            ),
+            (
+                "evalkit compare: 2 x 10,000 rows, K=5",
+                [
+                    *python,
+                    "-m",
+                    "evalkit",
+                    "compare",
+                    str(sampled_a),
+                    str(sampled_b),
+                    "--rows",
+                    "none",
+                    "--format",
+                    "json",
+                ],
             ),
         ]
         env = environment(folder)

@@ -2,10 +2,22 @@
 
     python tests/perf/bench_readers.py [--records 10000] [--repeat 5]
 
-Builds two run files (A, and B: a re-run with about a fifth of the scores moved) and the
-suite folder they came from, then times whole processes, `python -m evalkit compare|report|
-show ...`, against `python -c pass` measured in the same session, so the figures can be
-compared across machines as ratios. Not collected by pytest (its name is not test_*).
+Builds two pairs of run files and the suite folder they came from:
+
+- synthetic: A, and B a copy with about a fifth of the scores moved; records with one
+  criterion and a long answer (about 23 MB a file);
+- real-shaped: as real runs write them (`runshapes`: eight-criterion verdicts, the judge's
+  reply, token counts; B a new run whose scores differ on a third of the rows; about
+  23 MB a file).
+
+Then times whole processes, `python -m evalkit compare|report|show ...`, each repeat
+running every command once in turn (so a change in the machine's load touches them all),
+against two baselines measured in the same run: `python -c pass`, and a process that
+decodes the same input files line by line with the standard `json` module (`json.loads`
+of every line, nothing kept): what reading the input once costs. `compare` is set against
+that baseline for A and B, `report` and `show` against it for A. Figures are best-of
+wall time; the load average is printed with them. Not collected by pytest (its name is not
+test_*).
 """
 
 from __future__ import annotations
@@ -24,22 +36,30 @@ from pathlib import Path
 from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "perf")]
 
 from runfiles import manifest, record  # noqa: E402
+from runshapes import real_pair  # noqa: E402
 
 from evalkit.types import Issue, Record  # noqa: E402
 
 CANDIDATES = ("gemma3:1b", "gemma3:27b")
 CATEGORIES = ("code-security", "architecture", "ops-scripting", "debugging", "writing")
 ANSWER = "def handler(payload, secret):\n    " + "x = compute(payload)  # step\n    " * 45
+JSON_LINES = (
+    "import json, sys\n"
+    "for path in sys.argv[1:]:\n"
+    "    with open(path, 'rb') as handle:\n"
+    "        for line in handle:\n"
+    "            json.loads(line)\n"
+)
+"""The baseline: decode every line of the files named, with the standard json module."""
 
 
 def build(folder: Path, records: int) -> tuple[Path, Path]:
-    """A and B with `records` records each (half per candidate), and suites/bench."""
+    """Synthetic A and B with `records` records each (half per candidate)."""
     rng = random.Random(1)
     tasks = records // len(CANDIDATES)
-    _suite(folder / "suites" / "bench", tasks)
     lines_a, lines_b = [], []
     for i in range(tasks):
         for candidate in CANDIDATES:
@@ -47,14 +67,28 @@ def build(folder: Path, records: int) -> tuple[Path, Path]:
             b = a.model_copy(deep=True)
             if a.verdict and rng.random() < 0.2:
                 b.verdict.score = min(5, max(1, a.verdict.score + rng.choice((-1, 1))))
-            lines_a.append(a.model_dump_json())
-            lines_b.append(b.model_dump_json())
+            lines_a.append(a)
+            lines_b.append(b)
+    return _write(folder / "synthetic", tasks, lines_a, lines_b)
+
+
+def build_real(folder: Path, records: int) -> tuple[Path, Path]:
+    """Real-shaped A and B with `records` records each (see `runshapes`)."""
+    tasks = records // len(CANDIDATES)
+    lines_a, lines_b = real_pair(tasks, CANDIDATES)
+    return _write(folder / "real", tasks, lines_a, lines_b)
+
+
+def _write(folder: Path, tasks: int, a: list[Record], b: list[Record]) -> tuple[Path, Path]:
+    """results/bench/{a,b}.jsonl and suites/bench under `folder`."""
+    _suite(folder / "suites" / "bench", tasks)
     head = manifest(CANDIDATES, suite="bench", tasks=tasks).model_dump_json()
     paths = []
-    for name, lines in (("a", lines_a), ("b", lines_b)):
+    for name, records in (("a", a), ("b", b)):
         path = folder / "results" / "bench" / f"{name}.jsonl"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join([head, *lines]) + "\n", encoding="utf-8")
+        lines = [head, *(r.model_dump_json() for r in records)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         paths.append(path)
     return paths[0], paths[1]
 
@@ -106,6 +140,47 @@ def environment(folder: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(code), "COLUMNS": "120"}
 
 
+class Case(NamedTuple):
+    """One command to time, and the baseline its ratio is taken against (None: none)."""
+
+    name: str
+    argv: list[str]
+    cwd: Path
+    baseline: str | None
+
+
+def cases(a: Path, b: Path) -> list[Case]:
+    """The commands on one pair of run files, the baselines first."""
+    python = [sys.executable]
+    evalkit = [*python, "-m", "evalkit"]
+    here = a.parents[2]
+    ab, only_a = "json.loads A B", "json.loads A"
+    table = [
+        (ab, [*python, "-c", JSON_LINES, str(a), str(b)], None),
+        (only_a, [*python, "-c", JSON_LINES, str(a)], None),
+        ("compare A B", [*evalkit, "compare", str(a), str(b)], ab),
+        (
+            "compare A B --format json",
+            [*evalkit, "compare", str(a), str(b), "--format", "json"],
+            ab,
+        ),
+        (
+            "compare A B --format md --rows all",
+            [*evalkit, "compare", str(a), str(b), "--format", "md", "--rows", "all"],
+            ab,
+        ),
+        ("report A -o report.md", [*evalkit, "report", str(a), "-o", "report.md"], only_a),
+        ("report A -o report.html", [*evalkit, "report", str(a), "-o", "report.html"], only_a),
+        ("show A", [*evalkit, "show", str(a)], only_a),
+        (
+            "show A --status error --full",
+            [*evalkit, "show", str(a), "--status", "error", "--full"],
+            only_a,
+        ),
+    ]
+    return [Case(name, argv, here, baseline) for name, argv, baseline in table]
+
+
 class Timing(NamedTuple):
     """One process run: wall time, and the CPU time it used (user + system). On a busy
     machine wall time waits for a core; CPU time is what the command itself costs."""
@@ -114,20 +189,51 @@ class Timing(NamedTuple):
     cpu: float
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int) -> list[Timing]:
-    """`repeat` runs of a whole process (stdout discarded)."""
-    times = []
+def timed(case: Case, env: dict[str, str]) -> Timing:
+    """One run of a whole process (its output discarded)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        case.argv, cwd=case.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 4):
+        raise SystemExit(f"{case.name} exited {done.returncode}: {done.stderr.decode()}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu)
+
+
+def measure(groups: dict[str, list[Case]], env: dict[str, str], repeat: int) -> dict:
+    """Every case `repeat` times, round-robin over all of them."""
+    times: dict[tuple[str, str], list[Timing]] = {}
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, check=False)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        times.append(Timing(wall, cpu))
-        if done.returncode not in (0, 4):
-            raise SystemExit(f"{' '.join(argv)} exited {done.returncode}")
+        for group, listed in groups.items():
+            for case in listed:
+                times.setdefault((group, case.name), []).append(timed(case, env))
     return times
+
+
+def print_table(group: str, listed: list[Case], times: dict, bare: list[Timing]) -> None:
+    """One pair's figures: best wall time, median, and ratios to both baselines."""
+    best = {case.name: min(t.wall for t in times[group, case.name]) for case in listed}
+    cpu = {case.name: min(t.cpu for t in times[group, case.name]) for case in listed}
+    pass_wall, pass_cpu = min(t.wall for t in bare), min(t.cpu for t in bare)
+    print(
+        f"{'command':<36} {'wall best':>9} {'median':>7} {'× pass':>7} {'× json':>7}"
+        f"  {'cpu best':>8} {'× pass':>7} {'× json':>7}"
+    )
+    for case in listed:
+        median = statistics.median(t.wall for t in times[group, case.name])
+        wall, used = best[case.name], cpu[case.name]
+        versus = versus_cpu = ""
+        if case.baseline:
+            versus = f"{wall / best[case.baseline]:.2f}x"
+            versus_cpu = f"{used / cpu[case.baseline]:.2f}x"
+        print(
+            f"{case.name:<36} {wall:>8.3f}s {median:>6.3f}s {wall / pass_wall:>6.1f}x"
+            f" {versus:>7}  {used:>7.3f}s {used / pass_cpu:>6.1f}x {versus_cpu:>7}"
+        )
 
 
 def main() -> None:
@@ -138,53 +244,29 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
-        a, b = build(folder, args.records)
-        size = a.stat().st_size / 1e6
-        print(
-            f"built 2 run files of {args.records:,} records ({size:.1f} MB each)"
-            f" in {time.perf_counter() - start:.1f} s\n"
-        )
-        python = [sys.executable]
-        evalkit = [*python, "-m", "evalkit"]
-        cases = [
-            ("python -c pass", [*python, "-c", "pass"]),
-            (
-                "import evalkit.cli.main, evalkit.runfile.reader",
-                [*python, "-c", "import evalkit.cli.main, evalkit.runfile.reader"],
-            ),
-            ("compare A B", [*evalkit, "compare", str(a), str(b)]),
-            (
-                "compare A B --format json",
-                [*evalkit, "compare", str(a), str(b), "--format", "json"],
-            ),
-            (
-                "compare A B --format md --rows all",
-                [*evalkit, "compare", str(a), str(b), "--format", "md", "--rows", "all"],
-            ),
-            ("report A -o report.md", [*evalkit, "report", str(a), "-o", "report.md"]),
-            ("report A -o report.html", [*evalkit, "report", str(a), "-o", "report.html"]),
-            ("show A", [*evalkit, "show", str(a)]),
-            (
-                "show A --status error --full",
-                [*evalkit, "show", str(a), "--status", "error", "--full"],
-            ),
-        ]
+        pairs = {
+            "synthetic": build(folder, args.records),
+            "real-shaped": build_real(folder, args.records),
+        }
+        for group, (a, _) in pairs.items():
+            size = a.stat().st_size / 1e6
+            print(f"{group}: 2 run files of {args.records:,} records, {size:.1f} MB each")
+        print(f"built in {time.perf_counter() - start:.1f} s")
+        bare = Case("python -c pass", [sys.executable, "-c", "pass"], folder, None)
+        groups = {"": [bare], **{group: cases(a, b) for group, (a, b) in pairs.items()}}
         env = environment(folder)
-        results = [(name, timed(argv, folder, env, args.repeat)) for name, argv in cases]
-    base_wall = min(t.wall for t in results[0][1])
-    base_cpu = min(t.cpu for t in results[0][1])
+        times = measure(groups, env, args.repeat)
+    load = os.getloadavg()
+    print(f"\npython -c pass: best {min(t.wall for t in times['', bare.name]):.3f}s")
+    for group, listed in groups.items():
+        if group:
+            print(f"\n{group} run files")
+            print_table(group, listed, times, times["", bare.name])
     print(
-        f"{'command':<36} {'wall best':>9} {'median':>7} {'ratio':>6}  {'cpu best':>8} {'ratio':>6}"
+        f"\nbest of {args.repeat}; × pass: against `python -c pass`; × json: against decoding"
+        " the same input (A and B for compare, A otherwise) line by line with json.loads;"
+        f" load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    for name, times in results:
-        wall = min(t.wall for t in times)
-        median = statistics.median(t.wall for t in times)
-        cpu = min(t.cpu for t in times)
-        print(
-            f"{name:<36} {wall:>8.3f}s {median:>6.3f}s {wall / base_wall:>5.1f}x"
-            f"  {cpu:>7.3f}s {cpu / base_cpu:>5.1f}x"
-        )
-    print(f"\nratios are against `python -c pass`; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

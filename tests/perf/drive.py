@@ -4,16 +4,19 @@
 
 Prints one JSON object: `startup` (interpreter to a prepared plan, litellm imported),
 `litellm_import` (the part of start-up spent importing litellm), `run_wall` and
-`run_cpu` (probes, every request, every record durable), `records`, `summary_s` (the
-end-of-run summary the CLI prints, streamed from the run file), `tuning` (what evalkit
-switched off in litellm) and `peak_rss_mb` (all of it). With `--pairwise`, the profile's
-two candidates are judged side by side (`run --pairwise`) instead.
+`run_cpu` (probes, every request, every record durable), `records`, `checks_run`,
+`checks_passed` and `check_ms_median` (check results in the records, and a check's median
+wall time), `summary_s` (the end-of-run summary the CLI prints, streamed from the run
+file), `tuning` (what evalkit switched off in litellm) and `peak_rss_mb` (all of it). With
+`--pairwise`, the profile's two candidates are judged side by side (`run --pairwise`)
+instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -37,10 +40,16 @@ def main(project: Path, out: Path, pairwise: bool = False) -> dict:
     import_litellm()
     litellm_import = time.perf_counter() - before_import
     records = 0
+    checks = {"run": 0, "passed": 0}
+    check_ms: list[float] = []
 
-    def count(_: object) -> None:
+    def count(record: object) -> None:
         nonlocal records
         records += 1
+        for result in getattr(record, "checks", []):
+            checks["run"] += result.passed is not None
+            checks["passed"] += result.passed is True
+            check_ms.append(result.duration_ms)
 
     async def run() -> None:
         health = await probe_plan(prepared.plan)
@@ -65,6 +74,9 @@ def main(project: Path, out: Path, pairwise: bool = False) -> dict:
         "run_wall": run_wall,
         "run_cpu": run_cpu,
         "records": records,
+        "checks_run": checks["run"],
+        "checks_passed": checks["passed"],
+        "check_ms_median": statistics.median(check_ms) if check_ms else None,
         "summary_s": time.perf_counter() - summarized,
         "tuning": applied(),
         "peak_rss_mb": peak_rss_mb(),

@@ -33,6 +33,7 @@ from evalkit.report.html import render as render_html
 from evalkit.report.markdown import render as render_md
 from evalkit.report.svg import MAX_GROUPS, groups
 from evalkit.runfile.reader import read_run
+from evalkit.runfile.report_lines import read_report_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo, Resume
 
@@ -221,6 +222,17 @@ def test_summary_names_the_leader_over_tasks_graded_for_all(tmp_path: Path) -> N
 def test_the_same_run_renders_the_same_bytes(seed_project: Path) -> None:
     first = render_html(build_report(read_run(seed_project)))
     assert first == render_html(build_report(read_run(seed_project)))
+
+
+@pytest.mark.parametrize("render", [render_md, render_html])
+def test_the_report_reads_only_what_it_shows_and_says_the_same(
+    seed_project: Path, tmp_path: Path, render
+) -> None:
+    """`report` reads its fields natively (read_report_run): the document is the one the
+    full records give, for the seed run and for one with failures, issues and criteria."""
+    for run in (seed_project, _findings_run(tmp_path)):
+        full = render(build_report(read_run(run)))
+        assert render(build_report(read_report_run(run))) == full
 
 
 @pytest.mark.parametrize("renderer", [report_md, report_html])

@@ -2,6 +2,7 @@
 skipped by readers and cut off by the next writer; corruption is named by line."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from evalkit.cli import main
 from evalkit.config import load_config
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import RunFileBusyError, RunFileError
-from evalkit.runfile.reader import read_run, read_scores
+from evalkit.runfile.index import read_index
+from evalkit.runfile.lines import read_scores
+from evalkit.runfile.reader import read_run
+from evalkit.runfile.report_lines import read_report_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, JudgeInfo, Record, Resume, RunManifest, SuiteInfo
 
@@ -83,15 +87,64 @@ GOOD = [manifest().model_dump_json().encode(), record("t1").model_dump_json().en
         ([], "no complete manifest line"),
         ([b'{"hello": 1}', *GOOD[1:]], "line 1: not a run file"),
         ([*GOOD, b"garbage", GOOD[1]], "line 3: corrupt line \\(not JSON\\)"),
-        ([*GOOD, b'{"x": 1}'], "line 3: not a result record"),
+        ([*GOOD, b'{"x": 1}'], "line 3: not a result record: no type"),
+        ([*GOOD, GOOD[0]], "line 3: not a result record: type is 'run'"),
+        ([*GOOD, b'{"type": "result", "task_id": 7}'], "line 3: not a result record: task_id"),
+        ([*GOOD, b'{"type": "pair", "task_id": "t"}'], "line 3: not a pair record: a: Field"),
+        ([*GOOD, b"[1]", GOOD[1]], "line 3: not a result record"),
     ],
-    ids=["empty", "foreign", "corrupt-middle", "foreign-record"],
+    ids=[
+        "empty",
+        "foreign",
+        "corrupt-middle",
+        "foreign-record",
+        "second-manifest",
+        "bad-field",
+        "bad-pair",
+        "not-an-object",
+    ],
 )
 def test_bad_run_files_are_named_by_line(tmp_path: Path, lines: list[bytes], error: str) -> None:
     path = tmp_path / "run.jsonl"
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     with pytest.raises(RunFileError, match=error):
         read_run(path)
+
+
+BAD_UTF8 = GOOD[1].replace(b'"text":"a"', b'"text":"a","note":"\xff"')
+
+
+@pytest.mark.parametrize(
+    "read", [read_run, read_scores, read_index, read_report_run], ids=lambda f: f.__name__
+)
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (b"garbage", "line 3: corrupt line \\(not JSON\\)"),
+        (BAD_UTF8, "line 3: corrupt line \\(not JSON\\)"),
+        (GOOD[1][:-9] + b",}", "line 3: corrupt line \\(not JSON\\)"),
+        (b'{"x": 1}', "line 3: not a result record: no type"),
+        (b'{"type": "result", "task_id": 7}', "line 3: not a result record: task_id"),
+        (GOOD[1].replace(b'"status":"ok"', b'"status":"fine"'), "line 3: .*status"),
+    ],
+    ids=[
+        "garbage",
+        "bad-utf8-in-a-skipped-field",
+        "bad-json-at-the-end",
+        "no-type",
+        "task-id",
+        "status",
+    ],
+)
+def test_every_reader_names_a_bad_line_as_read_run_does(
+    tmp_path: Path, read: Callable[[Path], object], line: bytes, error: str
+) -> None:
+    """The readers that build a few fields of each line (natively) refuse what `read_run`
+    refuses, even in a field they skip, with the same file, line and field."""
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"".join(x + b"\n" for x in [*GOOD, line, GOOD[1]]))
+    with pytest.raises(RunFileError, match=error):
+        read(path)
 
 
 def test_truncated_manifest_is_refused(tmp_path: Path) -> None:
