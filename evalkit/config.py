@@ -129,6 +129,10 @@ class Config(Strict):
     pass_threshold: int | None = Field(default=None, ge=1, le=5)
     """The score at or above which one sample passes, for pass^k and pass@k (`run
     --samples`); recorded in the run's manifest. Unset: 4."""
+    cache: str | None = Field(default=None, min_length=1)
+    """The cache across runs: its SQLite file (relative to this file's folder; a folder
+    holds `cache.sqlite3`), or "off". Default: cache.sqlite3 in the user's cache folder
+    ($XDG_CACHE_HOME/evalkit, else ~/.cache/evalkit). EVALKIT_CACHE overrides it."""
 
     @model_validator(mode="after")
     def _references_exist(self) -> Config:

@@ -10,6 +10,7 @@ EvalkitError                 anything evalkit raises on purpose; the CLI exits 2
 │   └── UnknownJudgeError    a judge name that is neither a file nor a plugin
 ├── ResumeMismatchError      resuming a run file with a different suite, profile, model or judge
 ├── RunFileBusyError         another process is writing the run file, or wrote it since it was read
+├── CacheError               the cache file cannot be opened (not a cache, or no room to create it)
 └── MergeMismatchError       merging run files of different suites, profiles, models or judges
 ```
 
@@ -79,6 +80,11 @@ class ResumeMismatchError(EvalkitError):
 class RunFileBusyError(EvalkitError):
     """A run file another process is writing (its lock is held), or that another process
     wrote to after this one read it. Nothing was written; run the command again later."""
+
+
+class CacheError(EvalkitError):
+    """The cache file cannot be opened: it is not a cache, or it cannot be created. Remove
+    it, point the config's `cache` key elsewhere, or run with --no-cache."""
 
 
 class MergeMismatchError(EvalkitError):

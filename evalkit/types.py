@@ -357,17 +357,26 @@ class Record(Strict):
     """Which of the candidate's repeated answers to the task this is (`run --samples K`:
     0 .. K-1; sample i asks with the model's seed + i). 0 for a run of one sample, and in
     files written before samples existed; written only when it is not 0."""
+    cached_answer_from: str | None = None
+    """The run id whose answer the cache across runs gave this key (the candidate was not
+    asked); null when the answer was asked for (or kept from this run file)."""
+    cached_verdict_from: str | None = None
+    """The run id whose verdict (and check results) the cache gave this key (the judge was
+    not asked); null when the judge graded it in this run."""
 
     @model_serializer(mode="wrap")
     def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A record of a task without checks, of sample 0, is written as before these
-        fields existed."""
+        """A record of a task without checks, of sample 0, not made from the cache, is
+        written as before these fields existed."""
         data = handler(self)
         if not self.checks and self.checks_hash is None:
             for name in ("checks", "disagreements", "checks_hash"):
                 data.pop(name, None)
         if not self.sample:
             data.pop("sample", None)
+        for name in ("cached_answer_from", "cached_verdict_from"):
+            if data.get(name, "") is None:
+                data.pop(name)
         return data
 
     @property
@@ -577,17 +586,33 @@ class RunManifest(Strict):
     pass_threshold: int | None = Field(default=None, ge=1, le=5)
     """The score at or above which a sample passes, for pass^k and pass@k (`--pass-threshold`
     or the config's `pass_threshold` when the run was made); null: the default, 4."""
+    cache: CacheUse | None = None
+    """How the run used the cache across runs; absent when it did not (`--no-cache`, or
+    a file written before the cache existed). Which records came from the cache, and from
+    which run, the records say (`cached_answer_from`, `cached_verdict_from`)."""
 
     @model_serializer(mode="wrap")
     def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """A run of one sample with the default threshold writes the manifest it wrote
-        before these fields existed."""
+        """A run of one sample with the default threshold, without the cache, writes the
+        manifest it wrote before these fields existed."""
         data = handler(self)
         if self.samples == 1:
             data.pop("samples", None)
         if self.pass_threshold is None:
             data.pop("pass_threshold", None)
+        if data.get("cache", "") is None:
+            data.pop("cache", None)
         return data
+
+
+class CacheUse(Strict):
+    """How a run used the cache across runs (`evalkit.cache`)."""
+
+    mode: Literal["use", "refresh"]
+    """use: answers and verdicts found in the cache were taken from it; refresh
+    (`--refresh`): every one was asked again and the cache overwritten."""
+    path: str
+    """The cache file."""
 
 
 class ModelFamilies(Strict):

@@ -28,6 +28,14 @@ from openai_server import FaultProxy, LlamaServer, OneLlamaServer  # noqa: E402
 from evalkit.checks import BwrapSandbox, Limits  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def no_cache_across_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache across runs is off in every test unless the test turns it on (the tests in
+    tests/cache point EVALKIT_CACHE at their own tmp folder): otherwise tests would share
+    the user's cache, and a test's answers would come from another test's run."""
+    monkeypatch.setenv("EVALKIT_CACHE", "off")
+
+
 @pytest.fixture
 def ollama() -> Iterator[Callable[..., FakeOllama]]:
     """A factory of started FakeOllama servers, all stopped at the end of the test."""

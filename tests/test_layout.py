@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "endpoints": {"config"},
     "checks": set(),
     "judges": {"config", "endpoints", "checks"},
-    "run": {"config", "suites", "endpoints", "checks", "judges", "runfile"},
+    "cache": set(),
+    "run": {"config", "suites", "endpoints", "checks", "judges", "cache", "runfile"},
     "analysis": {"runfile"},
     "report": {"analysis", "runfile", "suites"},
     "display": {"analysis", "report", "runfile"},
@@ -36,6 +37,7 @@ ALLOWED: dict[str, set[str]] = {
         "endpoints",
         "checks",
         "judges",
+        "cache",
         "run",
         "runfile",
         "analysis",
@@ -46,8 +48,9 @@ ALLOWED: dict[str, set[str]] = {
 }
 """Stage -> the other stages it may import (leaves always allowed). Each stage sits below
 the ones that may import it: checks (imports only leaves) -> suites (validates a row's checks
-at load) -> endpoints -> judges -> run -> run file -> analysis
--> report -> display -> cli."""
+at load) -> endpoints -> judges -> cache (the cache across runs: imports only leaves and
+sqlite3; run looks answers and verdicts up in it) -> run -> run file -> analysis -> report
+-> display -> cli."""
 
 OUTSIDE = {
     "litellm": {"endpoints"},

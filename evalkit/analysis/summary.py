@@ -99,6 +99,10 @@ class RunSummary(Schema):
     contradicted it; empty when no record carries checks."""
     usage: list[ModelUsage] = Field(default_factory=list)
     """Per model and role: the candidates, then the judge's model (a single judge's)."""
+    cached_answers: int = 0
+    """Keys whose answer came from the cache across runs (the candidate was not asked)."""
+    cached_verdicts: int = 0
+    """Keys whose verdict came from the cache across runs (the judge was not asked)."""
 
     @property
     def not_run(self) -> int:
@@ -117,6 +121,8 @@ CUT, EMPTY = 1, 2
 """Bits of `_Tally.incomplete`: the answer was cut at max_tokens; it is empty."""
 CHECK_COLUMNS = ("passed", "failed", "not_run", "disagreements")
 """`_Tally.checks`' columns, named as CheckCounts' fields."""
+FROM_CACHE = {"cached_answer_from": 1, "cached_verdict_from": 2}
+"""Bits of `_Tally.cached`: the answer, the verdict came from the cache across runs."""
 
 
 class _Tally:
@@ -136,6 +142,8 @@ class _Tally:
         """The answer's latency, or 0.0 when there is none."""
         self.incomplete = array("B")
         """CUT and EMPTY bits of the answer, 0 for a whole answer or none."""
+        self.cached = array("B")
+        """FROM_CACHE bits: what of the record came from the cache across runs."""
         self.reasons: dict[int, str] = {}
         """Row -> why that record is not ok (only rows that have a reason)."""
         self.voted: set[int] = set()
@@ -157,17 +165,30 @@ class _Tally:
             record.verdict.score if ok and record.verdict else 0,
             (answer.latency_ms or 0.0) if answer else 0.0,
             (CUT * answer.truncated | EMPTY * answer.empty) if answer else 0,
+            sum(bit for name, bit in FROM_CACHE.items() if getattr(record, name)),
         )
         values += _check_values(record)
-        columns = (self.status, self.score, self.latency, self.incomplete, *self.checks)
+        columns = (
+            self.status,
+            self.score,
+            self.latency,
+            self.incomplete,
+            self.cached,
+            *self.checks,
+        )
         if row == len(self.status):
             for column, value in zip(columns, values, strict=True):
                 column.append(value)
         else:
             for column, value in zip(columns, values, strict=True):
                 column[row] = value
-        for role, call in (("answer", answer), ("judge", record.judge_answer)):
-            for column, value in zip(self.work[role], _work(call), strict=True):
+        cached = (record.cached_answer_from, record.cached_verdict_from)
+        for role, call, from_cache in zip(
+            ("answer", "judge"), (answer, record.judge_answer), cached, strict=True
+        ):  # a call the cache answered took no model time in this run: not counted
+            for column, value in zip(
+                self.work[role], _work(None if from_cache else call), strict=True
+            ):
                 if row == len(column):
                     column.append(value)
                 else:
@@ -257,6 +278,8 @@ def summarize_file(path: str | Path, first: int = 50) -> RunSummary:
         samples=_samples(lines.manifest, tallies) if lines.manifest.samples > 1 else None,
         judges_checks=_by_judge(tallies),
         usage=[u for u in usage if u.calls],
+        cached_answers=sum(bool(bits & 1) for t in every for bits in t.cached),
+        cached_verdicts=sum(bool(bits & 2) for t in every for bits in t.cached),
     )
 
 

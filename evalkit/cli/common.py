@@ -30,6 +30,26 @@ def config_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def cache_flags(parser: argparse.ArgumentParser) -> None:
+    """--no-cache and --refresh, as `run` and `judge` take them."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_const",
+        const="off",
+        default="use",
+        help="neither read nor write the cache across runs",
+    )
+    group.add_argument(
+        "--refresh",
+        dest="cache",
+        action="store_const",
+        const="refresh",
+        help="ask every model again and overwrite what the cache holds",
+    )
+
+
 kept: list[object] = []
 """What a read-only command read or built (see `reading_only`), held until `cli.main.entry`
 exits without freeing it; empty for every other command."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from evalkit.cli.common import EXIT_INCOMPLETE, EXIT_INPUT, EXIT_OK
+from evalkit.cli.common import EXIT_INCOMPLETE, EXIT_INPUT, EXIT_OK, cache_flags
 
 JUDGE_EPILOG = """\
 examples:
@@ -54,6 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         default="run",
         help="rerun checks whose definitions changed (default), or skip them",
     )
+    cache_flags(judge)
     judge.set_defaults(handler=cmd_judge)
 
     calibrate = commands.add_parser(
@@ -75,13 +76,14 @@ def cmd_judge(args: argparse.Namespace) -> int:
     import asyncio
 
     from evalkit.analysis.summary import summarize_file
+    from evalkit.cli.run import close_cache
     from evalkit.display import console
     from evalkit.display import run as run_view
     from evalkit.run.regrade import RegradeOptions, prepare_regrade
     from evalkit.run.runner import RunPlan, execute, probe_plan
 
     options = {"parent": args.runfile, "endpoints": args.endpoint}
-    for name in ("judge", "config", "out", "resume", "force", "checks"):
+    for name in ("judge", "config", "out", "resume", "force", "checks", "cache"):
         options[name] = getattr(args, name)
     regrade = prepare_regrade(RegradeOptions(**options))
 
@@ -96,8 +98,11 @@ def cmd_judge(args: argparse.Namespace) -> int:
         with writer, run_view.progress(regrade.pending(), regrade.manifest.suite.name) as advance:
             await asyncio.gather(*(execute(plan, writer, advance) for plan in regrade.plans))
 
-    with regrade.pool.secrets.scrubbing_logs():
-        asyncio.run(go())
+    try:
+        with regrade.pool.secrets.scrubbing_logs():
+            asyncio.run(go())
+    finally:
+        close_cache(regrade.store)
     summary = summarize_file(regrade.path)
     run_view.run_summary(summary)
     console.note(f"run file: {regrade.path} (re-graded from {summary.manifest.parent})")

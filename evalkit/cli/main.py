@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from evalkit.cli.cache import add_commands as add_cache
 from evalkit.cli.card import add_commands as add_card
 from evalkit.cli.common import EXIT_INPUT, EXIT_INTERRUPTED, kept
 from evalkit.cli.judges import add_commands as add_judging
@@ -35,6 +36,8 @@ examples:
       the benchmark report of a run file (compare and show read run files too)
   python -m evalkit card results/big-brain/RUN.jsonl --labels LABELS.jsonl
       can I trust this judge? its biases measured on the run's answers (a judge card)
+  python -m evalkit cache stats
+      answers and verdicts kept across runs (a re-run asks only what changed)
 
 exit codes: 0 all ok; 2 usage, config or input error; 3 finished with records not ok;
 4 compare found a regression; 1 a bug.
@@ -58,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_reading(commands)
     add_judging(commands)
     add_card(commands)
+    add_cache(commands)
     add_merging(commands)
     return root
 

@@ -14,10 +14,12 @@ from evalkit.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     RESUME_HINT,
+    cache_flags,
     config_flags,
 )
 
 if TYPE_CHECKING:
+    from evalkit.cache import CacheStore
     from evalkit.run.prepare import PreparedRun
     from evalkit.runfile.writer import RunWriter
     from evalkit.types import EndpointHealth, ModelFamilies, PairRecord, PairwiseInfo
@@ -66,6 +68,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         default="run",
         help="run the suite's checks (python ones in the sandbox; default) or skip them",
     )
+    cache_flags(run)
     run.add_argument(
         "--samples",
         type=_positive,
@@ -140,6 +143,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         resume=args.resume,
         force=args.force,
         checks=args.checks,
+        cache=args.cache,
         samples=args.samples,
         pass_threshold=args.pass_threshold,
         shard=args.shard,
@@ -165,6 +169,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             asyncio.run(go())
     except KeyboardInterrupt:  # what is durable is summed up, with the way to finish
         interrupted = True
+    finally:
+        close_cache(prepared.store)
     elapsed = time.monotonic() - started
     summary = summarize_file(prepared.path)
     run_view.run_summary(summary)
@@ -175,6 +181,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         why = "interrupted" if interrupted else "some records are not ok"
         console.note(f"{why}; finish them with: {RESUME_HINT}{prepared.path}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK if complete else EXIT_INCOMPLETE
+
+
+def close_cache(store: CacheStore | None) -> None:
+    """Close the cache file, saying first if some of its reads or writes failed (they were
+    treated as misses, so those keys were asked for)."""
+    if store is None:
+        return
+    if store.failures:
+        from evalkit.display import console
+
+        console.note(f"cache {store.path}: {store.failures} read(s) or write(s) failed")
+    store.close()
 
 
 def cmd_check(args: argparse.Namespace) -> int:

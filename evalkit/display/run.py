@@ -188,6 +188,12 @@ def run_summary(summary: RunSummary) -> None:
     for line in summary.candidates:
         for sentence in line.incomplete.sentences() if line.incomplete else []:
             note(sentence)
+    if summary.cached_answers or summary.cached_verdicts:
+        note(
+            f"from the cache: {summary.cached_answers:,} answer(s) and"
+            f" {summary.cached_verdicts:,} verdict(s) of {summary.records:,} record(s)"
+            " (--refresh asks again, --no-cache leaves the cache alone)"
+        )
     usage_table(summary)
 
 

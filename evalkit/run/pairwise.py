@@ -42,8 +42,9 @@ class PairwiseRun(Schema):
 
 def prepare_pairwise(options: RunOptions, baseline: str | None = None) -> PairwiseRun:
     """Prepare as for a run of the candidates (two or more); refuse to resume a pairwise
-    run whose candidates, baseline or prompt changed (unless --force)."""
-    prepared = prepare(options)
+    run whose candidates, baseline or prompt changed (unless --force). A pairwise run
+    neither reads nor writes the cache across runs."""
+    prepared = prepare(options.model_copy(update={"cache": "off"}))
     judge = PairwiseJudge(prepared.plan.judge)
     candidates = prepared.plan.candidates
     if baseline is not None and baseline not in candidates:

@@ -17,12 +17,14 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from evalkit import __version__
+from evalkit.cache import CacheStore
 from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
 from evalkit.endpoints.identity import identify_models
 from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import judge_models_of
+from evalkit.run.cached import CacheMode, bind_cache, cache_use, open_cache
 from evalkit.run.checking import check_setup
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
@@ -67,6 +69,9 @@ class RunOptions(Schema):
     shard: str | None = None
     """--shard I/N: only the planned tasks of shard I of N; taken from the run file when
     resuming."""
+    cache: CacheMode = "use"
+    """The cache across runs: use it (default), --refresh (ask again and overwrite), or
+    --no-cache (off)."""
 
 
 class PreparedRun(Schema):
@@ -86,6 +91,10 @@ class PreparedRun(Schema):
     """The resumed file's size when it was read; the writer refuses it if it has grown."""
     forced: list[str] = Field(default_factory=list)
     """What differed from the resumed manifest and --force let through."""
+    store: CacheStore | None = None
+    """The cache across runs, open; None with --no-cache."""
+    cache_mode: CacheMode = "use"
+    """How the run uses `store`."""
 
     changed: list[ModelChange] = Field(default_factory=list)
     """On a resume: the models whose identity or server changed since the run file was
@@ -97,7 +106,8 @@ class PreparedRun(Schema):
         """Open and lock the run file for appending, recording what the endpoint probes
         found: a new file in its manifest (with each model's identity and family), a resumed
         one in a Resume line; a resume notes in `changed` the models that are no longer the
-        ones the file was begun with."""
+        ones the file was begun with. The plan's cache is bound to the models' identities as
+        the probes found them now (a resume's too)."""
         pool = self.plan.pool
         models = identify_models(pool, self.manifest.models, health, list(self.manifest.models))
         now = self.manifest.model_copy(update={"models": models})
@@ -105,7 +115,9 @@ class PreparedRun(Schema):
             self.manifest = now.model_copy(update={"families": families})
         else:
             self.changed = model_changes(self.manifest, now)
-        return open_run(self.path, self.manifest, health, self.size, self.forced)
+        writer = open_run(self.path, self.manifest, health, self.size, self.forced)
+        self.plan.cache = bind_cache(self.store, self.cache_mode, now, self.plan.checks)
+        return writer
 
     def families(self, health: list[EndpointHealth]) -> ModelFamilies:
         """The models' families (the server's where the probes found them), and which
@@ -172,9 +184,12 @@ def prepare(options: RunOptions) -> PreparedRun:
         tasks=tasks, candidates=candidates, judge=judge, pool=pool, samples=manifest.samples
     )
     plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
+    store = open_cache(options.cache, loaded.config.cache, loaded.base_dir)
+    cached = {"store": store, "cache_mode": options.cache}
     if previous is None:
         path = new_run_path(options.out, loaded, manifest)
-        return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False)
+        manifest.cache = cache_use(store, options.cache)
+        return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False, **cached)
     forced = check_resume(previous.manifest, manifest, previous.path, options.force)
     plan.done = previous.records
     return PreparedRun(
@@ -184,6 +199,7 @@ def prepare(options: RunOptions) -> PreparedRun:
         resuming=True,
         size=previous.size,
         forced=forced,
+        **cached,
     )
 
 

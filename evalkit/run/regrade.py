@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from evalkit import __version__
+from evalkit.cache import CacheStore
 from evalkit.checks import checks_hash
 from evalkit.config import apply_endpoint_overrides, load_config
 from evalkit.endpoints.identity import identify_models
@@ -24,6 +25,7 @@ from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import Judge, judge_models_of
+from evalkit.run.cached import CacheMode, bind_cache, cache_use, open_cache
 from evalkit.run.checking import CheckSetup, check_setup, definitions
 from evalkit.run.families import model_families
 from evalkit.run.prepare import check_resume, new_run_id, new_run_path, open_run
@@ -54,6 +56,8 @@ class RegradeOptions(Schema):
     checks: Literal["run", "skip"] = "run"
     """--checks: checks whose definitions changed since the parent run are run again (python
     ones in the config's sandbox), or skipped; unchanged ones reuse the parent's results."""
+    cache: CacheMode = "use"
+    """The cache across runs for verdicts: use it (default), --refresh, or --no-cache."""
 
 
 class Regrade(Schema):
@@ -80,6 +84,10 @@ class Regrade(Schema):
     """What differed from the child's manifest and --force let through."""
     carried: list[Record] = Field(default_factory=list)
     """Parent records without an answer, to write through when the child starts."""
+    store: CacheStore | None = None
+    """The cache across runs, open; None with --no-cache."""
+    cache_mode: CacheMode = "use"
+    """How the re-grade uses `store`."""
 
     def pending(self) -> int:
         """Keys still to grade."""
@@ -90,9 +98,9 @@ class Regrade(Schema):
         models' identities, and the models' families, the candidates' from the parent where
         the probes did not see them) and the carried records first; a resumed one a Resume
         line with `health`."""
+        judged = judge_models_of(self.manifest.judge)  # the candidates' are the parent's
+        models = identify_models(self.pool, self.manifest.models, health, judged)
         if self.size is None:
-            judged = judge_models_of(self.manifest.judge)  # the candidates' are the parent's
-            models = identify_models(self.pool, self.manifest.models, health, judged)
             families = model_families(
                 self.manifest.candidates, judged, models, health, known=self.manifest.families
             )
@@ -102,6 +110,9 @@ class Regrade(Schema):
         writer = open_run(self.path, self.manifest, health, self.size, self.forced)
         for record in self.carried:
             writer.write(record)
+        now = self.manifest.model_copy(update={"models": models})  # the judge as probed now
+        for plan in self.plans:
+            plan.cache = bind_cache(self.store, self.cache_mode, now, plan.checks)
         return writer
 
 
@@ -150,6 +161,9 @@ def prepare_regrade(options: RegradeOptions) -> Regrade:
     ]
     for plan in plans:
         plan.checks, plan.kept_checks = setup, kept
+    store = open_cache(options.cache, loaded.config.cache, loaded.base_dir)
+    if child is None:
+        manifest.cache = cache_use(store, options.cache)
     return Regrade(
         plans=plans,
         judge=judge,
@@ -160,6 +174,8 @@ def prepare_regrade(options: RegradeOptions) -> Regrade:
         size=child.size if child else None,
         forced=forced,
         carried=[] if child else _carried(parent, judge.name, answers),
+        store=store,
+        cache_mode=options.cache,
     )
 
 
@@ -191,6 +207,7 @@ def child_manifest(
             "merged_from": [],
             "started_at": utc_now(),
             "card": None,
+            "cache": None,
         }
     )
 

@@ -28,11 +28,19 @@ from evalkit.endpoints.probes import probe_all
 from evalkit.errors import EvalkitError
 from evalkit.judges.protocol import Judge, judge_models_of
 from evalkit.judges.verdicts import grade_checked
-from evalkit.run.checking import CheckSetup, apply_checks, check_answer, check_fields
+from evalkit.run.cached import RunCache, checked_of
+from evalkit.run.checking import (
+    Checked,
+    CheckSetup,
+    apply_checks,
+    check_answer,
+    check_fields,
+)
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import (
     Answer,
     EndpointHealth,
+    Grading,
     PairRecord,
     Record,
     RecordKey,
@@ -71,6 +79,9 @@ class RunPlan:
     samples: int | list[int] = 1
     """Answers per task and candidate (K: samples 0 .. K-1), or the sample indexes to do
     (a re-grade does the samples its parent holds)."""
+    cache: RunCache | None = None
+    """The cache across runs, once the run file is open (`evalkit.run.cached`); None with
+    --no-cache."""
 
     def sample_indexes(self) -> list[int]:
         """The samples each (task, candidate) has."""
@@ -116,7 +127,8 @@ async def probe_plan(plan: RunPlan) -> list[EndpointHealth]:
 
 
 async def run_key(plan: RunPlan, task: Task, candidate: str, sample: int = 0) -> Record:
-    """Answer (unless an answer is kept), check, grade, and build the record for one key.
+    """Answer (unless an answer is kept or cached), check, grade (unless the verdict is
+    cached), and build the record for one key.
 
     An answer cut at max_tokens or empty is graded like any other (see `Answer.empty` for
     why an empty one is not an error), and the judge is told which it is. The task's checks
@@ -124,24 +136,14 @@ async def run_key(plan: RunPlan, task: Task, candidate: str, sample: int = 0) ->
     started = utc_now()
     base = {"task_id": task.id, "candidate": candidate, "judge": plan.judge.name, "sample": sample}
     prior = plan.done.get(record_key(task.id, candidate, plan.judge.name, sample))
-    answer = prior.answer if prior is not None else None
-    answer = answer or plan.answers.get((task.id, candidate, sample))
-    if answer is None:
-        endpoint, model = plan.pool.model(candidate, "candidates")
-        overrides = {"seed": (model.seed or 0) + sample} if sample else None
-        try:
-            answer = await endpoint.complete(
-                candidate, model, messages_for(task), overrides=overrides
-            )
-        except CallFailed as failed:
-            status = "unavailable" if failed.unavailable else "error"
-            return Record(**base, status=status, error=failed.info, started_at=started)
+    got = await _answer(plan, task, candidate, sample, prior)
+    if isinstance(got, CallFailed):
+        status = "unavailable" if got.unavailable else "error"
+        return Record(**base, status=status, error=got.info, started_at=started)
+    answer, answer_from = got
     kept = prior if prior is not None and prior.answer is not None else None
-    checked = await check_answer(
-        task, answer.text, plan.checks, kept or plan.kept_checks.get((task.id, candidate, sample))
-    )
-    grading = await grade_checked(  # every verdict checked, whoever the judge is
-        plan.judge, task, answer.text, answer.finish_reason, checked.evidence()
+    grading, checked, verdict_from = await _grade(
+        plan, task, answer, kept or plan.kept_checks.get((task.id, candidate, sample))
     )
     verdict, disagreements = apply_checks(grading.verdict, checked)
     return Record(
@@ -156,7 +158,53 @@ async def run_key(plan: RunPlan, task: Task, candidate: str, sample: int = 0) ->
         spread=grading.spread,
         started_at=started,
         **check_fields(checked, disagreements),
+        cached_answer_from=answer_from,
+        cached_verdict_from=verdict_from,
     )
+
+
+async def _answer(
+    plan: RunPlan, task: Task, candidate: str, sample: int, prior: Record | None
+) -> tuple[Answer, str | None] | CallFailed:
+    """The key's answer and the run id the cache had it from (None when it was not): the
+    one kept in the run file (a resume) or given (a re-grade), else the cache's, else the
+    candidate's; or why the candidate gave none. Sample i > 0 is asked with seed + i."""
+    if prior is not None and prior.answer is not None:
+        return prior.answer, prior.cached_answer_from
+    given = plan.answers.get((task.id, candidate, sample))
+    if given is not None:
+        return given, None
+    messages = messages_for(task)
+    key, hit = plan.cache.answer(candidate, messages, sample) if plan.cache else ("", None)
+    if hit is not None:
+        return hit.value, hit.run_id
+    endpoint, model = plan.pool.model(candidate, "candidates")
+    overrides = {"seed": (model.seed or 0) + sample} if sample else None
+    try:
+        answer = await endpoint.complete(candidate, model, messages, overrides=overrides)
+    except CallFailed as failed:
+        return failed
+    if plan.cache is not None:
+        plan.cache.keep_answer(key, answer)
+    return answer, None
+
+
+async def _grade(
+    plan: RunPlan, task: Task, answer: Answer, kept: Record | None
+) -> tuple[Grading, Checked, str | None]:
+    """The grading of `answer`, the checks it was made with, and the run id the cache had
+    it from (None when the judge graded it now). Every verdict made now passes
+    `grade_checked`, whoever the judge is."""
+    key, hit = plan.cache.verdict(task, answer) if plan.cache else ("", None)
+    if hit is not None:
+        return hit.value.grading, checked_of(task, hit.value), hit.run_id
+    checked = await check_answer(task, answer.text, plan.checks, kept)
+    grading = await grade_checked(
+        plan.judge, task, answer.text, answer.finish_reason, checked.evidence()
+    )
+    if plan.cache is not None:
+        plan.cache.keep_verdict(key, grading, checked)
+    return grading, checked, None
 
 
 async def execute(plan: RunPlan, writer: RunWriter, on_record: OnRecord | None = None) -> None:

@@ -82,8 +82,15 @@ class Measured:
 
 
 def measure(command: Sequence[str], cwd: Path | None = None, env: dict | None = None) -> Measured:
-    """Run a command to its end; wall time, CPU and peak RSS come from `os.wait4`."""
-    environment = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
+    """Run a command to its end; wall time, CPU and peak RSS come from `os.wait4`. The
+    cache across runs is off unless `env` sets EVALKIT_CACHE: a benchmark that runs the
+    same suite twice measures the requests, not the cache."""
+    environment = {
+        **os.environ,
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "EVALKIT_CACHE": "off",
+        **(env or {}),
+    }
     started = time.perf_counter()
     process = subprocess.Popen(
         list(command),
@@ -198,11 +205,11 @@ def sample_project(root: Path, url: str) -> Path:
     )
 
 
-def drive(project: Path) -> dict:
+def drive(project: Path, env: dict | None = None) -> dict:
     """evalkit in a child process with its phases timed (see drive.py) and its whole wall
     time (`wall`); every record must be ok."""
     out = project / "results" / f"drive-{time.monotonic_ns()}.jsonl"
-    run = measure([PYTHON, str(PERF / "drive.py"), str(project), str(out)])
+    run = measure([PYTHON, str(PERF / "drive.py"), str(project), str(out)], env=env)
     result = {**json.loads(run.stdout), "wall": run.wall}
     statuses = {json.loads(line).get("status") for line in out.read_text().splitlines()[1:]}
     if statuses != {"ok"}:
