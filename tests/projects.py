@@ -4,7 +4,10 @@ servers with test-sized timeouts, and a rubric judge file."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,3 +122,14 @@ def mentions(entry: dict, text: str) -> bool:
     """Whether a chat request's messages contain text."""
     body = entry.get("body") if isinstance(entry.get("body"), dict) else {}
     return any(text in str(m.get("content", "")) for m in body.get("messages") or [])
+
+
+def start_evalkit(project: Path, *args: str) -> subprocess.Popen:
+    """`python -m evalkit ARGS` started in `project`, stderr kept, stdout dropped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "evalkit", *args],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )

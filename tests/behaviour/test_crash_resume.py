@@ -15,22 +15,12 @@ from pathlib import Path
 
 import pytest
 from ollama_server import FakeOllama
-from projects import is_judge_request, mentions, write_project
+from projects import is_judge_request, mentions, start_evalkit, write_project
 
 from evalkit.runfile.reader import read_run
 
 N_TASKS = 8
 CANDIDATES = ("m1", "m2")
-
-
-def start_run(project: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "evalkit", *args],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def kill_when(process: subprocess.Popen, ready: Callable[[], bool], limit: float = 60) -> None:
@@ -65,7 +55,7 @@ def test_kill_and_resume_loses_nothing_and_repeats_nothing(
     server = ollama(models=[*CANDIDATES, "judge"], latency=0.15, parallel=2)
     write_project(tmp_path, server.url, n_tasks=N_TASKS, candidates=CANDIDATES, concurrency=2)
     path = tmp_path / "run.jsonl"
-    process = start_run(tmp_path, "run", "gen", "--out", str(path))
+    process = start_evalkit(tmp_path, "run", "gen", "--out", str(path))
     kill_when(process, lambda: KILL_POINTS[point](server))
     if point == "during-a-write":  # the bytes a write cut short by the kill would leave
         with path.open("ab") as handle:
@@ -74,7 +64,7 @@ def test_kill_and_resume_loses_nothing_and_repeats_nothing(
     before = read_run(path)
     ok_before = {k for k, r in before.records.items() if r.status == "ok"}
     seen = len(server.requests)
-    resumed = start_run(tmp_path, "run", "--resume", str(path))
+    resumed = start_evalkit(tmp_path, "run", "--resume", str(path))
     assert resumed.wait(120) == 0, resumed.stderr.read().decode()
 
     after = read_run(path)
@@ -120,7 +110,7 @@ def test_ctrl_c_sums_up_what_is_durable_and_names_the_resume_command(
     text = " ".join((out + err).decode().split())
     assert f"interrupted; finish them with: python -m evalkit run --resume {path}" in text
     assert "m1" in text and "m2" in text  # the per-candidate summary was printed
-    resumed = start_run(tmp_path, "run", "--resume", str(path))
+    resumed = start_evalkit(tmp_path, "run", "--resume", str(path))
     assert resumed.wait(120) == 0, resumed.stderr.read().decode()
     assert {r.status for r in read_run(path).records.values()} == {"ok"}
     assert len(read_run(path).records) == N_TASKS * len(CANDIDATES)

@@ -5,9 +5,6 @@ nothing; the first finishes as if alone."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -16,19 +13,9 @@ from pathlib import Path
 
 from ollama_replies import default_responder
 from ollama_server import FakeOllama
-from projects import write_project
+from projects import start_evalkit, write_project
 
 from evalkit.runfile.reader import read_run
-
-
-def evalkit(project: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "evalkit", *args],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def test_a_second_resume_is_refused_while_the_first_writes(
@@ -44,13 +31,13 @@ def test_a_second_resume_is_refused_while_the_first_writes(
     write_project(tmp_path, server.url, n_tasks=2, timeout=300, deadline=400)
     path = tmp_path / "run.jsonl"
     gate.set()
-    made = evalkit(tmp_path, "run", "gen", "--out", str(path))
+    made = start_evalkit(tmp_path, "run", "gen", "--out", str(path))
     assert made.wait(240) == 3, made.stderr.read().decode()  # m2's records unavailable
     server.models.append("m2")
     server.requests.clear()
     gate.clear()
 
-    first = evalkit(tmp_path, "run", "--resume", str(path))
+    first = start_evalkit(tmp_path, "run", "--resume", str(path))
     try:
         deadline = time.monotonic() + 240
         while not any(r["path"] == "/api/chat" for r in server.requests):
@@ -58,7 +45,7 @@ def test_a_second_resume_is_refused_while_the_first_writes(
             assert time.monotonic() < deadline, "the first resume never asked a model"
             time.sleep(0.02)
         size = path.stat().st_size
-        second = evalkit(tmp_path, "run", "--resume", str(path))
+        second = start_evalkit(tmp_path, "run", "--resume", str(path))
         code = second.wait(240)
         err = " ".join(second.stderr.read().decode().split())
         assert first.poll() is None  # the first was still writing all along

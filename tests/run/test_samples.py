@@ -5,17 +5,14 @@ the samples that have no answer yet."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from ollama_server import FakeOllama
-from projects import is_judge_request, write_project
+from projects import is_judge_request, start_evalkit, write_project
 
 from evalkit.runfile.reader import read_run
 from evalkit.types import record_key
@@ -23,16 +20,6 @@ from evalkit.types import record_key
 N_TASKS = 4
 CANDIDATES = ("m1", "m2")
 K = 3
-
-
-def _start(project: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "evalkit", *args],
-        cwd=project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def _candidate_asks(server: FakeOllama, since: int = 0) -> list[tuple[str, str, int | None]]:
@@ -58,7 +45,7 @@ def test_a_killed_run_of_three_samples_resumes_by_asking_exactly_the_missing_one
     server = ollama(models=[*CANDIDATES, "judge"], latency=0.1, parallel=2)
     write_project(tmp_path, server.url, n_tasks=N_TASKS, candidates=CANDIDATES, concurrency=2)
     path = tmp_path / "run.jsonl"
-    process = _start(tmp_path, "run", "gen", "--samples", str(K), "--out", str(path))
+    process = start_evalkit(tmp_path, "run", "gen", "--samples", str(K), "--out", str(path))
     deadline = time.monotonic() + 60
     while _results(path) < 7:  # killed after some keys, with others in flight
         assert process.poll() is None, process.stderr.read().decode()
@@ -71,7 +58,7 @@ def test_a_killed_run_of_three_samples_resumes_by_asking_exactly_the_missing_one
     answered = {(r.task_id, r.candidate, r.sample) for r in before.records.values() if r.answer}
     assert 0 < len(answered) < N_TASKS * len(CANDIDATES) * K
     seen = len(server.requests)
-    resumed = _start(tmp_path, "run", "--resume", str(path))
+    resumed = start_evalkit(tmp_path, "run", "--resume", str(path))
     assert resumed.wait(120) == 0, resumed.stderr.read().decode()
 
     every = {(f"t{i:03d}", c, s) for i in range(N_TASKS) for c in CANDIDATES for s in range(K)}
@@ -93,7 +80,7 @@ def test_sample_zero_is_written_as_before_samples_existed(
     server = ollama(models=[*CANDIDATES, "judge"])
     write_project(tmp_path, server.url, n_tasks=2, candidates=CANDIDATES)
     for name, extra in (("one.jsonl", []), ("two.jsonl", ["--samples", "2"])):
-        process = _start(tmp_path, "run", "gen", "--out", name, *extra)
+        process = start_evalkit(tmp_path, "run", "gen", "--out", name, *extra)
         assert process.wait(120) == 0, process.stderr.read().decode()
     one = [json.loads(x) for x in (tmp_path / "one.jsonl").read_text().splitlines()]
     two = [json.loads(x) for x in (tmp_path / "two.jsonl").read_text().splitlines()]
@@ -147,7 +134,7 @@ def test_the_pass_threshold_comes_from_the_flag_else_the_config(
     config = tmp_path / "evalkit.toml"
     config.write_text("pass_threshold = 5\n" + config.read_text())
     for name, extra in (("config.jsonl", []), ("flag.jsonl", ["--pass-threshold", "3"])):
-        process = _start(tmp_path, "run", "gen", "--samples", "2", "--out", name, *extra)
+        process = start_evalkit(tmp_path, "run", "gen", "--samples", "2", "--out", name, *extra)
         assert process.wait(120) == 0, process.stderr.read().decode()
     assert read_run(tmp_path / "config.jsonl").manifest.pass_threshold == 5
     assert read_run(tmp_path / "flag.jsonl").manifest.pass_threshold == 3
