@@ -11,6 +11,7 @@ import pytest
 
 from evalkit.cli.main import main
 from evalkit.errors import SuiteError
+from evalkit.suites import spool
 from evalkit.suites.loader import Suite, load_suite
 from evalkit.suites.spool import prefetch
 
@@ -53,6 +54,19 @@ def test_a_prefetched_suite_is_the_suite_load_suite_reads(tmp_path: Path, name: 
     prefetch("s", tmp_path)
     assert outcome("s", tmp_path) == alone
     assert outcome("s", tmp_path) == alone  # taken once; the next load reads it itself
+
+
+@pytest.mark.parametrize("name", ["good", "bad-row"])
+def test_a_helper_in_a_new_interpreter_reads_the_same_suite(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, SUITES[name])
+    alone = outcome("s", tmp_path)
+    monkeypatch.setattr(spool.threading, "active_count", lambda: 2)  # no fork with threads
+    prefetch("s", tmp_path)
+    (reading,) = spool._STARTED.values()
+    assert not isinstance(reading.process, spool.Forked)
+    assert outcome("s", tmp_path) == alone
 
 
 def test_a_prefetch_for_other_arguments_is_not_taken(tmp_path: Path) -> None:
