@@ -16,8 +16,9 @@ from pydantic import ConfigDict
 from evalkit.endpoints.pool import CallFailed
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.pairwise import PairwiseJudge, outcome_of
-from evalkit.run.prepare import PreparedRun, RunOptions, prepare
+from evalkit.run.prepare import PreparedRun, RunOptions
 from evalkit.run.runner import Lane, RunPlan, drain, lane_window, messages_for
+from evalkit.run.setup import prepare
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.types import Answer, PairJudgement, PairRecord, Schema, Side, Status, Task, utc_now

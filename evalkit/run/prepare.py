@@ -1,7 +1,8 @@
 """From command-line choices to a ready run: config resolved, suite loaded and validated,
 judge found, run file opened (new, or resumed after checking it matches).
 
-Everything that can be wrong with the input is found here, before any request is made.
+Everything that can be wrong with the input is found here, before any chat request is made
+(`evalkit.run.setup.prepare`; the run command probes the endpoints while the suite is read).
 A resume loads the judge from the file its manifest records and refuses (unless
 --force) a judge whose definition changed, saying what changed; it appends a Resume line
 with what the endpoint probes found, so the run file keeps every probe.
@@ -18,22 +19,15 @@ from pydantic import ConfigDict, Field
 
 from evalkit import __version__
 from evalkit.cache import CacheStore
-from evalkit.config import Loaded, apply_endpoint_overrides, load_config, profile_config
+from evalkit.config import Loaded
 from evalkit.endpoints.identity import identify_models
-from evalkit.endpoints.pool import Pool
 from evalkit.errors import ConfigError, ResumeMismatchError
-from evalkit.judges.loading import judge_info, load_judge, load_recorded_judge
 from evalkit.judges.protocol import judge_models_of
-from evalkit.run.cached import CacheMode, bind_cache, cache_use, open_cache
-from evalkit.run.checking import check_setup
+from evalkit.run.cached import CacheMode, bind_cache
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
-from evalkit.run.shard import resumed_shard, take_shard
 from evalkit.runfile.manifests import ModelChange, model_changes
-from evalkit.runfile.reader import read_run
-from evalkit.runfile.shards import parse_shard
 from evalkit.runfile.writer import RunWriter
-from evalkit.suites.loader import load_suite
 from evalkit.types import EndpointHealth, JudgeInfo, ModelFamilies, Resume, RunManifest, Schema
 
 
@@ -140,88 +134,6 @@ def open_run(
     writer = RunWriter(path, expect_size=size)
     writer.write(Resume(evalkit_version=__version__, health=health, forced=forced))
     return writer
-
-
-def prepare(options: RunOptions) -> PreparedRun:
-    """Resolve everything; raise an EvalkitError for any bad input."""
-    previous = read_run(options.resume) if options.resume else None
-    if previous is not None:
-        options = _from_manifest(options, previous.manifest)
-    if not options.suite:
-        raise ConfigError("name a suite (python -m evalkit run SUITE) or --resume RUNFILE")
-    loaded = apply_endpoint_overrides(load_config(options.config), options.endpoints)
-    profile_name, profile = profile_config(loaded, options.profile)
-    candidates = options.candidates or profile.candidates
-    pool = Pool(loaded)
-    for name in candidates:
-        pool.model(name, "--candidates")
-    if options.judge is None and previous is not None:
-        judge = load_recorded_judge(previous.manifest.judge, pool)
-    else:
-        judge = load_judge(options.judge or profile.judge, pool)
-    suite = load_suite(options.suite, loaded.base_dir)
-    tasks = suite.tasks[: options.limit] if options.limit else suite.tasks
-    shard = None
-    if options.shard:
-        tasks, shard = take_shard(tasks, *parse_shard(options.shard))
-    manifest = RunManifest(
-        run_id=new_run_id(),
-        evalkit_version=__version__,
-        suite=suite.info,
-        profile=profile_name,
-        candidates=candidates,
-        models={
-            name: pool.model_info(name)
-            for name in dict.fromkeys([*candidates, *judge_models_of(judge.info())])
-        },
-        judge=judge_info(judge),
-        limit=options.limit,
-        samples=options.samples or 1,
-        pass_threshold=options.pass_threshold or loaded.config.pass_threshold,
-        shard=shard,
-    )
-    plan = RunPlan(
-        tasks=tasks, candidates=candidates, judge=judge, pool=pool, samples=manifest.samples
-    )
-    plan.checks = check_setup(tasks, options.checks, loaded.config.sandbox)
-    store = open_cache(options.cache, loaded.config.cache, loaded.base_dir)
-    cached = {"store": store, "cache_mode": options.cache}
-    if previous is None:
-        path = new_run_path(options.out, loaded, manifest)
-        manifest.cache = cache_use(store, options.cache)
-        return PreparedRun(plan=plan, manifest=manifest, path=path, resuming=False, **cached)
-    forced = check_resume(previous.manifest, manifest, previous.path, options.force)
-    plan.done = previous.records
-    return PreparedRun(
-        plan=plan,
-        manifest=previous.manifest,
-        path=Path(previous.path),
-        resuming=True,
-        size=previous.size,
-        forced=forced,
-        **cached,
-    )
-
-
-def _from_manifest(options: RunOptions, manifest: RunManifest) -> RunOptions:
-    """Fill what the user did not say from the run being resumed; a resume keeps the run's
-    number of samples and its shard (or whole run): its manifest is never rewritten."""
-    if options.samples not in (None, manifest.samples):
-        raise ConfigError(
-            f"--samples {options.samples}: the run being resumed was made with --samples"
-            f" {manifest.samples}; leave --samples out to finish it"
-        )
-    return options.model_copy(
-        update={
-            "suite": options.suite or manifest.suite.ref,
-            "profile": options.profile or manifest.profile,
-            "candidates": options.candidates or manifest.candidates,
-            "limit": options.limit or manifest.limit,
-            "samples": manifest.samples,
-            "pass_threshold": manifest.pass_threshold,
-            "shard": resumed_shard(options.shard, manifest.shard, options.resume or ""),
-        }
-    )
 
 
 UNSET_AT_PREPARE = {"url", "identity", "identity_source", "server_version"}

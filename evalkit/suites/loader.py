@@ -23,6 +23,7 @@ from typing import overload
 
 from evalkit.errors import SuiteError
 from evalkit.suites.rows import dataset_rows, fingerprint, lint_folder, validate_rows
+from evalkit.suites.spool import locate, spool_suite, take
 from evalkit.types import SuiteInfo, Task
 
 HELD_TASKS = 1_000
@@ -87,39 +88,23 @@ class Suite:
     """The tasks, in the dataset's order: a list, or a TaskStream past HELD_TASKS."""
 
 
-def locate(ref: str, base_dir: Path) -> str:
-    """What to hand `load_dataset`: an existing path, suites/<ref> beside the config, or
-    the ref itself as a hub id."""
-    for candidate in (Path(ref), base_dir / "suites" / ref):
-        if candidate.is_dir():
-            return str(candidate)
-    if Path(ref).exists():
-        raise SuiteError(f"{ref}: a suite is a dataset folder, not a file")
-    if "/" not in ref:
-        known = sorted(p.name for p in (base_dir / "suites").glob("*") if p.is_dir())
-        raise SuiteError(
-            f"unknown suite {ref!r}: not a folder, not in {base_dir / 'suites'}"
-            f" (known: {', '.join(known) or 'none'}), and not a hub id (owner/name)"
-        )
-    return ref
-
-
 def load_suite(ref: str, base_dir: Path, split: str | None = None) -> Suite:
     """Load and validate a suite; a bad row stops here with file, row and field named.
 
     A local suite of up to HELD_TASKS rows is read here and held; a larger one, or a hub
     id, is read by a helper process into a spool and streamed (see the module docstring).
+    A suite `spool.prefetch` started reading with the same arguments is taken from its
+    helper's spool instead: the same tasks, fingerprint and errors.
     """
     source = locate(ref, base_dir)
-    rows = lint_folder(Path(source)) if Path(source).is_dir() else None
+    spooled = take(ref, base_dir, split)  # read by a helper `prefetch` started, if any
+    rows = lint_folder(Path(source)) if spooled is None and Path(source).is_dir() else None
     tasks: Sequence[Task]
     if rows is not None and rows <= HELD_TASKS:
         tasks = list(validate_rows(dataset_rows(source, split), source))
         digest = fingerprint(tasks)
     else:
-        from evalkit.suites.spool import spool_suite
-
-        stream = TaskStream(spool_suite(source, split))
+        stream = TaskStream(spooled or spool_suite(source, split))
         tasks = stream if len(stream) > HELD_TASKS else list(stream)
         digest = stream.fingerprint
     if not tasks:

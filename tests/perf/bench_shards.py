@@ -51,8 +51,9 @@ def child(project: Path, out: Path, shard: str | None, url: str) -> dict:
     import asyncio
 
     from evalkit.endpoints.pool import import_litellm
-    from evalkit.run.prepare import RunOptions, prepare
+    from evalkit.run.prepare import RunOptions
     from evalkit.run.runner import execute, probe_plan
+    from evalkit.run.setup import prepare
 
     options = RunOptions(
         suite="gen",

@@ -30,8 +30,9 @@ def main(project: Path, out: Path, pairwise: bool = False) -> dict:
     from evalkit.endpoints.litellm_tuning import applied
     from evalkit.endpoints.pool import import_litellm
     from evalkit.run.pairwise import execute_pairs, prepare_pairwise
-    from evalkit.run.prepare import RunOptions, prepare
+    from evalkit.run.prepare import RunOptions
     from evalkit.run.runner import execute, probe_plan
+    from evalkit.run.setup import prepare
 
     options = RunOptions(suite="gen", config=str(project / "evalkit.toml"), out=str(out))
     paired = prepare_pairwise(options) if pairwise else None
