@@ -117,8 +117,10 @@ class Forked:
 def _fork(argv: list[str], stderr: Path) -> Forked | None:
     """The helper as a fork of this process, which skips the new interpreter's start (about
     35 ms, measured); None where forking is not safe (another thread could hold a lock the
-    child needs) or not possible, and the caller starts a new interpreter instead."""
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    child needs; macOS, whose system libraries are not fork-safe, which is why Python starts
+    new interpreters there by default) or not possible, and the caller starts a new
+    interpreter instead."""
+    if not hasattr(os, "fork") or sys.platform == "darwin" or threading.active_count() > 1:
         return None
     sys.stdout.flush()
     sys.stderr.flush()
