@@ -99,6 +99,8 @@ def test_ctrl_c_sums_up_what_is_durable_and_names_the_resume_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"},
+        # SIGINT as a terminal delivers it: an ignored SIGINT is inherited across exec
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while judge_calls(server) < 4:

@@ -63,6 +63,7 @@ def test_a_helper_in_a_new_interpreter_reads_the_same_suite(
     write(tmp_path, SUITES[name])
     alone = outcome("s", tmp_path)
     monkeypatch.setattr(spool.threading, "active_count", lambda: 2)  # no fork with threads
+    monkeypatch.setattr(spool, "_STARTED", {})  # helpers earlier tests left untaken
     prefetch("s", tmp_path)
     (reading,) = spool._STARTED.values()
     assert not isinstance(reading.process, spool.Forked)
