@@ -30,6 +30,18 @@ def config_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def pass_threshold_flag(parser: argparse.ArgumentParser, default: str) -> None:
+    """--pass-threshold SCORE: the score a sample needs to pass, for pass^k and pass@k;
+    `default` says where the value comes from when the flag is not given."""
+    parser.add_argument(
+        "--pass-threshold",
+        type=int,
+        choices=range(1, 6),
+        metavar="SCORE",
+        help=f"score a sample needs to pass, for pass^k and pass@k (default: {default})",
+    )
+
+
 def cache_flags(parser: argparse.ArgumentParser) -> None:
     """--no-cache and --refresh, as `run` and `judge` take them."""
     group = parser.add_mutually_exclusive_group()

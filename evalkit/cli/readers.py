@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION, reading_only
+from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION, pass_threshold_flag, reading_only
 
 if TYPE_CHECKING:
     from evalkit.runfile.lines import ScoreFile
@@ -92,13 +92,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         metavar="RUNFILE",
         help="more run files, for the leaderboard only (it appears with > 2 candidates)",
     )
-    report.add_argument(
-        "--pass-threshold",
-        type=int,
-        choices=range(1, 6),
-        metavar="SCORE",
-        help="score a sample needs to pass, for pass^k and pass@k (default: the run's, else 4)",
-    )
+    pass_threshold_flag(report, "the run's, else 4")
     report.add_argument("--format", choices=["md", "html"], help="default: from -o, else md")
     report.add_argument("-o", "--output", help="write to FILE instead of standard output")
     report.add_argument("--suite", help="the suite folder holding the prompts (default: found)")
@@ -119,13 +113,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     )
     show.add_argument("--full", action="store_true", help="full answers and verdicts")
     show.add_argument("--limit", type=int, default=100, help="records to show (0: all)")
-    show.add_argument(
-        "--pass-threshold",
-        type=int,
-        choices=range(1, 6),
-        metavar="SCORE",
-        help="score a sample needs to pass, for pass^k and pass@k (default: the run's, else 4)",
-    )
+    pass_threshold_flag(show, "the run's, else 4")
     show.set_defaults(handler=_cmd_show)
 
     rank = commands.add_parser(

@@ -16,6 +16,7 @@ from evalkit.cli.common import (
     RESUME_HINT,
     cache_flags,
     config_flags,
+    pass_threshold_flag,
 )
 
 if TYPE_CHECKING:
@@ -75,13 +76,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         metavar="K",
         help="answers per task and candidate, sample i with the model's seed + i (default 1)",
     )
-    run.add_argument(
-        "--pass-threshold",
-        type=int,
-        choices=range(1, 6),
-        metavar="SCORE",
-        help="score a sample needs to pass, for pass^k and pass@k (default: config's, else 4)",
-    )
+    pass_threshold_flag(run, "config's, else 4")
     run.add_argument(
         "--shard",
         metavar="I/N",
