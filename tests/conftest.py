@@ -28,12 +28,16 @@ from openai_server import FaultProxy, LlamaServer, OneLlamaServer  # noqa: E402
 from evalkit.checks import BwrapSandbox, Limits  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def no_cache_across_tests(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The cache across runs is off in every test unless the test turns it on (the tests in
-    tests/cache point EVALKIT_CACHE at their own tmp folder): otherwise tests would share
-    the user's cache, and a test's answers would come from another test's run."""
-    monkeypatch.setenv("EVALKIT_CACHE", "off")
+@pytest.fixture(scope="session", autouse=True)
+def no_cache_across_tests() -> Iterator[None]:
+    """The cache across runs is off for the whole session, in module- and session-scoped
+    fixtures too, unless a test turns it on (the tests in tests/cache point EVALKIT_CACHE at
+    their own tmp folder with monkeypatch, which puts "off" back): otherwise tests would
+    share the user's cache, and a test's answers would come from another test's run, or
+    from an earlier pytest run on the same machine."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVALKIT_CACHE", "off")
+        yield
 
 
 @pytest.fixture
