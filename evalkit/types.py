@@ -12,9 +12,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic import Strict as StrictType
 
+from evalkit.keys import RecordKey, Status, is_blank, is_cut, record_key
+
 RubricSeverity = Literal["fatal", "major", "minor"]
 IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
-Status = Literal["ok", "unavailable", "error", "judge_error"]
 Score = Annotated[int, StrictType(), Field(ge=1, le=5)]
 """A score: a JSON integer from 1 to 5. `true`, `5.0` and `"5"` are not scores (pydantic
 took `true` as 1 and `5.0` as 5 for a Literal[1, ..., 5], even in strict mode)."""
@@ -22,11 +23,6 @@ IdentitySource = Literal["digest", "file_sha256", "model"]
 
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""
-
-CUT_REASONS = frozenset({"length", "max_tokens"})
-"""Finish reasons that mean generation stopped at the token limit: "length" (OpenAI's, and
-Ollama's done_reason, as litellm passes them on; llama.cpp's too), "max_tokens" (a
-provider's own word, should litellm ever pass it through unmapped)."""
 
 
 def failure_status(unavailable: bool, invalid: bool) -> Status:
@@ -175,7 +171,7 @@ class Answer(Strict):
         """True when generation was cut at the token limit (max_tokens), so the answer is
         not whole. Read from `finish_reason`, the server's own word, so run files written
         before this property existed say it too."""
-        return self.finish_reason in CUT_REASONS
+        return is_cut(self.finish_reason)
 
     @property
     def empty(self) -> bool:
@@ -188,7 +184,7 @@ class Answer(Strict):
         answers nothing would look no worse than one whose endpoint was down. The judge is
         told the answer is empty and grades it as missing everything; `show`, the report
         and the end-of-run summary count it."""
-        return not self.text or self.text.isspace()  # isspace stops at the first letter
+        return is_blank(self.text)
 
 
 class ErrorInfo(Strict):
@@ -301,16 +297,6 @@ class Disagreement(Strict):
     """What the check found."""
     judge_met: bool
     """What the judge found for that criterion (the opposite of `check_passed`)."""
-
-
-RecordKey = tuple[str, str, str] | tuple[str, str, str, int]
-"""A result record's key: (task_id, candidate, judge) for sample 0, the key it had before
-samples existed, and (task_id, candidate, judge, sample) for any other sample."""
-
-
-def record_key(task_id: str, candidate: str, judge: str, sample: int = 0) -> RecordKey:
-    """The key of the record for this task, candidate, judge and sample (`Record.key`)."""
-    return (task_id, candidate, judge, sample) if sample else (task_id, candidate, judge)
 
 
 class Record(Strict):

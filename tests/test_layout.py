@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 
-LEAVES = {"evalkit", "types", "errors", "redact", "md"}
+LEAVES = {"evalkit", "types", "keys", "errors", "redact", "md"}
 """Shared leaves: import nothing of evalkit's but each other. `evalkit` is the package's
 own `__init__` (the lazy public API: it imports nothing of evalkit's statically)."""
 

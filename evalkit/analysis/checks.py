@@ -13,14 +13,9 @@ Guarantees:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
 
-from evalkit.types import CheckResult, Disagreement, Record, Schema
-
-
-class _HasPassed(Protocol):
-    @property
-    def passed(self) -> bool | None: ...
+from evalkit.analysis.check_words import HasPassed
+from evalkit.types import Disagreement, Record, Schema
 
 
 class CheckCounts(Schema):
@@ -48,7 +43,7 @@ class CheckCounts(Schema):
         """Passed over ran; None when no check ran."""
         return self.passed / self.ran if self.ran else None
 
-    def add(self, results: Sequence[_HasPassed], disagreements: int = 0) -> None:
+    def add(self, results: Sequence[HasPassed], disagreements: int = 0) -> None:
         """Count one record's results (nothing when it has none)."""
         if not results:
             return
@@ -101,28 +96,6 @@ def count_by(records: Iterable[Record], field: str) -> dict[str, CheckCounts]:
                 record.checks, len(record.disagreements)
             )
     return found
-
-
-def brief(results: Sequence[CheckResult], disagreements: int = 0) -> str:
-    """One record's checks for a table cell: `2/3`, `2/3 +1 not run`, `2/3 ≠1` (one
-    disagreement with the judge); "" when it has none."""
-    if not results:
-        return ""
-    counts = CheckCounts()
-    counts.add(results, disagreements)
-    text = f"{counts.passed}/{counts.ran}"
-    if counts.not_run:
-        text += f" +{counts.not_run} not run"
-    if disagreements:
-        text += f" ≠{disagreements}"
-    return text
-
-
-def outcome(result: CheckResult) -> str:
-    """`pass`, `FAIL` or `not run`."""
-    if result.passed is None:
-        return "not run"
-    return "pass" if result.passed else "FAIL"
 
 
 def describe(disagreement: Disagreement) -> str:

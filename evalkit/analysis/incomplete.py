@@ -9,17 +9,20 @@ made here, so the three always say the same.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from evalkit.types import Answer, Record, RunManifest, Schema
-
 if TYPE_CHECKING:  # the end-of-run summary counts Records, without msgspec
-    from evalkit.runfile.lines import KeyLine
+    from evalkit.runfile.heads import ManifestHead
+    from evalkit.runfile.lines import KeyAnswer, KeyLine
     from evalkit.runfile.report_lines import ReportAnswer, ReportLine
+    from evalkit.types import Answer, Record, RunManifest
 
 
-class Incomplete(Schema):
-    """One candidate's answers that are not whole."""
+@dataclass
+class Incomplete:
+    """One candidate's answers that are not whole. A dataclass, not a pydantic model, so
+    `show` counts them without pydantic; pydantic models hold it as a field all the same."""
 
     candidate: str
     """The candidate model."""
@@ -48,7 +51,7 @@ class Incomplete(Schema):
         return out
 
 
-def marker(answer: Answer | ReportAnswer | None, brief: bool = False) -> str:
+def marker(answer: Answer | ReportAnswer | KeyAnswer | None, brief: bool = False) -> str:
     """A few words for an answer that is not whole: `cut at max_tokens`, `empty`, `empty,
     cut at max_tokens`; with `brief` (a narrow terminal column) `cut`, `empty`, `empty,
     cut`; "" for a whole answer or none."""
@@ -60,7 +63,7 @@ def marker(answer: Answer | ReportAnswer | None, brief: bool = False) -> str:
     )
 
 
-def max_tokens_of(manifest: RunManifest, candidate: str) -> int | None:
+def max_tokens_of(manifest: RunManifest | ManifestHead, candidate: str) -> int | None:
     """The candidate's max_tokens from the manifest's resolved settings."""
     info = manifest.models.get(candidate)
     value = info.params.get("max_tokens") if info is not None else None
@@ -68,7 +71,7 @@ def max_tokens_of(manifest: RunManifest, candidate: str) -> int | None:
 
 
 def count(
-    records: Iterable[Record | KeyLine | ReportLine], manifest: RunManifest
+    records: Iterable[Record | KeyLine | ReportLine], manifest: RunManifest | ManifestHead
 ) -> list[Incomplete]:
     """Per candidate with any, in first-seen order: its answers cut and empty (of full
     records, or of `show`'s key lines, which read the answer's text and finish reason)."""

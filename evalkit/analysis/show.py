@@ -12,36 +12,42 @@ and pass@k.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-
-from pydantic import Field
+from typing import TYPE_CHECKING
 
 from evalkit.analysis.incomplete import Incomplete, count
-from evalkit.analysis.samples import SampleStats, sample_stats, scores_of, threshold_of
 from evalkit.runfile.coverage import not_run, recorded_tasks, resume_command
 from evalkit.runfile.index import RunIndex
-from evalkit.types import Record, Schema
+from evalkit.runfile.lines import KeyLine
+
+if TYPE_CHECKING:
+    from evalkit.analysis.samples import SampleStats
+    from evalkit.types import Record
 
 DEFAULT_LIMIT = 100
 """Records drawn unless --limit says otherwise: a terminal table of thousands of rows is
-slow to draw (rich takes about 0.5 ms a row) and unreadable; the filters narrow it."""
+slow to draw and unreadable; the filters narrow it."""
 
 
-class Selection(Schema):
-    """The records a `show` invocation draws."""
+@dataclass
+class Selection:
+    """The records a `show` invocation draws (a dataclass: `show` runs without pydantic
+    unless it shows records in full or a sampled run's statistics)."""
 
-    records: list[Record]
-    """The selected records, in file order, at most `limit` of them."""
+    records: list[Record] | list[KeyLine]
+    """The selected records, in file order, at most `limit` of them: in full for
+    `--full`, otherwise as the table reads them."""
     matched: int
     """Records matching the filters before the limit."""
     total: int
     """Records in the run file (latest per key)."""
-    not_run: dict[str, int] = Field(default_factory=dict)
+    not_run: dict[str, int] = field(default_factory=dict)
     """Per candidate, the keys the run planned that have no record in the file (the run
     stopped before them), whatever the filters; empty when none is missing."""
     resume: str = ""
     """The command that finishes the run file."""
-    incomplete: list[Incomplete] = Field(default_factory=list)
+    incomplete: list[Incomplete] = field(default_factory=list)
     """Per candidate, the matching records' answers cut at max_tokens or empty."""
     sampled: bool = False
     """True when the run asked each task several times (records carry a sample index)."""
@@ -59,7 +65,8 @@ def select(
     threshold: int | None = None,
 ) -> Selection:
     """The records matching every given filter; `limit` 0 means no limit. `threshold`
-    overrides the run's pass threshold for pass^k and pass@k."""
+    overrides the run's pass threshold for pass^k and pass@k. The records are read in
+    full when the index kept their lines (`read_index(keep_lines=True)`)."""
 
     def matches(value: str, patterns: Sequence[str]) -> bool:
         return not patterns or any(fnmatchcase(value, p) for p in patterns)
@@ -72,25 +79,29 @@ def select(
         and (not statuses or r.status in statuses)
     ]
     shown = chosen[:limit] if limit > 0 else chosen
+    manifest = run.manifest
     return Selection(
-        records=[run.record(line.key) for line in shown],
+        records=[run.record(line.key) for line in shown] if run.lines else shown,
         matched=len(chosen),
         total=len(run.records),
         not_run=not_run(
-            run.manifest,
+            manifest,
             recorded_tasks((r.task_id, r.candidate, r.sample) for r in run.records.values()),
         ),
-        resume=resume_command(run.manifest, run.path),
-        incomplete=count(chosen, run.manifest),
-        sampled=run.manifest.samples > 1,
-        samples=sample_stats(
-            scores_of(chosen, run.manifest.judge.name),
-            run.manifest.samples,
-            threshold_of(run.manifest, threshold),
-        )
-        if run.manifest.samples > 1
-        else None,
+        resume=resume_command(manifest, run.path),
+        incomplete=count(chosen, manifest),
+        sampled=manifest.samples > 1,
+        samples=_sample_stats(chosen, run, threshold) if manifest.samples > 1 else None,
     )
+
+
+def _sample_stats(chosen: list[KeyLine], run: RunIndex, threshold: int | None) -> SampleStats:
+    """The chosen records' per-task means and spreads and per-candidate pass rates."""
+    from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
+
+    manifest = run.manifest
+    scores = scores_of(chosen, manifest.judge.name)
+    return sample_stats(scores, manifest.samples, threshold_of(manifest, threshold))
 
 
 def shorten(text: str, width: int = 60) -> str:
@@ -107,7 +118,7 @@ def reason(record: Record) -> str:
     return f"{who}{record.error.kind}: {record.error.message}"
 
 
-def short_reason(record: Record) -> str:
+def short_reason(record: Record | KeyLine) -> str:
     """The reason in a few words for a table cell: `HTTP 404`, `judge: InvalidVerdict`."""
     if record.error is None:
         return ""

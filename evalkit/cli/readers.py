@@ -229,11 +229,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from functools import partial
+
     from evalkit.analysis.show import select
     from evalkit.display import show as show_view
     from evalkit.runfile.index import read_index
 
-    (run,) = _read_for_reading(read_index, args.runfile)
+    (run,) = _read_for_reading(partial(read_index, keep_lines=args.full), args.runfile)
     selection = select(run, args.task, args.candidate, args.status, args.limit, args.pass_threshold)
     show_view.records(selection, args.full)
     return EXIT_OK

@@ -129,7 +129,7 @@ def run_summary(summary: RunSummary) -> None:
     """The first records of a run one per row, then per-candidate totals of them all."""
     manifest = summary.manifest
     tasks = Table(title=f"{manifest.suite.name}: judged by {manifest.judge.name}")
-    from evalkit.analysis.checks import brief
+    from evalkit.analysis.check_words import brief
 
     checked = summary.checked
     sampled = manifest.samples > 1

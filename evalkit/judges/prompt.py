@@ -23,7 +23,8 @@ from pathlib import Path
 
 from evalkit.errors import ConfigError
 from evalkit.judges.verdicts import InvalidVerdict, check_verdict
-from evalkit.types import CUT_REASONS, CheckResult, Task, Verdict
+from evalkit.keys import is_cut
+from evalkit.types import CheckResult, Task, Verdict
 
 TEMPLATE_FIELDS = frozenset(
     {"prompt", "system", "reference", "rubric", "answer", "criteria_ids", "category", "tag"}
@@ -108,7 +109,7 @@ def answer_note(answer: str, finish_reason: str | None, which: str = "the answer
 
     A cut answer is graded as what it is, since the user gets it cut too; the judge is
     told so that it says why parts are missing instead of calling the answer vague."""
-    cut = finish_reason in CUT_REASONS
+    cut = is_cut(finish_reason)
     subject = which[:1].upper() + which[1:]
     if not answer.strip():
         why = " when it reached its token limit (max_tokens)" if cut else ""

@@ -7,7 +7,8 @@ renderers escape every string returned here as they escape answers.
 
 from __future__ import annotations
 
-from evalkit.analysis.checks import CheckCounts, brief, describe, outcome
+from evalkit.analysis.check_words import brief, outcome
+from evalkit.analysis.checks import CheckCounts, describe
 from evalkit.report.document import Cell, Report
 
 PREAMBLE = (

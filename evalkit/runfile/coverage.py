@@ -16,12 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evalkit.runfile.shards import shard_ids
-from evalkit.types import RunManifest
+
+if TYPE_CHECKING:
+    from evalkit.runfile.heads import ManifestHead
+    from evalkit.types import RunManifest
 
 
-def planned_tasks(manifest: RunManifest) -> int:
+def planned_tasks(manifest: RunManifest | ManifestHead) -> int:
     """How many tasks the run covers per candidate: the suite's, `--limit`'s, or its
     shard's."""
     if manifest.shard is not None:
@@ -30,7 +34,7 @@ def planned_tasks(manifest: RunManifest) -> int:
     return min(tasks, manifest.limit) if manifest.limit else tasks
 
 
-def planned_ids(manifest: RunManifest, suite_ids: Sequence[str]) -> list[str]:
+def planned_ids(manifest: RunManifest | ManifestHead, suite_ids: Sequence[str]) -> list[str]:
     """The planned task ids, given the ids of the suite the run was made from (in the
     suite's order, as `--limit` takes them, then its shard's); the caller checks it is
     that suite."""
@@ -49,7 +53,7 @@ def recorded_tasks(keys: Iterable[tuple[str, str] | tuple[str, str, int]]) -> di
     return {candidate: len(ids) for candidate, ids in tasks.items()}
 
 
-def not_run(manifest: RunManifest, recorded: Mapping[str, int]) -> dict[str, int]:
+def not_run(manifest: RunManifest | ManifestHead, recorded: Mapping[str, int]) -> dict[str, int]:
     """Per candidate of the manifest, how many planned keys have no record, given how many
     distinct (task, sample) keys have one (`recorded_tasks`). Candidates with nothing
     missing are left out; empty for a pairwise run."""
@@ -60,7 +64,7 @@ def not_run(manifest: RunManifest, recorded: Mapping[str, int]) -> dict[str, int
     return {name: n for name, n in counts.items() if n > 0}
 
 
-def resume_command(manifest: RunManifest, path: str | Path) -> str:
+def resume_command(manifest: RunManifest | ManifestHead, path: str | Path) -> str:
     """The command that finishes the run file: `judge --resume` for a re-grade."""
     command = "judge" if manifest.parent is not None else "run"
     return f"python -m evalkit {command} --resume {path}"

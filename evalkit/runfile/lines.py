@@ -12,22 +12,34 @@ accepts it by its own rules or raises the error naming the field. So what is acc
 and the file/line/field error on a bad line, are the twin's, and a good line is parsed
 once. Pairwise and resume lines are rare, and decoded by pydantic as `reader` does.
 
-msgspec is imported in the run-file stage only (here, in `index` and in `report_lines`).
+`read_lines` reads a whole file in one native call (msgspec's `decode_lines`), with no
+pydantic at all while every line is a good result line; a file where msgspec refuses a line,
+or with pairwise or resume lines (which pydantic validates), is read again line by line as
+above, so a bad line gets the same error either way. The twins (`runfile.twins`) are
+imported only then.
+
+msgspec is imported in the run-file stage only (here, in `heads`, `index` and
+`report_lines`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from importlib import import_module
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
 
 import msgspec
-from pydantic import BaseModel, Field
 
-from evalkit.runfile.reader import RunLines, Skimmed, line_decoder
-from evalkit.types import Answer, RecordKey, RunManifest, Status, record_key
-from evalkit.types import Score as CheckedScore
+from evalkit.errors import RunFileError
+from evalkit.keys import RecordKey, Status, is_blank, is_cut, record_key
+from evalkit.runfile.heads import ManifestHead, head_of, read_head, utf8
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from evalkit.types import RunManifest
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
 """A verdict's score, 1-5; an int in the JSON (no float, no string), as `types.Score`."""
@@ -65,6 +77,7 @@ class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     skipped; `read_run` builds every field."""
 
     type: ClassVar[str] = "result"
+    twin: ClassVar[str] = "ScoreLineModel"
     task_id: str
     """The task."""
     candidate: str
@@ -106,35 +119,67 @@ def read_scores(path: str | Path) -> ScoreFile:
     The other fields are checked as JSON but not built: 10,000 real-shaped records (23 MB)
     take 0.04 s of CPU against 0.10 s for pydantic's decoding of the same fields and 0.15 s
     for `json.loads` of every line (measured)."""
+    from evalkit.runfile.reader import RunLines
+    from evalkit.runfile.twins import ScoreLineModel
+
     lines = RunLines(Path(path), ScoreLine, decoder=fast_decoder(ScoreLine, ScoreLineModel, False))
     records = {line.key: line for line in lines}
     return ScoreFile(path=str(path), manifest=lines.manifest, records=records)
 
 
 class KeyAnswer(msgspec.Struct, gc=False):
-    """An answer's text and why generation stopped: enough to tell one that is not whole."""
+    """An answer's text, why generation stopped and how long it took: what `show`'s table
+    shows of it."""
 
     text: str
     """The reply's text."""
     finish_reason: str | None = None
     """Why generation stopped: stop, length, ..."""
+    latency_ms: float | None = None
+    """Wall time of the call that gave it."""
 
-    truncated = Answer.truncated  # the same rules as a full Answer's, not a copy of them
-    empty = Answer.empty
+    @property
+    def truncated(self) -> bool:
+        """Cut at the token limit, as `Answer.truncated`."""
+        return is_cut(self.finish_reason)
+
+    @property
+    def empty(self) -> bool:
+        """No text but whitespace, as `Answer.empty`."""
+        return is_blank(self.text)
 
 
 class KeyVerdict(msgspec.Struct, gc=False):
-    """A verdict's score only."""
+    """A verdict's score and label."""
 
     score: Score
     """1-5."""
+    label: str
+    """The rubric's label for the score."""
+
+
+class KeyFailure(msgspec.Struct, gc=False):
+    """Why a record is not ok, in a table cell's words: whose call failed and how."""
+
+    kind: str
+    """The failure's class, e.g. ServiceUnavailableError, EndpointDown, InvalidVerdict."""
+    status_code: int | None = None
+    """The HTTP status, when there was one."""
+    role: Literal["candidate", "judge"] = "candidate"
+    """Whose call failed."""
+
+
+class Counted(msgspec.Struct, gc=False):
+    """An object of a list that is only counted; its fields are skipped."""
 
 
 class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
-    """A result line's key, status and answer's ending, as `show` reads it; the other
-    fields are skipped."""
+    """A result line as `show` reads it: its key and status, and the cells of its table
+    row (score, label, latency, the reason it is not ok, its checks); the other fields
+    are skipped."""
 
     type: ClassVar[str] = "result"
+    twin: ClassVar[str] = "KeyLineModel"
     task_id: str
     """The task."""
     candidate: str
@@ -146,7 +191,13 @@ class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     answer: KeyAnswer | None = None
     """The answer, when there is one."""
     verdict: KeyVerdict | None = None
-    """The verdict's score, when there is one (a sampled run's spread and pass rates)."""
+    """The verdict's score and label, when there is one."""
+    error: KeyFailure | None = None
+    """Why it is not ok, when it is not."""
+    checks: list[ScoreCheck] = msgspec.field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
+    disagreements: list[Counted] = msgspec.field(default_factory=list)
+    """Where a check contradicted the judge (counted only)."""
     sample: Sample = 0
     """Which repeated answer to the task it is (0 when the run asked once)."""
 
@@ -154,90 +205,6 @@ class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     def key(self) -> RecordKey:
         """The record's key, as Record.key."""
         return record_key(self.task_id, self.candidate, self.judge, self.sample)
-
-
-class _ScoreAnswerModel(Skimmed):
-    """ScoreAnswer's twin."""
-
-    text: str
-    """The answer."""
-
-
-class _ScoreVerdictModel(Skimmed):
-    """ScoreVerdict's twin."""
-
-    score: CheckedScore
-    """1-5."""
-    label: str
-    """The rubric's label for the score."""
-
-
-class _ScoreCheckModel(Skimmed):
-    """ScoreCheck's twin."""
-
-    passed: bool | None
-    """True or False when the check ran; None when it could not."""
-
-
-class ScoreLineModel(Skimmed):
-    """ScoreLine's twin: what a result line must hold for `compare` (see the module
-    docstring); fields it does not declare are skipped unchecked."""
-
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: _ScoreAnswerModel | None = None
-    """The answer, when there is one."""
-    verdict: _ScoreVerdictModel | None = None
-    """The verdict, when there is one."""
-    checks: list[_ScoreCheckModel] = Field(default_factory=list)
-    """The outcomes of the task's checks; empty without checks."""
-    sample: int = Field(default=0, ge=0)
-    """Which repeated answer to the task it is."""
-
-
-class _KeyAnswerModel(Skimmed):
-    """KeyAnswer's twin."""
-
-    text: str
-    """The reply's text."""
-    finish_reason: str | None = None
-    """Why generation stopped: stop, length, ..."""
-
-
-class _KeyVerdictModel(Skimmed):
-    """KeyVerdict's twin."""
-
-    score: CheckedScore
-    """1-5."""
-
-
-class KeyLineModel(Skimmed):
-    """KeyLine's twin: what a result line must hold for `show`."""
-
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: _KeyAnswerModel | None = None
-    """The answer, when there is one."""
-    verdict: _KeyVerdictModel | None = None
-    """The verdict's score, when there is one."""
-    sample: int = Field(default=0, ge=0)
-    """Which repeated answer to the task it is."""
 
 
 class _Other(msgspec.Struct, tag_field="type", gc=False):
@@ -263,6 +230,8 @@ def fast_decoder(
     `reader.line_decoder` does; a line msgspec refuses goes to the twin (pydantic,
     `twin_type`), whose ValidationError names the field. The twin's validator is built
     only when a line needs it (building it costs more than decoding 10,000 lines)."""
+    from evalkit.runfile.reader import line_decoder
+
     native = msgspec.json.Decoder(Union[struct, _Pair, _Resume]).decode  # noqa: UP007
     as_struct = msgspec.json.Decoder(struct).decode
     refused = msgspec.MsgspecError
@@ -272,7 +241,7 @@ def fast_decoder(
             item = native(line)
         except refused:
             item = None
-        if item is not None and item.type == "result" and (line.isascii() or _utf8(line)):
+        if item is not None and item.type == "result" and (line.isascii() or utf8(line)):
             return item
         checked = line_decoder(twin_type, pairs)(line)  # raises a bad line's ValidationError
         if checked.type != "result":
@@ -282,11 +251,58 @@ def fast_decoder(
     return decode
 
 
-def _utf8(line: bytes) -> bool:
-    """Whether the bytes are valid UTF-8 (JSON's encoding; msgspec checks only the strings
-    it keeps)."""
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class Lines(msgspec.Struct, Generic[S], gc=False):
+    """A run file's head and result lines as `read_lines` read them."""
+
+    manifest: ManifestHead
+    """Line 1, the fields readers read."""
+    items: list[S]
+    """Every result line, in file order (later lines of a key supersede earlier ones:
+    the caller's to apply)."""
+    partial_tail: bool = False
+    """True when the file ended in a partial line (a crash mid-write), which was skipped."""
+
+
+def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
+    """Every result line of a run file as `struct` (a struct of this module with a `twin`),
+    pairwise and resume lines skipped, in one native pass; see the module docstring."""
+    path = Path(path)
     try:
-        line.decode()
-    except UnicodeDecodeError:
-        return False
-    return True
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RunFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    head_end = data.find(b"\n") + 1
+    if not head_end:
+        raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
+    manifest = read_head(data[:head_end], path)
+    body_end = data.rfind(b"\n") + 1  # past it, a partial last line (a crash mid-write)
+    body, partial = data[head_end:body_end], body_end < len(data)
+    del data
+    try:
+        if body.isascii() or utf8(body):
+            items = _whole_file_decoder(struct)(body)
+            if all(item.type == "result" for item in items):
+                return Lines(manifest, items, partial)
+    except msgspec.MsgspecError:
+        pass
+    return _line_by_line(path, struct)
+
+
+@cache
+def _whole_file_decoder(struct: type[msgspec.Struct]) -> Callable[[bytes], list[Any]]:
+    """Decode newline-delimited result, pairwise and resume lines in one call."""
+    return msgspec.json.Decoder(Union[struct, _Pair, _Resume]).decode_lines  # noqa: UP007
+
+
+def _line_by_line(path: Path, struct: type[S]) -> Lines[S]:
+    """`read_lines` for a file msgspec refused somewhere: line by line, each line msgspec
+    refuses validated by the struct's twin, which names the bad field."""
+    from evalkit.runfile.reader import RunLines
+
+    twin = getattr(import_module("evalkit.runfile.twins"), struct.twin)
+    lines = RunLines(path, struct, decoder=fast_decoder(struct, twin, False))
+    items = list(lines)
+    return Lines(head_of(lines.manifest.model_dump_json().encode()), items, lines.partial)

@@ -117,10 +117,7 @@ class RunLines(Generic[M]):
             head = handle.readline()
         if not head.endswith(b"\n"):
             raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
-        try:
-            self.manifest = RunManifest.model_validate_json(head)
-        except ValidationError as exc:
-            raise line_error(exc, path, 1, "not a run file: line 1 is not a manifest") from None
+        self.manifest = checked_manifest(head, path)
 
     def _open(self) -> BinaryIO:
         try:
@@ -162,6 +159,15 @@ class RunLines(Generic[M]):
                     self.resumes.append(item)
                     continue
                 yield number, line, item
+
+
+def checked_manifest(line: bytes, path: Path) -> RunManifest:
+    """Line 1 validated as a RunManifest; an error naming the file, the line and the field
+    when it is not one."""
+    try:
+        return RunManifest.model_validate_json(line)
+    except ValidationError as exc:
+        raise line_error(exc, path, 1, "not a run file: line 1 is not a manifest") from None
 
 
 class _PairSkipped(Skimmed):

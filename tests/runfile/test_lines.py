@@ -6,13 +6,26 @@ import json
 import msgspec
 import pytest
 from pydantic import ValidationError
-from runfiles import record
+from runfiles import check, disagree, manifest, record
 
-from evalkit.runfile.lines import KeyLine, KeyLineModel, ScoreLine, ScoreLineModel, fast_decoder
-from evalkit.runfile.reader import line_decoder
+from evalkit.errors import RunFileError
+from evalkit.runfile.heads import ManifestHead
+from evalkit.runfile.lines import KeyLine, ScoreLine, fast_decoder, read_lines
+from evalkit.runfile.reader import RunLines, line_decoder
 from evalkit.runfile.report_lines import ReportLine, ReportLineModel
+from evalkit.runfile.twins import KeyLineModel, ScoreLineModel
 
-GOOD = json.loads(record("t1", "m", "ok", 4, text="an answer").model_dump_json())
+GOOD = json.loads(
+    record(
+        "t1",
+        "m",
+        "ok",
+        4,
+        text="an answer",
+        checks=[check("c1", True)],
+        disagreements=[disagree("c1")],
+    ).model_dump_json()
+)
 
 
 def changed(path: str, value: object) -> bytes:
@@ -60,6 +73,12 @@ LINES = [
     pytest.param(changed("judge_answer", {"latency_ms": 5.0}), id="judge-text-absent"),
     pytest.param(changed("judge_answer", {"text": "r", "latency_ms": 5}), id="judge-latency"),
     pytest.param(changed("finished_at", 5), id="finished-int"),
+    pytest.param(changed("checks", [{"id": "c", "passed": "yes"}]), id="passed-string"),
+    pytest.param(changed("checks", [{"id": "c"}]), id="passed-absent"),
+    pytest.param(changed("checks", {"id": "c"}), id="checks-object"),
+    pytest.param(changed("disagreements", [5]), id="disagreement-int"),
+    pytest.param(changed("disagreements", [{"check_id": 5}]), id="disagreement-odd"),
+    pytest.param(changed("error", {"kind": 5, "message": "m"}), id="kind-int"),
     pytest.param(changed("status", "fine"), id="status-unknown"),
     pytest.param(changed("status", None), id="status-null"),
     pytest.param(changed("task_id", 7), id="task-id-int"),
@@ -100,3 +119,70 @@ def test_a_struct_accepts_and_refuses_what_its_twin_does(
         return
     assert isinstance(got, struct)
     assert msgspec.to_builtins(got) == expected.model_dump()
+
+
+MANIFEST = manifest().model_dump_json().encode() + b"\n"
+GOOD_LINE = json.dumps(GOOD).encode() + b"\n"
+
+
+def line_by_line(path, struct: type) -> tuple[list, bool]:
+    """What reading the file one line at a time gives (the specification of read_lines)."""
+    twin = {KeyLine: KeyLineModel, ScoreLine: ScoreLineModel}[struct]
+    lines = RunLines(path, struct, decoder=fast_decoder(struct, twin, False))
+    return list(lines), lines.partial
+
+
+@pytest.mark.parametrize("struct", [KeyLine, ScoreLine])
+@pytest.mark.parametrize("line", LINES)
+def test_reading_a_whole_file_gives_what_reading_it_line_by_line_gives(
+    tmp_path, struct: type, line: bytes
+) -> None:
+    """Whole-file decoding (msgspec's decode_lines) and line-by-line decoding accept the
+    same files with the same values, and refuse the others with the same error."""
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(MANIFEST + GOOD_LINE + b"\n" + line + GOOD_LINE + b'{"type": "res')
+    try:
+        items, partial = line_by_line(path, struct)
+    except RunFileError as exc:
+        with pytest.raises(RunFileError) as raised:
+            read_lines(path, struct)
+        assert str(raised.value) == str(exc)  # the same file, line and field
+        return
+    read = read_lines(path, struct)
+    assert [msgspec.to_builtins(i) for i in read.items] == [msgspec.to_builtins(i) for i in items]
+    assert read.partial_tail is partial is True
+    assert read.manifest == msgspec.json.decode(MANIFEST, type=ManifestHead)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("samples", 0, "samples"),
+        ("pass_threshold", 6, "pass_threshold"),
+        ("candidates", "m", "candidates"),
+        ("suite", None, "suite"),
+        ("type", "result", "type"),
+    ],
+)
+def test_a_bad_manifest_is_refused_with_the_field_named(
+    tmp_path, field: str, value: object, where: str
+) -> None:
+    head = json.loads(MANIFEST)
+    head[field] = value
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(json.dumps(head).encode() + b"\n" + GOOD_LINE)
+    with pytest.raises(RunFileError) as raised:
+        read_lines(path, KeyLine)
+    message = str(raised.value)
+    assert "line 1" in message and "not a manifest" in message and where in message
+
+
+def test_a_manifest_with_text_beyond_ascii_is_read(tmp_path) -> None:
+    head = json.loads(MANIFEST)
+    head["models"]["gemma3:1b"]["notes"] = "Gemma 3 · 1B, ✓"
+    head["models"]["gemma3:1b"]["params"]["max_tokens"] = 512
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(json.dumps(head, ensure_ascii=False).encode() + b"\n" + GOOD_LINE)
+    read = read_lines(path, KeyLine)
+    assert read.manifest.models["gemma3:1b"].params["max_tokens"] == 512
+    assert [i.task_id for i in read.items] == ["t1"]

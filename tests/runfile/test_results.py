@@ -184,8 +184,9 @@ def test_writer_writes_keys_and_answers_as_given_next_to_credentials(tmp_path: P
         ("score", "true", ["show", "report", "compare"]),
         ("score", "4.0", ["show", "report", "compare"]),
         ("score", '"4"', ["show", "report", "compare"]),
-        ("met", '"true"', ["show", "report"]),  # compare reads only scores, labels
-        ("met", "1", ["show", "report"]),
+        # compare reads only scores and labels, show's table only what it shows
+        ("met", '"true"', ["show --full", "report"]),
+        ("met", "1", ["show --full", "report"]),
     ],
 )
 def test_a_verdict_field_of_the_wrong_type_is_refused_when_read(
@@ -199,8 +200,9 @@ def test_a_verdict_field_of_the_wrong_type_is_refused_when_read(
     assert written in text
     path.write_text(text.replace(written, f'"{field}":{value}', 1))
     for command in commands:
-        args = [str(path)] * (2 if command == "compare" else 1)
-        assert main([command, *args]) == 2
+        name, *flags = command.split()
+        args = [str(path)] * (2 if name == "compare" else 1)
+        assert main([name, *args, *flags]) == 2
         err = capsys.readouterr().err.replace("\n", " ")
         assert "run.jsonl" in err and "line 2" in err and f"{field}:" in err
 

@@ -1,0 +1,125 @@
+"""A run file's manifest (line 1) as the commands that only read run files see it: decoded
+by msgspec into `ManifestHead`, which holds only the fields they read, so `show` needs no
+pydantic at all.
+
+Guarantees: the full manifest (`types.RunManifest`) is the specification. A line 1 is taken
+as a head only when msgspec accepts it, and every field declared here is declared as
+strictly as in RunManifest (the same types, bounds and literals), so msgspec accepts no
+value of a read field that RunManifest refuses; a line 1 msgspec refuses is validated by
+RunManifest, which either accepts it by its own rules (the head is then built from what it
+accepted) or raises the error naming the field. Fields not declared here are skipped, their
+JSON still checked: a wrong value there goes unreported, as a field `compare` does not read
+does (`runfile.lines`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+
+Param = float | int | str | bool | None
+"""A resolved model setting's value, as `ModelInfo.params` holds them."""
+
+
+class SuiteHead(msgspec.Struct, gc=False):
+    """The suite a run was made from (`SuiteInfo`)."""
+
+    name: str
+    """The suite's name."""
+    ref: str
+    """How the run named it (a name or a path)."""
+    fingerprint: str
+    """sha256 over the suite's rows."""
+    tasks: int
+    """How many tasks the suite had."""
+
+
+class ModelHead(msgspec.Struct, gc=False):
+    """A candidate's resolved settings (`ModelInfo.params`)."""
+
+    params: dict[str, Param] = {}
+    """temperature, seed, max_tokens, ... as sent."""
+
+
+class JudgeHead(msgspec.Struct, gc=False):
+    """The judge's name (`JudgeInfo.name`)."""
+
+    name: str
+    """As records name it."""
+
+
+class ShardHead(msgspec.Struct, gc=False):
+    """Which share of the suite's tasks the run covered (`ShardInfo`)."""
+
+    index: Annotated[int, msgspec.Meta(ge=1)]
+    """This shard, from 1."""
+    count: Annotated[int, msgspec.Meta(ge=1)]
+    """How many shards the suite was dealt to."""
+    tasks: Annotated[int, msgspec.Meta(ge=0)]
+    """How many tasks fell to this shard."""
+
+
+class PairwiseHead(msgspec.Struct, gc=False):
+    """That the run was pairwise (`PairwiseInfo`); its fields are not read here."""
+
+
+class ManifestHead(msgspec.Struct, gc=False):
+    """Line 1 of a run file, the fields `show` reads (see the module docstring)."""
+
+    run_id: str
+    """The run's id."""
+    suite: SuiteHead
+    """The suite."""
+    candidates: list[str]
+    """The candidate models, in the run's order."""
+    models: dict[str, ModelHead]
+    """Each candidate's resolved settings."""
+    judge: JudgeHead
+    """The judge."""
+    type: Literal["run"] = "run"
+    """Always "run"."""
+    limit: int | None = None
+    """`--limit`: the first N tasks only."""
+    parent: str | None = None
+    """The run file a re-grade was made from; None for a run."""
+    pairwise: PairwiseHead | None = None
+    """Set for a pairwise run."""
+    shard: ShardHead | None = None
+    """`--shard I/N`: the run's share of the tasks."""
+    samples: Annotated[int, msgspec.Meta(ge=1)] = 1
+    """Answers asked per task and candidate."""
+    pass_threshold: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    """The run's pass threshold for pass^k and pass@k; None: the default."""
+
+
+_decode_head = msgspec.json.Decoder(ManifestHead).decode
+
+
+def read_head(line: bytes, path: Path) -> ManifestHead:
+    """Line 1 as a ManifestHead; a line that is not a manifest is the error RunManifest
+    gives, naming the file, the line and the field (pydantic is imported only then)."""
+    try:
+        if line.isascii() or utf8(line):
+            return _decode_head(line)
+    except msgspec.MsgspecError:
+        pass
+    from evalkit.runfile.reader import checked_manifest  # the specification, on refusal only
+
+    return head_of(checked_manifest(line, path).model_dump_json().encode())
+
+
+def head_of(manifest_json: bytes) -> ManifestHead:
+    """The head of a manifest RunManifest has accepted, given as its JSON."""
+    return _decode_head(manifest_json)
+
+
+def utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8 (JSON's encoding; msgspec checks only the strings
+    it keeps)."""
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

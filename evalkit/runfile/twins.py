@@ -1,0 +1,125 @@
+"""The pydantic twins of `runfile.lines`' structs: what a result line must hold for
+`compare` (`ScoreLineModel`) and for `show` (`KeyLineModel`). A twin is the specification
+of its struct (see `runfile.lines`); it is imported only when msgspec refuses a line, to
+accept it by its own rules or name the bad field, so a file msgspec reads whole costs no
+pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from evalkit.runfile.reader import Skimmed
+from evalkit.types import Score as CheckedScore
+from evalkit.types import Status
+
+
+class _ScoreAnswerModel(Skimmed):
+    """ScoreAnswer's twin."""
+
+    text: str
+    """The answer."""
+
+
+class _ScoreVerdictModel(Skimmed):
+    """ScoreVerdict's twin."""
+
+    score: CheckedScore
+    """1-5."""
+    label: str
+    """The rubric's label for the score."""
+
+
+class _ScoreCheckModel(Skimmed):
+    """ScoreCheck's twin."""
+
+    passed: bool | None
+    """True or False when the check ran; None when it could not."""
+
+
+class ScoreLineModel(Skimmed):
+    """ScoreLine's twin: what a result line must hold for `compare` (see the module
+    docstring); fields it does not declare are skipped unchecked."""
+
+    type: Literal["result"] = "result"
+    """Always "result"."""
+    task_id: str
+    """The task."""
+    candidate: str
+    """The candidate model."""
+    judge: str
+    """The judge that graded it."""
+    status: Status
+    """ok, unavailable, error or judge_error."""
+    answer: _ScoreAnswerModel | None = None
+    """The answer, when there is one."""
+    verdict: _ScoreVerdictModel | None = None
+    """The verdict, when there is one."""
+    checks: list[_ScoreCheckModel] = Field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
+    sample: int = Field(default=0, ge=0)
+    """Which repeated answer to the task it is."""
+
+
+class _KeyAnswerModel(Skimmed):
+    """KeyAnswer's twin."""
+
+    text: str
+    """The reply's text."""
+    finish_reason: str | None = None
+    """Why generation stopped: stop, length, ..."""
+    latency_ms: float | None = None
+    """Wall time of the call that gave it."""
+
+
+class _KeyVerdictModel(Skimmed):
+    """KeyVerdict's twin."""
+
+    score: CheckedScore
+    """1-5."""
+    label: str
+    """The rubric's label for the score."""
+
+
+class _KeyFailureModel(Skimmed):
+    """KeyFailure's twin."""
+
+    kind: str
+    """The failure's class."""
+    status_code: int | None = None
+    """The HTTP status, when there was one."""
+    role: Literal["candidate", "judge"] = "candidate"
+    """Whose call failed."""
+
+
+class _CountedModel(Skimmed):
+    """Counted's twin: an object, its fields skipped."""
+
+
+class KeyLineModel(Skimmed):
+    """KeyLine's twin: what a result line must hold for `show`."""
+
+    type: Literal["result"] = "result"
+    """Always "result"."""
+    task_id: str
+    """The task."""
+    candidate: str
+    """The candidate model."""
+    judge: str
+    """The judge that graded it."""
+    status: Status
+    """ok, unavailable, error or judge_error."""
+    answer: _KeyAnswerModel | None = None
+    """The answer, when there is one."""
+    verdict: _KeyVerdictModel | None = None
+    """The verdict's score and label, when there is one."""
+    error: _KeyFailureModel | None = None
+    """Why it is not ok, when it is not."""
+    checks: list[_ScoreCheckModel] = Field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
+    disagreements: list[_CountedModel] = Field(default_factory=list)
+    """Where a check contradicted the judge (counted only)."""
+    sample: int = Field(default=0, ge=0)
+    """Which repeated answer to the task it is."""
