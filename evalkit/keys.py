@@ -12,6 +12,10 @@ Status = Literal["ok", "unavailable", "error", "judge_error"]
 """A record's outcome: ok (graded), unavailable (its endpoint was down), error (its call
 failed), judge_error (the judge replied, never with a valid verdict)."""
 
+IdentitySource = Literal["digest", "file_sha256", "model"]
+"""What identifies a model in a manifest: the server's digest, the sha256 of the embedded
+GGUF file, or only the model string."""
+
 RecordKey = tuple[str, str, str] | tuple[str, str, str, int]
 """A result record's key: (task_id, candidate, judge) for sample 0, the key it had before
 samples existed, and (task_id, candidate, judge, sample) for any other sample."""

@@ -12,14 +12,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic import Strict as StrictType
 
-from evalkit.keys import RecordKey, Status, is_blank, is_cut, record_key
+from evalkit.keys import IdentitySource, RecordKey, Status, is_blank, is_cut, record_key
 
 RubricSeverity = Literal["fatal", "major", "minor"]
 IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
 Score = Annotated[int, StrictType(), Field(ge=1, le=5)]
 """A score: a JSON integer from 1 to 5. `true`, `5.0` and `"5"` are not scores (pydantic
 took `true` as 1 and `5.0` as 5 for a Literal[1, ..., 5], even in strict mode)."""
-IdentitySource = Literal["digest", "file_sha256", "model"]
 
 FATAL_CAP: int = 2
 """The highest score an answer may get when it misses a fatal rubric criterion."""

@@ -13,14 +13,19 @@ Guarantees:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from evalkit.analysis.check_words import HasPassed
-from evalkit.types import Disagreement, Record, Schema
+
+if TYPE_CHECKING:
+    from evalkit.types import Disagreement, Record
 
 
-class CheckCounts(Schema):
+@dataclass
+class CheckCounts:
     """Check results over a set of records: how many passed, failed, could not run, and how
-    often a check contradicted the judge."""
+    often a check contradicted the judge (a dataclass: `compare` counts without pydantic)."""
 
     records: int = 0
     """Records that carry check results."""

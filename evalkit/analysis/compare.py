@@ -16,11 +16,9 @@ check results (checks do not depend on the judge, so a record the judge failed o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
+from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any, Literal, get_args
-
-from pydantic import Field, TypeAdapter
 
 from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.compare_units import UnitFigures, holm_adjusted, units
@@ -33,14 +31,14 @@ from evalkit.analysis.stats import (
 )
 from evalkit.runfile.lines import ScoreFile, ScoreLine
 from evalkit.runfile.manifests import ModelChange, model_changes
-from evalkit.types import Schema
 
 Outcome = Literal["improved", "regressed", "unchanged", "only_a", "only_b", "not_ok"]
 _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 Pair = tuple[str, str, int]
 
 
-class RunRef(Schema):
+@dataclass(kw_only=True)
+class RunRef:
     """Which run file a side of the comparison is."""
 
     path: str
@@ -53,7 +51,8 @@ class RunRef(Schema):
     """The suite's name."""
 
 
-class RowComparison(Schema):
+@dataclass(kw_only=True, slots=True)
+class RowComparison:
     """One (task, candidate) row in A and B."""
 
     task_id: str
@@ -97,7 +96,8 @@ class RowComparison(Schema):
         )
 
 
-class CandidateComparison(Schema):
+@dataclass(kw_only=True)
+class CandidateComparison:
     """One candidate's figures over the rows graded ok in both files."""
 
     candidate: str
@@ -142,13 +142,14 @@ class CandidateComparison(Schema):
     """Minimum detectable difference of this suite: the smallest true mean difference a
     5%-level test detects with 80% power, from the sd of the units' mean differences and
     their number; None below two units."""
-    checks_a: CheckCounts = Field(default_factory=CheckCounts)
+    checks_a: CheckCounts = field(default_factory=CheckCounts)
     """Check results of the candidate's records in A (all zero without checks)."""
-    checks_b: CheckCounts = Field(default_factory=CheckCounts)
+    checks_b: CheckCounts = field(default_factory=CheckCounts)
     """Check results of the candidate's records in B (all zero without checks)."""
 
 
-class Regrade(Schema):
+@dataclass(kw_only=True)
+class Regrade:
     """B graded the same answers as A with another judge: how far the judges agree."""
 
     judge_a: str
@@ -161,10 +162,11 @@ class Regrade(Schema):
     """Agreement over the rows ok in both; None when there are none."""
 
 
-class Comparison(Schema):
+@dataclass(kw_only=True)
+class Comparison:
     """Everything `compare` reports; `--format json` prints this model."""
 
-    model_changes: list[ModelChange] = Field(default_factory=list)
+    model_changes: list[ModelChange] = field(default_factory=list)
     """Models (the judge's, then the candidates') whose identity or server differs between
     A and B: first, because a score difference may come from them rather than from the
     answers."""
@@ -207,7 +209,7 @@ def compare_runs(
     notes: list[str] = []
     picked_a, picked_b = _pick(a, "A", notes), _pick(b, "B", notes)
     pairs = list(dict.fromkeys([*picked_a, *picked_b]))
-    rows = _rows().validate_python([_row(p, picked_a.get(p), picked_b.get(p)) for p in pairs])
+    rows = [RowComparison(**_row(p, picked_a.get(p), picked_b.get(p))) for p in pairs]
     order = [*a.manifest.candidates, *b.manifest.candidates, *(r.candidate for r in rows)]
     candidates = [
         _candidate(name, [r for r in rows if r.candidate == name], resamples, seed, clusters)
@@ -262,12 +264,6 @@ def _pick(run: ScoreFile, side: str, notes: list[str]) -> dict[Pair, ScoreLine]:
     if ignored:
         notes.append(f"{side}: {ignored} record(s) by other judges than {judge!r} ignored")
     return picked
-
-
-@cache
-def _rows() -> TypeAdapter[list[RowComparison]]:
-    """Rows validated in one native call: a third of the time of one call per row."""
-    return TypeAdapter(list[RowComparison])
 
 
 def _row(pair: Pair, a: ScoreLine | None, b: ScoreLine | None) -> dict[str, Any]:

@@ -159,7 +159,7 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from evalkit.analysis.compare import compare_runs
+    from evalkit.analysis.compare import Comparison, compare_runs
     from evalkit.analysis.gate import gate_warnings, regressions
     from evalkit.errors import ConfigError
     from evalkit.runfile.lines import read_scores
@@ -171,7 +171,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"compare --cluster {args.cluster}: {exc}") from None
     if args.format == "json":
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        from pydantic import TypeAdapter  # only the json format pays for pydantic
+
+        sys.stdout.write(TypeAdapter(Comparison).dump_json(result, indent=2).decode() + "\n")
     elif args.format == "md":
         from evalkit.report.compare_markdown import render
 

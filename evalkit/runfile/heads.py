@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from evalkit.keys import IdentitySource
+
 Param = float | int | str | bool | None
 """A resolved model setting's value, as `ModelInfo.params` holds them."""
 
@@ -37,17 +39,56 @@ class SuiteHead(msgspec.Struct, gc=False):
 
 
 class ModelHead(msgspec.Struct, gc=False):
-    """A candidate's resolved settings (`ModelInfo.params`)."""
+    """A model as the run resolved it (`ModelInfo`, every field)."""
 
+    name: str
+    """The model's name in the config."""
+    endpoint: str
+    """The endpoint it was asked at."""
+    kind: str
+    """ollama, openai or embedded."""
+    litellm_model: str
+    """The model string litellm was given."""
+    url: str | None = None
+    """The endpoint's URL, credentials removed."""
     params: dict[str, Param] = {}
     """temperature, seed, max_tokens, ... as sent."""
+    notes: str | None = None
+    """The config's notes on it."""
+    identity: str | None = None
+    """What identifies the weights (a digest, a file's sha256, the model string)."""
+    identity_source: IdentitySource | None = None
+    """Which of those `identity` is."""
+    server_version: str | None = None
+    """The server's version, when it told."""
 
 
 class JudgeHead(msgspec.Struct, gc=False):
-    """The judge's name (`JudgeInfo.name`)."""
+    """The judge as the run defined it (`JudgeInfo`, every field)."""
 
     name: str
     """As records name it."""
+    kind: str = "rubric"
+    """rubric, panel, pairwise or a plugin's."""
+    model: str | None = None
+    """The config model it calls."""
+    prompt_sha256: str | None = None
+    """sha256 of its prompt template."""
+    settings: dict[str, Param] = {}
+    """Its settings."""
+    members: list[JudgeHead] = []
+    """A panel's members."""
+    path: str | None = None
+    """The file it was loaded from."""
+    definition_sha256: str | None = None
+    """sha256 of its definition."""
+
+    def model_names(self) -> list[str]:
+        """Every config model the judge calls, a panel's members' included, once each."""
+        found = [self.model] if self.model else []
+        for member in self.members:
+            found.extend(member.model_names())
+        return list(dict.fromkeys(found))
 
 
 class ShardHead(msgspec.Struct, gc=False):
@@ -66,7 +107,8 @@ class PairwiseHead(msgspec.Struct, gc=False):
 
 
 class ManifestHead(msgspec.Struct, gc=False):
-    """Line 1 of a run file, the fields `show` reads (see the module docstring)."""
+    """Line 1 of a run file, the fields `show` and `compare` read (see the module
+    docstring)."""
 
     run_id: str
     """The run's id."""

@@ -9,9 +9,14 @@ down when probed, cannot tell a changed model from an unknown one, and says noth
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
-from evalkit.types import IdentitySource, JudgeInfo, ModelInfo, RunManifest, Schema
+from evalkit.keys import IdentitySource
+
+if TYPE_CHECKING:
+    from evalkit.runfile.heads import ManifestHead, ModelHead
+    from evalkit.types import JudgeInfo, ModelInfo, RunManifest
 
 Role = Literal["candidate", "judge"]
 SOURCE_WORDS: dict[str, str] = {"digest": "digest", "file_sha256": "file sha256", "model": "model"}
@@ -22,8 +27,10 @@ SETTINGS = ("endpoint", "kind", "litellm_model", "params")
 them (the URL may differ: each machine has its own pods)."""
 
 
-class ModelChange(Schema):
-    """A model whose identity or server differs between two runs."""
+@dataclass
+class ModelChange:
+    """A model whose identity or server differs between two runs (a dataclass: `compare`
+    builds it without pydantic)."""
 
     role: Role
     """candidate, or judge (a model the judge, or a panel member, calls)."""
@@ -31,14 +38,14 @@ class ModelChange(Schema):
     """The model's name in the config."""
     what: Literal["identity", "server_version"]
     """identity: other weights (or another model string); server_version: another server."""
-    source: IdentitySource | None = None
-    """For an identity change: what identifies the model (digest, file_sha256, model)."""
     before: str
     """In the first run (A)."""
     after: str
     """In the second run (B)."""
     message: str
     """The change in one line, e.g. `judge changed: gemma3:27b digest a1b2… → c3d4…`."""
+    source: IdentitySource | None = None
+    """For an identity change: what identifies the model (digest, file_sha256, model)."""
 
 
 def short(value: str) -> str:
@@ -50,7 +57,9 @@ def short(value: str) -> str:
     return value
 
 
-def model_changes(a: RunManifest, b: RunManifest) -> list[ModelChange]:
+def model_changes(
+    a: RunManifest | ManifestHead, b: RunManifest | ManifestHead
+) -> list[ModelChange]:
     """The judge's models, then the candidates, whose identity or server version differs
     from A to B; models in one manifest only are not compared."""
     judged = [n for n in a.judge.model_names() if n in b.judge.model_names()]
@@ -64,7 +73,9 @@ def model_changes(a: RunManifest, b: RunManifest) -> list[ModelChange]:
     return found
 
 
-def _changes(role: Role, name: str, before: ModelInfo, after: ModelInfo) -> list[ModelChange]:
+def _changes(
+    role: Role, name: str, before: ModelInfo | ModelHead, after: ModelInfo | ModelHead
+) -> list[ModelChange]:
     found = []
     source = before.identity_source
     if (
