@@ -159,7 +159,7 @@ def _plain_bootstrap(
     theta = fit_pairs(size, *pair_table(coded, size, prior))
     tables = _unit_tables(coded, unit_of, size)
     per_unit = Resampler(range(len(tables)), seed).per_unit(resamples)
-    drawn = (per_unit @ np.asarray(tables, dtype=np.int64).reshape(len(tables), -1)).tolist()
+    drawn = (per_unit @ np.asarray(tables, dtype=np.int64)).tolist()
     pairs = size * (size - 1) // 2
     fits = []
     for number, fields in enumerate(drawn):

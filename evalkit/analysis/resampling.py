@@ -76,7 +76,8 @@ class Resampler:
         if self.grouped:
             shares = np.array([len(group) for group in self.groups]) / n
             for rows in _chunks(resamples, len(self.groups)):
-                parts.append(rng.multinomial(n, shares, size=rows) @ table)
+                counts = rng.multinomial(n, shares, size=rows)
+                parts.append(np.einsum("rg,gk->rk", counts, table))  # no BLAS threads
         else:
             for rows in _chunks(resamples, n):
                 drawn = rng.integers(0, n, size=(rows, n))
