@@ -1,7 +1,7 @@
 """The intervals of a judge card, from `clustered.cluster_bootstrap` and the resampling
-machinery of `resampling`, in pure Python.
+machinery of `resampling` (numpy).
 
-Guarantees: the same values and seed give the same interval on every supported Python; an
+Guarantees: the same values and seed give the same interval with a given numpy version; an
 interval needs two tasks (clusters) at least, else it is None; a statistic undefined in
 more than half the resamples has no interval.
 """
@@ -9,14 +9,14 @@ more than half the resamples has no interval.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from evalkit.analysis.clustered import cluster_bootstrap
 from evalkit.analysis.resampling import Resampler, percentile_interval
 
 CONFIDENCE = 0.95
 RESAMPLES = 10_000
-"""Resamples of a mean's interval (grouped draws keep these fast)."""
+"""Resamples of a mean's interval (vectorised draws keep these fast)."""
 STATISTIC_RESAMPLES = 2_000
 """Resamples of a kappa's or a correlation's interval (each recomputed in full)."""
 
@@ -58,11 +58,11 @@ def task_mean(values: Iterable[tuple[str, float]], seed: int) -> Effect:
     return Effect(found.differences, found.mean, ci)
 
 
-def mean_draws(values: Sequence[float], resamples: int, seed: int) -> list[float]:
-    """The means of `resamples` bootstrap resamples of `values`."""
+def mean_draws(values: Sequence[float], resamples: int, seed: int) -> Any:
+    """The means of `resamples` bootstrap resamples of `values` (a numpy array)."""
     resampler = Resampler(values, seed)
     column = [values[group[0]] for group in resampler.groups]
-    return [resampler.totals(resampler.draw(), [column])[0] / len(values) for _ in range(resamples)]
+    return resampler.totals([column], resamples)[:, 0] / len(values)
 
 
 def difference_of_means(own: Sequence[float], other: Sequence[float], seed: int) -> Effect:
@@ -74,7 +74,7 @@ def difference_of_means(own: Sequence[float], other: Sequence[float], seed: int)
         return Effect(len(own) + len(other), value, None)
     a = mean_draws(own, RESAMPLES, seed)
     b = mean_draws(other, RESAMPLES, seed + 1)
-    ci = percentile_interval([x - y for x, y in zip(a, b, strict=True)], CONFIDENCE)
+    ci = percentile_interval(a - b, CONFIDENCE)
     return Effect(len(own) + len(other), value, ci)
 
 
@@ -87,10 +87,8 @@ def statistic_interval(
     None below two items or when the statistic is undefined in most resamples."""
     if len(items) < 2:
         return None
-    resampler = Resampler(items, seed)
     values = []
-    for _ in range(STATISTIC_RESAMPLES):
-        counts = resampler.per_unit(resampler.draw())
+    for counts in Resampler(items, seed).per_unit(STATISTIC_RESAMPLES).tolist():
         drawn = [item for item, count in zip(items, counts, strict=True) for _ in range(count)]
         value = statistic(drawn)
         if value is not None:

@@ -9,15 +9,16 @@ EQUAL (so equal ratings share the better rank: 1, 2, 2, 4); `rank_ub` is 1 + the
 of candidates whose whole interval lies above this one's (Arena's "rank (UB)"):
 candidates their intervals do not separate share it.
 
-Guarantees: pure Python; the same scores and seed give the same leaderboard on every
-supported Python; unscored samples are left out, never counted as a score.
+Guarantees: the same scores and seed give the same leaderboard with a given numpy version
+(`resampling`'s guarantee: the bootstrap draws with numpy, imported only then); unscored
+samples are left out, never counted as a score.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from evalkit.analysis.resampling import Resampler, percentile_interval
 from evalkit.types import Schema
@@ -126,7 +127,7 @@ def rank_scores(
             raise ValueError(f"candidate {name!r} has no scored sample to rank")
     means = [math.fsum(sums[k]) / sum(counts[k]) for k in range(len(names))]
     replicates = _score_replicates(sums, counts, seed, resamples)
-    if any(not values for values in replicates):
+    if any(not len(values) for values in replicates):
         raise ValueError("too few resamples: a candidate had no score in any of them")
     n = [sum(c) for c in counts]
     return Leaderboard(
@@ -174,17 +175,16 @@ def _tally(
 
 def _score_replicates(
     sums: list[list[float]], counts: list[list[int]], seed: int, resamples: int
-) -> list[list[float]]:
+) -> list[Any]:
     """Per candidate, its mean score in each resample of units (where it has a score)."""
     keys = list(zip(*sums, *counts, strict=True))
     resampler = Resampler(keys, seed)
     firsts = [group[0] for group in resampler.groups]
-    group_sums = [[row[u] for u in firsts] for row in sums]
-    group_counts = [[row[u] for u in firsts] for row in counts]
-    replicates: list[list[float]] = [[] for _ in sums]
-    for _ in range(resamples):
-        totals = resampler.totals(resampler.draw(), group_sums + group_counts)
-        for k, values in enumerate(replicates):
-            if totals[len(sums) + k]:
-                values.append(totals[k] / totals[len(sums) + k])
-    return replicates
+    columns = [[row[u] for u in firsts] for row in sums + counts]
+    totals = resampler.totals(columns, resamples)
+    k = len(sums)
+    return [
+        totals[:, c][scored] / totals[:, k + c][scored]
+        for c in range(k)
+        for scored in [totals[:, k + c] > 0]
+    ]

@@ -6,9 +6,9 @@
 
 Intervals resample tasks (or clusters of tasks): every comparison or sample of a task
 moves with it, because they share the task's difficulty. Guarantees: the same inputs and
-seed give the same leaderboard on every supported Python (draws use `random.Random` only);
-every resample is fitted to convergence, none is skipped for the pairwise ratings; the
-plain `rank` and `rank_scores` are pure Python, and only style control imports numpy.
+seed give the same leaderboard with a given numpy version (`resampling`'s guarantee; the
+resamples are drawn with numpy, imported only then, and the plain fits are pure Python);
+every resample is fitted to convergence, none is skipped for the pairwise ratings.
 
 Ranks and the result models are `leaderboard`'s (re-exported here with `rank_scores`).
 """
@@ -16,6 +16,7 @@ Ranks and the result models are `leaderboard`'s (re-exported here with `rank_sco
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from evalkit.analysis.bradley_terry import (
     DEFAULT_PRIOR,
@@ -43,7 +44,7 @@ from evalkit.analysis.leaderboard import (
     rank_scores,
     standings,
 )
-from evalkit.analysis.resampling import Draw, Resampler
+from evalkit.analysis.resampling import Resampler
 from evalkit.analysis.style import STYLE_FEATURES, style_covariates
 
 __all__ = [
@@ -86,14 +87,13 @@ def rank(
         raise ValueError("style control needs the answers' texts (answers=...)")
     anchor = anchor_index(names, baseline)
     unit_of, units = _units(coded.task_ids, clusters)
-    theta, fits, resampler, draws = _plain_bootstrap(coded, names, unit_of, prior, resamples, seed)
+    theta, fits, per_unit = _plain_bootstrap(coded, names, unit_of, prior, resamples, seed)
     n = _appearances(coded, len(names))
     plain = standings(names, to_ratings(theta, anchor), _ratings(fits, anchor), n, confidence)
     controlled, style = None, {}
     if style_control:
         assert answers is not None
         covariates = style_covariates([(t, a, b) for t, a, b, _ in rows], answers)
-        per_unit = [resampler.per_unit(draw) for draw in draws]
         point, fits, style = _style_fits(coded, covariates, prior, theta, fits, per_unit, unit_of)
         controlled = standings(
             names, to_ratings(point, anchor), _ratings(fits, anchor), n, confidence
@@ -129,20 +129,17 @@ def _units(task_ids: Sequence[str], clusters: Mapping[str, str] | None) -> tuple
     return unit_of, len(index)
 
 
-def _packed_units(
-    coded: Encoded, unit_of: list[int], units: int, size: int
-) -> tuple[list[int], int]:
-    """Each unit's pair table (twice the first candidate's wins, comparisons) packed into
-    one integer, `width` bits per number: a resample's table is then a sum of integers,
-    exact, and fast in pure Python. Units with equal tables get equal integers."""
+def _unit_tables(coded: Encoded, unit_of: list[int], size: int) -> list[list[int]]:
+    """Each unit's pair table: per pair of candidates, twice the first one's wins (ties
+    count one) and the comparisons. A resample's table is the units' tables weighed by how
+    many times each was drawn: integers, exact."""
     column = {pair: q for q, pair in enumerate(pairs_of(size))}
-    tables = [[0] * (2 * len(column)) for _ in range(units)]
+    tables = [[0] * (2 * len(column)) for _ in range(max(unit_of, default=-1) + 1)]
     for unit, i, j, s in zip(unit_of, coded.first, coded.second, coded.score2, strict=True):
         q = column[(i, j)]
         tables[unit][2 * q] += s
         tables[unit][2 * q + 1] += 1
-    width = (max(max(table) for table in tables) * units).bit_length() + 1
-    return [sum(v << (width * f) for f, v in enumerate(table)) for table in tables], width
+    return tables
 
 
 def _plain_bootstrap(
@@ -152,42 +149,26 @@ def _plain_bootstrap(
     prior: float,
     resamples: int,
     seed: int,
-) -> tuple[list[float], list[list[float]], Resampler, list[Draw]]:
-    """The thetas fitted to the data, to each resample of units, the resampler, and the
-    resamples drawn (style control refits the same ones)."""
+) -> tuple[list[float], list[list[float]], Any]:
+    """The thetas fitted to the data and to each resample of units, and how many times
+    each unit was drawn in each resample (style control refits the same resamples)."""
+    import numpy as np
+
     size = len(names)
     check_bounded(names, coded, prior)
     theta = fit_pairs(size, *pair_table(coded, size, prior))
-    packed, width = _packed_units(coded, unit_of, max(unit_of, default=-1) + 1, size)
-    resampler = Resampler(packed, seed)
-    fits, draws = _plain_replicates(resampler, packed, width, theta, prior, resamples)
-    return theta, fits, resampler, draws
-
-
-def _plain_replicates(
-    resampler: Resampler,
-    packed: list[int],
-    width: int,
-    theta: list[float],
-    prior: float,
-    resamples: int,
-) -> tuple[list[list[float]], list[Draw]]:
-    """Thetas fitted to each resample's pair table, and each resample's draws."""
-    values = [[packed[group[0]] for group in resampler.groups]]
-    size, mask = len(theta), (1 << width) - 1
+    tables = _unit_tables(coded, unit_of, size)
+    per_unit = Resampler(range(len(tables)), seed).per_unit(resamples)
+    drawn = (per_unit @ np.asarray(tables, dtype=np.int64)).tolist()
     pairs = size * (size - 1) // 2
-    fits, draws = [], []
-    for number in range(resamples):
-        drawn = resampler.draw()
-        (total,) = resampler.totals(drawn, values)
-        fields = [(total >> (width * f)) & mask for f in range(2 * pairs)]
+    fits = []
+    for number, fields in enumerate(drawn):
         wins = [fields[2 * q] / 2 + prior / 2 for q in range(pairs)]
         counts = [fields[2 * q + 1] + prior for q in range(pairs)]
         if not prior and unbounded(size, wins, counts) is not None:
             raise ValueError(f"resample {number}: ratings unbounded; rank with prior > 0")
         fits.append(fit_pairs(size, wins, counts, start=theta))
-        draws.append(drawn)
-    return fits, draws
+    return theta, fits, per_unit
 
 
 def _style_fits(
@@ -196,7 +177,7 @@ def _style_fits(
     prior: float,
     theta: list[float],
     plain: list[list[float]],
-    per_unit: list[list[int]],
+    per_unit: Any,
     unit_of: list[int],
 ) -> tuple[list[float], list[list[float]], dict[str, float]]:
     """Thetas at equal style, for the data and each resample, and the style effects."""

@@ -1,5 +1,6 @@
-"""The statistics evalkit reports, in pure Python (the commands that read run files must
-start fast, so no numpy or scipy at runtime; the tests check every figure against them).
+"""The statistics evalkit reports. The tests are pure Python except the bootstrap, which
+draws with numpy (`resampling`, imported only when it draws), so commands that read run
+files without resampling start fast; the tests check every figure against numpy and scipy.
 
 Paired comparison of two runs:
     paired_bootstrap_ci   percentile interval of the mean of paired differences
@@ -50,18 +51,17 @@ def paired_bootstrap_ci(
 ) -> Interval | None:
     """Percentile bootstrap interval of the mean of paired differences; None when empty.
 
-    A resample of n differences is drawn as multinomial counts of the distinct values
-    (`Resampler`, grouped, values in ascending order) rather than n indices: the two have
-    the same distribution, and score differences take at most nine values, so a resample
-    costs at most eight binomial draws instead of n choices.
+    Differences with few distinct values (score differences take at most nine) are drawn
+    as multinomial counts of the distinct values, in ascending order, rather than n
+    indices (`Resampler`): the two have the same distribution.
     """
     n = len(deltas)
     if n == 0:
         return None
     ordered = sorted(deltas)
-    resampler = Resampler(ordered, seed, grouped=True)
+    resampler = Resampler(ordered, seed)
     column = [ordered[group[0]] for group in resampler.groups]
-    means = resampler.means(column, resamples)
+    means = resampler.totals([column], resamples)[:, 0] / n
     low, high = percentile_interval(means, confidence)
     return Interval(low=low, high=high, confidence=confidence, resamples=resamples, seed=seed)
 

@@ -220,24 +220,3 @@ def test_unscored_samples_are_not_failures_and_short_tasks_are_counted() -> None
 def test_the_threshold_is_configurable() -> None:
     rates = pass_rates({"m": {"t1": [3, 3], "t2": [3, 5]}}, threshold=3)["m"]
     assert rates.pass_hat_k == 1.0
-
-
-# --- the resampler both modules share --------------------------------------------------------
-
-
-def test_grouped_draws_spread_over_units_as_drawing_units_directly_would() -> None:
-    """Two groups of 50 equal units are drawn as binomials; `per_unit` must then give each
-    unit one draw on average, the group totals unchanged, and leave the draws alone."""
-    from evalkit.analysis.resampling import Resampler
-
-    keys = ["x"] * 50 + ["y"] * 50
-    resampler, twin = Resampler(keys, seed=3), Resampler(keys, seed=3)
-    totals = [0] * 100
-    for _ in range(2000):
-        draw = resampler.draw()
-        assert draw.grouped and sum(draw.values) == 100
-        units = resampler.per_unit(draw)
-        assert [sum(units[:50]), sum(units[50:])] == draw.values
-        totals = [t + u for t, u in zip(totals, units, strict=True)]
-        assert twin.draw() == draw  # splitting does not disturb the draws
-    assert all(abs(t / 2000 - 1) < 0.1 for t in totals)

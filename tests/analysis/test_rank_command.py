@@ -111,7 +111,7 @@ def test_rank_imports_neither_litellm_nor_datasets(tmp_path: Path) -> None:
     probe = (
         "import sys\nfrom evalkit.cli import main\n"
         f"main(['rank', {str(run)!r}, '--format', 'json', '--resamples', '20'])\n"
-        "print([m for m in ('litellm', 'datasets', 'llama_cpp', 'numpy') if m in sys.modules],"
+        "print([m for m in ('litellm', 'datasets', 'llama_cpp', 'scipy') if m in sys.modules],"
         " file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

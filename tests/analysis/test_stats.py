@@ -7,7 +7,7 @@ import random
 import pytest
 from exact_stats import bootstrap_quantile_band, signed_rank_reference
 
-from evalkit.analysis import resampling, stats
+from evalkit.analysis import stats
 
 np = pytest.importorskip("numpy")
 scipy_stats = pytest.importorskip("scipy.stats")
@@ -153,31 +153,6 @@ def test_bootstrap_is_reproducible_for_a_seed_and_varies_with_it() -> None:
 def test_bootstrap_edge_cases(deltas: list, expected: tuple | None) -> None:
     interval = stats.paired_bootstrap_ci(deltas)
     assert (None if interval is None else (interval.low, interval.high)) == expected
-
-
-@pytest.mark.parametrize(("n", "p"), [(5, 0.3), (40, 0.1), (500, 0.35), (5000, 0.8)])
-def test_binomial_draws_follow_the_binomial_distribution(n: int, p: float) -> None:
-    rng = random.Random(11)
-    draws = np.array([resampling.binomial(n, p, rng) for _ in range(20_000)])
-    assert draws.min() >= 0 and draws.max() <= n
-    # Mean and variance within five standard errors of the binomial's.
-    mean, var = n * p, n * p * (1 - p)
-    assert abs(draws.mean() - mean) < 5 * np.sqrt(var / len(draws))
-    assert draws.var() == pytest.approx(var, rel=0.06)
-    # And the whole shape: a chi-square test over the central values.
-    support = np.arange(int(mean - 3 * np.sqrt(var)), int(mean + 3 * np.sqrt(var)) + 1)
-    support = support[(support >= 0) & (support <= n)]
-    observed = np.array([(draws == k).sum() for k in support])
-    expected = scipy_stats.binom.pmf(support, n, p) * len(draws)
-    keep = expected > 5
-    chi2 = (((observed - expected) ** 2) / expected)[keep].sum()
-    assert scipy_stats.chi2.sf(chi2, keep.sum() - 1) > 1e-4
-
-
-@pytest.mark.parametrize("q", [0.0, 0.025, 0.5, 0.975, 1.0])
-def test_quantile_is_numpys_linear_quantile(q: float) -> None:
-    values = sorted(random.Random(12).uniform(-3, 3) for _ in range(37))
-    assert resampling.quantile(values, q) == pytest.approx(np.quantile(values, q))
 
 
 # --- agreement -----------------------------------------------------------------------
