@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 
 from evalkit.analysis.resampling import Resampler, percentile_interval
-from evalkit.types import Schema
 
 DEFAULT_SEED = 20260414
 """The bootstrap's seed unless one is given (evalkit.stats' seed): reports are reproducible."""
@@ -32,7 +32,8 @@ DEFAULT_THRESHOLD = 4
 """A sample passes when its score is at least this (the issue's default, score >= 4)."""
 
 
-class ClusteredDifference(Schema):
+@dataclass(kw_only=True)
+class ClusteredDifference:
     """The mean of paired differences with an interval from resampling clusters."""
 
     mean: float
@@ -148,7 +149,8 @@ def holm(pvalues: Sequence[float]) -> list[float]:
     return adjusted
 
 
-class PassRates(Schema):
+@dataclass(kw_only=True)
+class PassRates:
     """How reliably a candidate passes a task over repeated samples."""
 
     k: int

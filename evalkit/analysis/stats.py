@@ -15,10 +15,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from evalkit.analysis.resampling import Resampler, percentile_interval
-from evalkit.types import Schema
 
 DEFAULT_SEED = 20260414
 """The bootstrap's seed unless one is given: a fixed seed makes every report reproducible."""
@@ -27,7 +27,8 @@ EXACT_MAX_N = 50
 """Up to this many non-zero differences the Wilcoxon p-value is exact; above, normal."""
 
 
-class Interval(Schema):
+@dataclass(kw_only=True)
+class Interval:
     """A bootstrap confidence interval."""
 
     low: float
@@ -81,7 +82,8 @@ def average_ranks(values: Sequence[float]) -> list[float]:
     return ranks
 
 
-class WilcoxonResult(Schema):
+@dataclass(kw_only=True)
+class WilcoxonResult:
     """A two-sided Wilcoxon signed-rank test of paired differences against zero."""
 
     statistic: float
@@ -216,7 +218,8 @@ def _check_pairs(a: Sequence[float], b: Sequence[float]) -> None:
         raise ValueError("no paired scores")
 
 
-class Agreement(Schema):
+@dataclass(kw_only=True)
+class Agreement:
     """How far two graders agree on the same items."""
 
     n: int
