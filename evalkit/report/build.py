@@ -201,41 +201,62 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 def _cell(candidate: str, record: Line | None) -> Cell:
+    """One record as a cell, its fields set straight from the record (already validated):
+    one of these per record, so it does no more per record than it must."""
     if record is None:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
-    values: dict = {"candidate": candidate, "status": record.status}
-    if record.answer is not None:
-        values.update(
-            answer=record.answer.text,
-            latency_ms=record.answer.latency_ms,
-            incomplete=marker(record.answer),
-        )
+    status = record.status
+    cell = Cell(candidate=candidate, status=status)
+    answer = record.answer
+    if answer is not None:
+        cell.answer = answer.text
+        cell.latency_ms = answer.latency_ms
+        if answer.truncated or answer.empty:
+            cell.incomplete = marker(answer)
     verdict = record.verdict
-    if verdict is not None and record.status == "ok":
-        values.update(
-            score=verdict.score,
-            label=verdict.label,
-            reasoning=verdict.reasoning,
-            issues=sorted(verdict.issues, key=lambda i: _RANK[i.severity]),
-            criteria=verdict.criteria,
-            capped_from=verdict.capped_from,
-        )
+    if verdict is not None and status == "ok":
+        cell.score = verdict.score
+        cell.label = verdict.label
+        cell.reasoning = verdict.reasoning
+        cell.issues = _by_severity(verdict.issues)
+        cell.criteria = verdict.criteria
+        cell.capped_from = verdict.capped_from
     if record.checks:
-        values.update(checks=record.checks, disagreements=record.disagreements)
-    if record.error is not None:
-        error = record.error
+        cell.checks = record.checks
+        cell.disagreements = record.disagreements
+    error = record.error
+    if error is not None:
         who = "judge: " if error.role == "judge" else ""
         short = f"HTTP {error.status_code}" if error.status_code else error.kind
-        values.update(reason=f"{who}{error.message}", short_reason=f"{who}{short}")
-    return Cell(**values)
+        cell.reason = f"{who}{error.message}"
+        cell.short_reason = f"{who}{short}"
+    return cell
+
+
+def _by_severity(issues: list) -> list:
+    """The issues, most severe first (stable: issues of one severity keep their order)."""
+    if len(issues) < 2:
+        return list(issues)
+    if len(issues) == 2:
+        first, second = issues
+        in_order = _RANK[first.severity] <= _RANK[second.severity]
+        return [first, second] if in_order else [second, first]
+    return sorted(issues, key=lambda i: _RANK[i.severity])
 
 
 def _winner(cells: list[Cell]) -> str:
-    graded = [c for c in cells if c.score is not None]
-    if len(graded) < 2:
+    best, leaders, graded = 0, [], 0
+    for cell in cells:
+        score = cell.score
+        if score is None:
+            continue
+        graded += 1
+        if score > best:
+            best, leaders = score, [cell.candidate]
+        elif score == best:
+            leaders.append(cell.candidate)
+    if graded < 2:
         return "N/A"
-    best = max(c.score or 0 for c in graded)
-    leaders = [c.candidate for c in graded if c.score == best]
     return leaders[0] if len(leaders) == 1 else "tie"
 
 

@@ -39,8 +39,8 @@ def sections(report: Report) -> Iterator[str]:
     )
     yield from _quality(report)
     yield "## Task-by-task results"
-    for task in report.tasks:
-        yield from _task(task)
+    for task in report.tasks:  # one block per task: a write per task, not per paragraph
+        yield "\n\n".join(_task(task))
     yield from ("## Comparison table", comparison_table(report))
     yield from _samples(report)
     yield from _leaderboard(report)
@@ -136,6 +136,8 @@ def _environment(report: Report) -> str:
 
 def _quality(report: Report) -> list[str]:
     parts = []
+    checked = report.checked
+    titles = [md.cell(task.title) for task in report.tasks]
     for column, line in enumerate(report.candidates):
         parts.append(f"## Quality assessment: {md.inline(line.candidate)}")
         if line.unavailable_everywhere:
@@ -143,12 +145,12 @@ def _quality(report: Report) -> list[str]:
             parts.append(f"**UNAVAILABLE** for every task{reason}.")
             continue
         rows = []
-        for task in report.tasks:
+        for title, task in zip(titles, report.tasks, strict=True):
             cell = task.cells[column]
-            row = [md.cell(task.title), md.ms(cell.latency_ms), _score(cell), _verdict(cell)]
-            rows.append([*row, md.cell(check_text.cell_text(cell))] if report.checked else row)
+            row = [title, md.ms(cell.latency_ms), _score(cell), _verdict(cell)]
+            rows.append([*row, md.cell(check_text.cell_text(cell))] if checked else row)
         header = ["Task", "Latency", "Quality score (1-5)", "Verdict"]
-        parts.append(md.table([*header, "Checks"] if report.checked else header, rows))
+        parts.append(md.table([*header, "Checks"] if checked else header, rows))
     return parts
 
 
@@ -207,11 +209,11 @@ def _answer(cell: Cell) -> list[str]:
     # Each list is escaped once, whole: `md.inline` escapes character by character, and
     # the text around the model's (severities, marks, backticks) has nothing to escape.
     if cell.issues:
-        issues = "\n".join(f"- {i.severity.upper()}: {i.description}" for i in cell.issues)
+        issues = "\n".join([f"- {i.severity.upper()}: {i.description}" for i in cell.issues])
         parts += ["Quality issues:", md.inline(issues)]
     if cell.criteria:
         marks = "\n".join(
-            f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria
+            [f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria]
         )
         parts += ["Rubric:", md.inline(marks)]
     return parts + _cell_checks(cell)

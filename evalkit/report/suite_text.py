@@ -2,24 +2,70 @@
 tasks, so the report reads the suite folder's data/*.jsonl itself when the folder is at
 hand. It reads them with `json` only: `datasets` costs seconds to import and a report must
 not need it (nor the network, for a suite named by hub id).
+
+Rows are read by a fast path first: each decoded natively into a `SuiteRow` (`types.Task`'s
+rules and fields, in its order) and its canonical JSON encoded natively for the
+fingerprint. For such rows both decoders give the same values and both encoders the same
+bytes (every code point checked, tests/report/test_suite_text.py), so the fingerprint is
+the one `suites.rows.fingerprint` computes. A row the fast path refuses (checks, nulls
+for absent columns, anything invalid) sends the whole suite through the exact path: the
+`types.Task` model, whose errors the note quotes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Annotated
 
+import msgspec
 from pydantic import ValidationError
 
 from evalkit.errors import SuiteError
 from evalkit.suites.rows import fingerprint, parse_row
-from evalkit.types import Schema, SuiteInfo, Task
+from evalkit.types import Criterion, RubricSeverity, SuiteInfo, Task
+
+_Text = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class SuiteText(Schema):
-    """The suite's tasks as found on disk, or why they could not be found."""
+class SuiteCriterion(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """`types.Criterion` as the fast path reads it: the same fields, in the same order."""
 
-    tasks: dict[str, Task]
+    id: _Text
+    """Short identifier, unique within its task."""
+    criterion: _Text
+    """What a good answer does."""
+    severity: RubricSeverity
+    """fatal, major or minor."""
+
+
+class SuiteRow(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A suite row without checks as the fast path reads it: `types.Task`'s fields in its
+    order, so its JSON is the Task's canonical JSON (a task without checks omits them)."""
+
+    id: _Text
+    """The task's id."""
+    prompt: _Text
+    """The user message."""
+    reference: _Text
+    """What a good answer contains."""
+    rubric: Annotated[list[SuiteCriterion], msgspec.Meta(min_length=1)]
+    """The criteria."""
+    system: str | None = None
+    """An optional system message."""
+    category: str | None = None
+    """A grouping for reports."""
+    tags: list[str] = msgspec.field(default_factory=list)
+    """Free-form labels."""
+
+
+class SuiteText(msgspec.Struct, gc=False):
+    """The suite's tasks as found on disk, or why they could not be found. A struct, not a
+    pydantic model: its tasks are `SuiteRow`s from the fast path or `Task`s, and checking
+    them again on the way in would cost what the fast path saves."""
+
+    tasks: dict[str, Task | SuiteRow]
     """Tasks by id, in the suite's order; empty when the suite was not found."""
     source: str | None = None
     """The folder the tasks were read from."""
@@ -46,13 +92,19 @@ def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
             note=f"prompts not available: suite folder {info.ref!r} not found"
             " (pass --suite PATH to the report)",
         )
-    try:
-        tasks = _read_rows(folder)
-    except (OSError, ValueError, ValidationError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return SuiteText(tasks={}, note=f"prompts not available: {folder}: {reason}")
+    tasks: list[Task] | list[SuiteRow]
+    fast = _fast_rows(folder)
+    if fast is not None:
+        tasks, found = fast
+    else:
+        try:
+            tasks = _read_rows(folder)
+        except (OSError, ValueError, ValidationError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return SuiteText(tasks={}, note=f"prompts not available: {folder}: {reason}")
+        found = fingerprint(tasks)
     note = None
-    if fingerprint(tasks) != info.fingerprint:
+    if found != info.fingerprint:
         note = (
             f"the suite in {folder} has changed since this run (fingerprint differs):"
             " the prompts shown are today's"
@@ -60,17 +112,53 @@ def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
     return SuiteText(tasks={t.id: t for t in tasks}, source=str(folder), note=note)
 
 
-def _read_rows(folder: Path) -> list[Task]:
-    """Every row of data/**/*.jsonl as a Task, in the order `datasets` loads them."""
+def _files(folder: Path) -> list[Path]:
+    """The suite's data/**/*.jsonl files, in the order `datasets` loads them."""
     files = sorted((folder / "data").rglob("*.jsonl"))
     if not files:
         raise ValueError("no data/*.jsonl files")
+    return files
+
+
+def _read_rows(folder: Path) -> list[Task]:
+    """Every row of data/**/*.jsonl as a Task, in the order `datasets` loads them."""
     tasks = []
-    for path in files:
+    for path in _files(folder):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 tasks.append(_task(line))
     return tasks
+
+
+_ROW = msgspec.json.Decoder(SuiteRow)
+
+
+def _fast_rows(folder: Path) -> tuple[list[SuiteRow], str] | None:
+    """The rows as `_read_rows` finds them and their fingerprint, when every row decodes
+    as a `SuiteRow`; None on anything else (the exact path then decides)."""
+    if not _same_fields():
+        return None
+    encode = msgspec.json.encode
+    rows, digest = [], hashlib.sha256()
+    try:
+        for path in _files(folder):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = _ROW.decode(line)
+                    digest.update(encode(row) + b"\n")
+                    rows.append(row)
+    except (OSError, ValueError, msgspec.MsgspecError):
+        return None
+    return rows, digest.hexdigest()
+
+
+def _same_fields() -> bool:
+    """True while `SuiteRow` and `SuiteCriterion` have the fields of `Task` (but checks,
+    which a task without them omits) and `Criterion`, in their order: a field added to
+    those would change their canonical JSON, so the fast path stands aside."""
+    task = tuple(name for name in Task.model_fields if name != "checks")
+    criterion = tuple(Criterion.model_fields)
+    return (task, criterion) == (SuiteRow.__struct_fields__, SuiteCriterion.__struct_fields__)
 
 
 def _task(line: str) -> Task:
