@@ -8,6 +8,7 @@ Everything a renderer shows is computed here, so Markdown and HTML always say th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
@@ -71,7 +72,8 @@ def build_report(
             manifest.started_at,
         ),
         candidates=[
-            _totals(name, tasks, unlisted.get(name, 0), incomplete.get(name)) for name in candidates
+            _totals(name, column, tasks, unlisted.get(name, 0), incomplete.get(name))
+            for column, name in enumerate(candidates)
         ],
         tasks=tasks,
         judge_latency_ms=sum(
@@ -261,18 +263,24 @@ def _winner(cells: list[Cell]) -> str:
 
 
 def _totals(
-    candidate: str, tasks: list[TaskSection], unlisted: int, incomplete: Incomplete | None
+    candidate: str,
+    column: int,
+    tasks: list[TaskSection],
+    unlisted: int,
+    incomplete: Incomplete | None,
 ) -> CandidateTotals:
-    cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
+    """The candidate's totals over its cells: column `column` of every task."""
+    cells = [task.cells[column] for task in tasks]
     by_status: dict[str, int] = {}
     for cell in cells:
         by_status[cell.status] = by_status.get(cell.status, 0) + 1
     scores = [c.score for c in cells if c.score is not None]
     latencies = [c.latency_ms for c in cells if c.latency_ms is not None]
-    reasons = [c.reason for c in cells if c.reason and c.status != "missing"]
+    times = Counter(c.reason for c in cells if c.reason and c.status != "missing")
     checks = CheckCounts()
     for cell in cells:
-        checks.add(cell.checks, len(cell.disagreements))
+        if cell.checks:  # `add` counts nothing for a cell without any
+            checks.add(cell.checks, len(cell.disagreements))
     return CandidateTotals(
         candidate=candidate,
         tasks=len(cells),
@@ -281,7 +289,7 @@ def _totals(
         by_status=by_status,
         mean_score=fmean(scores) if scores else None,
         total_latency_ms=sum(latencies) if latencies else None,
-        reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
+        reasons=sorted(times, key=lambda r: -times[r]),  # stable: first seen first
         unlisted_not_run=unlisted,
         incomplete=incomplete,
         checks=checks,

@@ -5,8 +5,8 @@ renderers (`markdown`, `html`) only format what it holds, so both always say the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from statistics import fmean
 from typing import TextIO
 
@@ -59,9 +59,9 @@ class Cell:
     """The answer's full text."""
     reasoning: str | None = None
     """The judge's reasoning."""
-    issues: list[Issue | ReportIssue] = field(default_factory=list)
+    issues: Sequence[Issue | ReportIssue] = ()
     """The judge's issues, most severe first."""
-    criteria: list[CriterionResult | ReportCriterion] = field(default_factory=list)
+    criteria: Sequence[CriterionResult | ReportCriterion] = ()
     """The judge's finding on each rubric criterion."""
     capped_from: int | None = None
     """The judge's own score when a missed fatal criterion capped it."""
@@ -72,10 +72,10 @@ class Cell:
     incomplete: str = ""
     """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
     whole or there is none."""
-    checks: list[CheckResult | ReportCheck] = field(default_factory=list)
+    checks: Sequence[CheckResult | ReportCheck] = ()
     """The task's checks on the answer, in the suite's order; empty without checks. Their
     details quote output of model-written code: hostile text, like the answer."""
-    disagreements: list[Disagreement | ReportDisagreement] = field(default_factory=list)
+    disagreements: Sequence[Disagreement | ReportDisagreement] = ()
     """Checks whose result contradicts the judge's finding on the criterion they name."""
 
     @property
@@ -267,7 +267,7 @@ class Report(Schema):
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""
-        return [t for t in self.tasks if all(c.graded for c in t.cells)]
+        return [t for t in self.tasks if None not in [c.score for c in t.cells]]
 
     def common_means(self) -> dict[str, float]:
         """Each candidate's mean over `graded_by_all`; empty when there is no such task

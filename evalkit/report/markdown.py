@@ -37,18 +37,20 @@ def sections(report: Report) -> Iterator[str]:
         "## Summary",
         " ".join(md.inline(s) for s in report.summary),
     )
-    yield from _quality(report)
+    titles = [md.cell(task.title) for task in report.tasks]
+    latencies = [[md.ms(cell.latency_ms) for cell in task.cells] for task in report.tasks]
+    yield from _quality(report, titles, latencies)
     yield "## Task-by-task results"
-    for task in report.tasks:  # one block per task: a write per task, not per paragraph
-        yield "\n\n".join(_task(task))
-    yield from ("## Comparison table", comparison_table(report))
+    for task, shown in zip(report.tasks, latencies, strict=True):
+        yield "\n\n".join(_task(task, shown))  # a block per task, not per paragraph
+    yield from ("## Comparison table", comparison_table(report, titles))
     yield from _samples(report)
     yield from _leaderboard(report)
     yield from _checks(report)
     yield from _card(report)
     yield from (
         "## Latency summary",
-        _latency(report),
+        _latency(report, titles, latencies),
         "## Key findings",
         "\n".join(f"- {md.inline(line)}" for line in report.findings),
     )
@@ -134,10 +136,11 @@ def _environment(report: Report) -> str:
     return md.table(header, rows)
 
 
-def _quality(report: Report) -> list[str]:
+def _quality(report: Report, titles: list[str], latencies: list[list[str]]) -> list[str]:
+    """Per candidate, a row per task; `titles` and `latencies` as `sections` made them
+    (the same in three tables: made once)."""
     parts = []
     checked = report.checked
-    titles = [md.cell(task.title) for task in report.tasks]
     for column, line in enumerate(report.candidates):
         parts.append(f"## Quality assessment: {md.inline(line.candidate)}")
         if line.unavailable_everywhere:
@@ -145,9 +148,9 @@ def _quality(report: Report) -> list[str]:
             parts.append(f"**UNAVAILABLE** for every task{reason}.")
             continue
         rows = []
-        for title, task in zip(titles, report.tasks, strict=True):
+        for title, task, shown in zip(titles, report.tasks, latencies, strict=True):
             cell = task.cells[column]
-            row = [title, md.ms(cell.latency_ms), _score(cell), _verdict(cell)]
+            row = [title, shown[column], _score(cell), _verdict(cell)]
             rows.append([*row, md.cell(check_text.cell_text(cell))] if checked else row)
         header = ["Task", "Latency", "Quality score (1-5)", "Verdict"]
         parts.append(md.table([*header, "Checks"] if checked else header, rows))
@@ -173,7 +176,7 @@ def _clip(text: str, width: int = 80) -> str:
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
-def _task(task: TaskSection) -> list[str]:
+def _task(task: TaskSection, latencies: list[str]) -> list[str]:
     heading = f"### Task {task.number}: {md.inline(task.task_id)}"
     if task.category:
         heading += f" ({md.inline(task.category)})"
@@ -186,17 +189,17 @@ def _task(task: TaskSection) -> list[str]:
         parts += ["**Prompt:**", md.fence(task.prompt)]
     if task.reference:
         parts += ["**Reference (what a good answer contains):**", md.fence(task.reference)]
-    for cell in task.cells:
-        parts += _answer(cell)
+    for cell, latency in zip(task.cells, latencies, strict=True):
+        parts += _answer(cell, latency)
     return parts
 
 
-def _answer(cell: Cell) -> list[str]:
+def _answer(cell: Cell, latency: str) -> list[str]:
     name = md.inline(cell.candidate)
     if cell.score is None and cell.answer is None:
         why = md.inline(cell.reason or "no answer")
         return [f"#### {name}: {cell.state}", f"Reason: {why}"]
-    parts = [f"#### {name}: {md.ms(cell.latency_ms)}"]
+    parts = [f"#### {name}: {latency}"]
     if cell.incomplete:
         parts.append(f"**{cell.incomplete_note}**")
     parts.append(md.fence(cell.answer or ""))
@@ -251,14 +254,16 @@ def _checks(report: Report) -> list[str]:
     ]
 
 
-def comparison_table(report: Report) -> str:
+def comparison_table(report: Report, titles: list[str] | None = None) -> str:
     """Task by candidate headlines, the winner of each task, and the mean where every
-    candidate was graded."""
+    candidate was graded; `titles`: the tasks' titles as table cells, when made already."""
     names = [c.candidate for c in report.candidates]
     header = ["Task", *(md.cell(n) for n in names), "Winner"]
+    if titles is None:
+        titles = [md.cell(task.title) for task in report.tasks]
     rows = [
-        [md.cell(t.title), *(md.cell(c.headline) for c in t.cells), md.cell(t.winner)]
-        for t in report.tasks
+        [title, *[md.cell(c.headline) for c in t.cells], md.cell(t.winner)]
+        for t, title in zip(report.tasks, titles, strict=True)
     ]
     means = report.common_means()
     if means:
@@ -267,9 +272,9 @@ def comparison_table(report: Report) -> str:
     return md.table(header, rows)
 
 
-def _latency(report: Report) -> str:
+def _latency(report: Report, titles: list[str], latencies: list[list[str]]) -> str:
     names = [c.candidate for c in report.candidates]
-    rows = [[md.cell(t.title), *(md.ms(c.latency_ms) for c in t.cells)] for t in report.tasks]
+    rows = [[title, *shown] for title, shown in zip(titles, latencies, strict=True)]
     rows.append(["**Total**", *(md.ms(c.total_latency_ms) for c in report.candidates)])
     table = md.table(["Task", *(md.cell(n) for n in names)], rows)
     notes = [
