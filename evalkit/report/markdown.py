@@ -7,6 +7,7 @@ into fenced blocks or through md.inline / md.cell, never raw.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import TextIO
 
 from evalkit import md
@@ -219,7 +220,7 @@ def _answer(cell: Cell, latency: str) -> list[str]:
             [f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria]
         )
         parts += ["Rubric:", md.inline(marks)]
-    return parts + _cell_checks(cell)
+    return parts + _cell_checks(cell) if cell.checks else parts
 
 
 def _cell_checks(cell: Cell) -> list[str]:
@@ -261,8 +262,9 @@ def comparison_table(report: Report, titles: list[str] | None = None) -> str:
     header = ["Task", *(md.cell(n) for n in names), "Winner"]
     if titles is None:
         titles = [md.cell(task.title) for task in report.tasks]
+    cell = cache(md.cell)  # headlines and winners repeat: `2/5 BROKEN`, `tie`
     rows = [
-        [title, *[md.cell(c.headline) for c in t.cells], md.cell(t.winner)]
+        [title, *[cell(c.headline) for c in t.cells], cell(t.winner)]
         for t, title in zip(report.tasks, titles, strict=True)
     ]
     means = report.common_means()
