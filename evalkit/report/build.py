@@ -12,12 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
+from typing import TYPE_CHECKING
 
-from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.checks import CheckCounts, count_by
 from evalkit.analysis.incomplete import Incomplete, count, marker
-from evalkit.analysis.rank_runs import leaderboard
-from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
 from evalkit.errors import EvalkitError
 from evalkit.report.check_text import findings as check_findings
 from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
@@ -29,6 +27,9 @@ from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resum
 from evalkit.runfile.reader import RunFile, read_run
 from evalkit.runfile.report_lines import ReportLine, ReportRun
 from evalkit.types import Record, Resume
+
+if TYPE_CHECKING:  # imported where used: only a run with a card file beside it has one
+    from evalkit.analysis.card_models import JudgeCard
 
 Run = RunFile | ReportRun
 """A run file as read in full (`read_run`) or as the report reads it (`read_report_run`)."""
@@ -76,8 +77,8 @@ def build_report(
             for column, name in enumerate(candidates)
         ],
         tasks=tasks,
-        judge_latency_ms=sum(
-            r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
+        judge_latency_ms=float(
+            sum(r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None)
         ),
         resumes=_resumes(run.resumes, records),
     )
@@ -85,7 +86,9 @@ def build_report(
         report.self_judged = manifest.families.shared
     report.judges_checks = count_by(run.records.values(), "judge")
     report.card, report.card_note = judge_card(run)
-    if manifest.samples > 1:
+    if manifest.samples > 1:  # only such a run imports the samples' statistics
+        from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
+
         scores = scores_of(run.records.values(), manifest.judge.name)
         report.samples = sample_stats(scores, manifest.samples, threshold_of(manifest, threshold))
     _leaderboard(report, run, others)
@@ -105,6 +108,8 @@ def _leaderboard(report: Report, run: Run, others: Sequence[RunFile]) -> None:
     if len(names) <= 2:
         return
     report.leaderboard_runs = [each.path for each in runs]
+    from evalkit.analysis.rank_runs import leaderboard  # only runs with 3+ candidates rank
+
     full = [run if isinstance(run, RunFile) else read_run(run.path), *others]
     try:
         report.leaderboard = leaderboard(full)

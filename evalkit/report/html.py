@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evalkit import md
 from evalkit.report import check_text
-from evalkit.report import extra_sections as extra
-from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
-from evalkit.report.card_markdown import rows as card_rows
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
 from evalkit.report.prose import no_answers
 from evalkit.report.svg import chart
+
+if TYPE_CHECKING:
+    from evalkit.report import extra_sections as extra
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 SCORE_COLOURS = {1: "#c62828", 2: "#e65100", 3: "#f9a825", 4: "#7cb342", 5: "#2e7d32"}
@@ -312,6 +312,8 @@ def _samples(report: Report) -> list[str]:
     stats = report.samples
     if stats is None:
         return []
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     return [
         f"<h2>Repeated samples ({stats.k} per task)</h2>",
         f"<p class='note'>{escape(extra.samples_intro(stats))}</p>",
@@ -326,6 +328,8 @@ def _leaderboard(report: Report) -> list[str]:
     if board is None:
         note = report.leaderboard_note
         return [f"<h2>Leaderboard</h2><p class='note'>{escape(note)}</p>"] if note else []
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     runs = ", ".join(report.leaderboard_runs)
     parts = [
         "<h2>Leaderboard</h2>",
@@ -350,6 +354,9 @@ def _card(report: Report) -> list[str]:
     if found is None:
         note = report.card_note
         return [f"<h2>Judge card</h2><p class='note'>{escape(note)}</p>"] if note else []
+    from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
+    from evalkit.report.card_markdown import rows as card_rows
+
     rows = [[escape(cell) for cell in cells] for cells in card_rows(found)]
     flagged = COLUMNS.index("Flagged")
     for row in rows:

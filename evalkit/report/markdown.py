@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evalkit import md
 from evalkit.report import check_text
-from evalkit.report import extra_sections as extra
-from evalkit.report.card_markdown import sections as card_sections
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
 from evalkit.report.prose import no_answers
+
+if TYPE_CHECKING:
+    from evalkit.report import extra_sections as extra
 
 
 def render(report: Report) -> str:
@@ -66,6 +67,8 @@ def _samples(report: Report) -> list[str]:
     stats = report.samples
     if stats is None:
         return []
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     return [
         f"## Repeated samples ({stats.k} per task)",
         extra.samples_intro(stats),
@@ -83,6 +86,8 @@ def _leaderboard(report: Report) -> list[str]:
             if (report.leaderboard_note)
             else []
         )
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     runs = ", ".join(f"`{md.inline(path)}`" for path in report.leaderboard_runs)
     parts = ["## Leaderboard", f"From {runs}.", _md_table(extra.leaderboard_table(board))]
     parts.append(md.inline(extra.leaderboard_note(board)))
@@ -100,7 +105,9 @@ def _md_table(table: extra.Table) -> str:
 def _card(report: Report) -> list[str]:
     """The judge's card, when its file sits beside the run file."""
     if report.card is not None:
-        return card_sections(report.card, level=2)
+        from evalkit.report.card_markdown import sections  # only such a run imports it
+
+        return sections(report.card, level=2)
     if report.card_note:
         return ["## Judge card", f"_{md.inline(report.card_note)}_"]
     return []
