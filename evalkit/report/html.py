@@ -88,7 +88,7 @@ def lines(report: Report) -> Iterator[str]:
     shown = _Shown(report)
     yield from _quality(report, shown)
     yield "<h2>Task-by-task results</h2>"
-    yield from map(_task, report.tasks, shown.badges, shown.latencies)
+    yield from (_task(task, shown, i) for i, task in enumerate(report.tasks))
     yield from ("<h2>Comparison table</h2>", _comparison(report, shown))
     yield from _samples(report)
     yield from _leaderboard(report)
@@ -127,6 +127,28 @@ class _Shown:
         self.titles = [escape(task.title) for task in report.tasks]
         self.badges = [[score_badge(cell) for cell in task.cells] for task in report.tasks]
         self.latencies = [[md.ms(cell.latency_ms) for cell in task.cells] for task in report.tasks]
+        self.marks = {True: _Marks("✓"), False: _Marks("✗")}
+
+
+class _Marks(dict[str, str]):
+    """A rubric list item's start, `<li>✓ <code>ID</code> `, made once per criterion id."""
+
+    def __init__(self, mark: str) -> None:
+        super().__init__()
+        self.mark = mark
+
+    def __missing__(self, criterion_id: str) -> str:
+        made = self[criterion_id] = f"<li>{self.mark} <code>{escape(criterion_id)}</code> "
+        return made
+
+
+def _escape_all(texts: list[str]) -> list[str]:
+    """`[escape(text) for text in texts]`; `texts` itself when none of them holds a
+    character to escape (most model text; one test over them all)."""
+    joined = "".join(texts)
+    if "&" in joined or "<" in joined or ">" in joined or '"' in joined or "'" in joined:
+        return [escape(text) for text in texts]
+    return texts
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -204,7 +226,8 @@ def _quality(report: Report, shown: _Shown) -> list[str]:
     return parts
 
 
-def _task(task: TaskSection, badges: list[str], latencies: list[str]) -> str:
+def _task(task: TaskSection, shown: _Shown, number: int) -> str:
+    """The task's section; `number`: its index in `shown`."""
     category = f" <span class='note'>({escape(task.category)})</span>" if task.category else ""
     parts = [f"<section><h3>Task {task.number}: {escape(task.task_id)}{category}</h3>"]
     if task.prompt is None:
@@ -218,14 +241,17 @@ def _task(task: TaskSection, badges: list[str], latencies: list[str]) -> str:
             "<details><summary>Reference (what a good answer contains)</summary>"
             f"<pre>{escape(task.reference)}</pre></details>"
         )
-    answers = "".join(map(_answer, task.cells, badges, latencies))
+    badges, latencies = shown.badges[number], shown.latencies[number]
+    answers = "".join(
+        [_answer(c, badges[i], latencies[i], shown.marks) for i, c in enumerate(task.cells)]
+    )
     parts.append(f"<div class='answers'>{answers}</div>")
     return "".join(parts) + "</section>"
 
 
-def _answer(cell: Cell, badge: str, latency: str) -> str:
-    """One candidate's answer, verdict and checks; `badge` and `latency` as `_Shown`
-    made them."""
+def _answer(cell: Cell, badge: str, latency: str, marks: dict[bool, _Marks]) -> str:
+    """One candidate's answer, verdict and checks; `badge`, `latency` and `marks` as
+    `_Shown` made them."""
     latency = latency if cell.latency_ms is not None else ""
     head = f"<h4>{escape(cell.candidate)} {badge} {latency}</h4>"
     parts = [f"<div class='answer'>{head}"]
@@ -241,22 +267,25 @@ def _answer(cell: Cell, badge: str, latency: str) -> str:
         f"<p><b>Verdict: {escape(cell.label or '')}</b>{capped}. {escape(cell.reasoning or '')}</p>"
     )
     if cell.issues:
+        issues = cell.issues
+        described = _escape_all([i.description for i in issues])
         items = "".join(
             [
-                f"<li><span class='sev sev-{i.severity}'>{i.severity}</span>"
-                f" {escape(i.description)}</li>"
-                for i in cell.issues
+                f"<li><span class='sev sev-{i.severity}'>{i.severity}</span> {description}</li>"
+                for i, description in zip(issues, described, strict=True)
             ]
         )
         parts.append(f"<p><b>Quality issues</b></p><ul>{items}</ul>")
     if cell.criteria:
-        marks = "".join(
+        criteria, met, unmet = cell.criteria, marks[True], marks[False]
+        notes = _escape_all([c.note for c in criteria])
+        found = "".join(
             [
-                f"<li>{'✓' if c.met else '✗'} <code>{escape(c.id)}</code> {escape(c.note)}</li>"
-                for c in cell.criteria
+                f"{(met if c.met else unmet)[c.id]}{note}</li>"
+                for c, note in zip(criteria, notes, strict=True)
             ]
         )
-        parts.append(f"<p><b>Rubric</b></p><ul>{marks}</ul>")
+        parts.append(f"<p><b>Rubric</b></p><ul>{found}</ul>")
     return "".join(parts) + _cell_checks(cell) + "</div>"
 
 
