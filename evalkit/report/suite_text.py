@@ -3,67 +3,32 @@ tasks, so the report reads the suite folder's data/*.jsonl itself when the folde
 hand. It reads them with `json` only: `datasets` costs seconds to import and a report must
 not need it (nor the network, for a suite named by hub id).
 
-Rows are read by a fast path first: each decoded natively into a `SuiteRow` (`types.Task`'s
-rules and fields, in its order) and its canonical JSON encoded natively for the
-fingerprint. For such rows both decoders give the same values and both encoders the same
-bytes (every code point checked, tests/report/test_suite_text.py), so the fingerprint is
-the one `suites.rows.fingerprint` computes. A row the fast path refuses (checks, nulls
+Rows are read by a fast path first (`runfile.suite_rows`): each decoded natively into a
+`SuiteRow` and its canonical JSON encoded natively for the fingerprint, which for such rows
+is the one `suites.rows.fingerprint` computes. A row the fast path refuses (checks, nulls
 for absent columns, anything invalid) sends the whole suite through the exact path: the
 `types.Task` model, whose errors the note quotes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
-import msgspec
 from pydantic import ValidationError
 
 from evalkit.errors import SuiteError
+from evalkit.runfile.suite_rows import SuiteRow, read_rows
 from evalkit.suites.rows import fingerprint, parse_row
-from evalkit.types import Criterion, RubricSeverity, SuiteInfo, Task
-
-_Text = Annotated[str, msgspec.Meta(min_length=1)]
+from evalkit.types import SuiteInfo, Task
 
 
-class SuiteCriterion(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """`types.Criterion` as the fast path reads it: the same fields, in the same order."""
-
-    id: _Text
-    """Short identifier, unique within its task."""
-    criterion: _Text
-    """What a good answer does."""
-    severity: RubricSeverity
-    """fatal, major or minor."""
-
-
-class SuiteRow(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A suite row without checks as the fast path reads it: `types.Task`'s fields in its
-    order, so its JSON is the Task's canonical JSON (a task without checks omits them)."""
-
-    id: _Text
-    """The task's id."""
-    prompt: _Text
-    """The user message."""
-    reference: _Text
-    """What a good answer contains."""
-    rubric: Annotated[list[SuiteCriterion], msgspec.Meta(min_length=1)]
-    """The criteria."""
-    system: str | None = None
-    """An optional system message."""
-    category: str | None = None
-    """A grouping for reports."""
-    tags: list[str] = msgspec.field(default_factory=list)
-    """Free-form labels."""
-
-
-class SuiteText(msgspec.Struct, gc=False):
-    """The suite's tasks as found on disk, or why they could not be found. A struct, not a
-    pydantic model: its tasks are `SuiteRow`s from the fast path or `Task`s, and checking
-    them again on the way in would cost what the fast path saves."""
+@dataclass
+class SuiteText:
+    """The suite's tasks as found on disk, or why they could not be found. A dataclass,
+    not a pydantic model: its tasks are `SuiteRow`s from the fast path or `Task`s, and
+    checking them again on the way in would cost what the fast path saves."""
 
     tasks: dict[str, Task | SuiteRow]
     """Tasks by id, in the suite's order; empty when the suite was not found."""
@@ -130,35 +95,14 @@ def _read_rows(folder: Path) -> list[Task]:
     return tasks
 
 
-_ROW = msgspec.json.Decoder(SuiteRow)
-
-
 def _fast_rows(folder: Path) -> tuple[list[SuiteRow], str] | None:
     """The rows as `_read_rows` finds them and their fingerprint, when every row decodes
     as a `SuiteRow`; None on anything else (the exact path then decides)."""
-    if not _same_fields():
-        return None
-    encode = msgspec.json.encode
-    rows, digest = [], hashlib.sha256()
     try:
-        for path in _files(folder):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = _ROW.decode(line)
-                    digest.update(encode(row) + b"\n")
-                    rows.append(row)
-    except (OSError, ValueError, msgspec.MsgspecError):
+        files = _files(folder)
+    except (OSError, ValueError):
         return None
-    return rows, digest.hexdigest()
-
-
-def _same_fields() -> bool:
-    """True while `SuiteRow` and `SuiteCriterion` have the fields of `Task` (but checks,
-    which a task without them omits) and `Criterion`, in their order: a field added to
-    those would change their canonical JSON, so the fast path stands aside."""
-    task = tuple(name for name in Task.model_fields if name != "checks")
-    criterion = tuple(Criterion.model_fields)
-    return (task, criterion) == (SuiteRow.__struct_fields__, SuiteCriterion.__struct_fields__)
+    return read_rows(files)
 
 
 def _task(line: str) -> Task:

@@ -10,6 +10,7 @@ import pytest
 
 from evalkit.report import suite_text
 from evalkit.report.suite_text import read_suite
+from evalkit.runfile import suite_rows
 from evalkit.suites.rows import fingerprint
 from evalkit.types import SuiteInfo, Task
 
@@ -95,4 +96,4 @@ def test_a_changed_suite_is_said_to_have_changed(tmp_path: Path) -> None:
 def test_the_fast_path_has_the_task_models_fields() -> None:
     # A field added to Task or Criterion changes the canonical JSON: SuiteRow and
     # SuiteCriterion must gain it too (until then the fast path stands aside).
-    assert suite_text._same_fields()
+    assert suite_rows._same_fields()
