@@ -30,6 +30,11 @@ from evalkit.types import Record, Resume
 
 if TYPE_CHECKING:  # imported where used: only a run with a card file beside it has one
     from evalkit.analysis.card_models import JudgeCard
+    from evalkit.runfile.report_lines import ReportIssue
+    from evalkit.types import Issue as FullIssue
+
+    Issue = FullIssue | ReportIssue
+    """An issue of either kind of record."""
 
 Run = RunFile | ReportRun
 """A run file as read in full (`read_run`) or as the report reads it (`read_report_run`)."""
@@ -240,7 +245,7 @@ def _cell(candidate: str, record: Line | None) -> Cell:
     return cell
 
 
-def _by_severity(issues: list) -> list:
+def _by_severity(issues: Sequence[Issue]) -> list[Issue]:
     """The issues, most severe first (stable: issues of one severity keep their order)."""
     if len(issues) < 2:
         return list(issues)
@@ -252,7 +257,8 @@ def _by_severity(issues: list) -> list:
 
 
 def _winner(cells: list[Cell]) -> str:
-    best, leaders, graded = 0, [], 0
+    best, graded = 0, 0
+    leaders: list[str] = []
     for cell in cells:
         score = cell.score
         if score is None:

@@ -251,42 +251,40 @@ def _task(task: TaskSection, shown: _Shown, number: int) -> str:
 
 def _answer(cell: Cell, badge: str, latency: str, marks: dict[bool, _Marks]) -> str:
     """One candidate's answer, verdict and checks; `badge`, `latency` and `marks` as
-    `_Shown` made them."""
+    `_Shown` made them. One of these per record: its pieces are formatted into one string,
+    not gathered in a list."""
     latency = latency if cell.latency_ms is not None else ""
-    head = f"<h4>{escape(cell.candidate)} {badge} {latency}</h4>"
-    parts = [f"<div class='answer'>{head}"]
-    if cell.incomplete:
-        parts.append(f"<p class='cut'>{escape(cell.incomplete_note)}</p>")
-    if cell.answer is not None:
-        parts.append(f"<pre>{escape(cell.answer)}</pre>")
+    cut = f"<p class='cut'>{escape(cell.incomplete_note)}</p>" if cell.incomplete else ""
+    answer = f"<pre>{escape(cell.answer)}</pre>" if cell.answer is not None else ""
+    head = f"<div class='answer'><h4>{escape(cell.candidate)} {badge} {latency}</h4>{cut}{answer}"
     if cell.score is None:
-        parts.append(f"<p><b>Reason:</b> {escape(cell.reason or 'no answer')}</p></div>")
-        return "".join(parts)
+        return f"{head}<p><b>Reason:</b> {escape(cell.reason or 'no answer')}</p></div>"
     capped = f" (capped from {cell.capped_from})" if cell.capped_from else ""
-    parts.append(
-        f"<p><b>Verdict: {escape(cell.label or '')}</b>{capped}. {escape(cell.reasoning or '')}</p>"
-    )
+    issues = rubric = ""
     if cell.issues:
-        issues = cell.issues
-        described = _escape_all([i.description for i in issues])
         items = "".join(
             [
-                f"<li><span class='sev sev-{i.severity}'>{i.severity}</span> {description}</li>"
-                for i, description in zip(issues, described, strict=True)
+                f"<li><span class='sev sev-{i.severity}'>{i.severity}</span>"
+                f" {escape(i.description)}</li>"
+                for i in cell.issues
             ]
         )
-        parts.append(f"<p><b>Quality issues</b></p><ul>{items}</ul>")
+        issues = f"<p><b>Quality issues</b></p><ul>{items}</ul>"
     if cell.criteria:
         criteria, met, unmet = cell.criteria, marks[True], marks[False]
         notes = _escape_all([c.note for c in criteria])
-        found = "".join(
+        items = "".join(
             [
                 f"{(met if c.met else unmet)[c.id]}{note}</li>"
                 for c, note in zip(criteria, notes, strict=True)
             ]
         )
-        parts.append(f"<p><b>Rubric</b></p><ul>{found}</ul>")
-    return "".join(parts) + _cell_checks(cell) + "</div>"
+        rubric = f"<p><b>Rubric</b></p><ul>{items}</ul>"
+    checks = _cell_checks(cell) if cell.checks else ""
+    verdict = (
+        f"<p><b>Verdict: {escape(cell.label or '')}</b>{capped}. {escape(cell.reasoning or '')}</p>"
+    )
+    return f"{head}{verdict}{issues}{rubric}{checks}</div>"
 
 
 def _cell_checks(cell: Cell) -> str:
