@@ -25,28 +25,24 @@ def inline(text: str) -> str:
 
 def cell(text: str) -> str:
     """Text safe inside a table cell: escaped, one line, pipes escaped."""
-    if _plain_cell(text):
-        return text
-    return " ".join(inline(text).split()).replace("|", "\\|")
-
-
-def _plain_cell(text: str) -> bool:
-    """True when `cell` would not change the text: no markup, no pipe, and no whitespace
-    but single inner spaces (every other whitespace character is non-printable)."""
-    return (
+    # Text that would come back unchanged (most of it) is returned as it is: no markup, no
+    # pipe, and no whitespace but single inner spaces (every other whitespace character
+    # is non-printable). One call per table cell, so the test is written out here.
+    if (
         text.isprintable()
         and not ("&" in text or "<" in text or ">" in text or "|" in text or "  " in text)
         and not text.startswith(" ")
         and not text.endswith(" ")
-    )
+    ):
+        return text
+    return " ".join(inline(text).split()).replace("|", "\\|")
 
 
 def fence(text: str, info: str = "text") -> str:
     """A fenced code block whose fence no backtick run in `text` can close."""
-    longest = 0
-    if "`" in text and "```" in text:  # shorter runs cannot close a fence of three
-        longest = max(len(run) for run in _BACKTICKS.findall(text))
-    marker = "`" * max(3, longest + 1)
+    marker = "```"
+    if "```" in text:  # shorter runs cannot close a fence of three
+        marker = "`" * (max(len(run) for run in _BACKTICKS.findall(text)) + 1)
     return f"{marker}{info}\n{text.rstrip()}\n{marker}"
 
 

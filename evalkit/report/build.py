@@ -8,15 +8,14 @@ Everything a renderer shows is computed here, so Markdown and HTML always say th
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import fmean
+from typing import TYPE_CHECKING
 
-from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.checks import CheckCounts, count_by
 from evalkit.analysis.incomplete import Incomplete, count, marker
-from evalkit.analysis.rank_runs import leaderboard
-from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
 from evalkit.errors import EvalkitError
 from evalkit.report.check_text import findings as check_findings
 from evalkit.report.document import CandidateTotals, Cell, Report, ResumeTotals, TaskSection
@@ -28,6 +27,14 @@ from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resum
 from evalkit.runfile.reader import RunFile, read_run
 from evalkit.runfile.report_lines import ReportLine, ReportRun
 from evalkit.types import Record, Resume
+
+if TYPE_CHECKING:  # imported where used: only a run with a card file beside it has one
+    from evalkit.analysis.card_models import JudgeCard
+    from evalkit.runfile.report_lines import ReportIssue
+    from evalkit.types import Issue as FullIssue
+
+    Issue = FullIssue | ReportIssue
+    """An issue of either kind of record."""
 
 Run = RunFile | ReportRun
 """A run file as read in full (`read_run`) or as the report reads it (`read_report_run`)."""
@@ -71,11 +78,12 @@ def build_report(
             manifest.started_at,
         ),
         candidates=[
-            _totals(name, tasks, unlisted.get(name, 0), incomplete.get(name)) for name in candidates
+            _totals(name, column, tasks, unlisted.get(name, 0), incomplete.get(name))
+            for column, name in enumerate(candidates)
         ],
         tasks=tasks,
-        judge_latency_ms=sum(
-            r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None
+        judge_latency_ms=float(
+            sum(r.judge_answer.latency_ms or 0 for r in records if r.judge_answer is not None)
         ),
         resumes=_resumes(run.resumes, records),
     )
@@ -83,7 +91,9 @@ def build_report(
         report.self_judged = manifest.families.shared
     report.judges_checks = count_by(run.records.values(), "judge")
     report.card, report.card_note = judge_card(run)
-    if manifest.samples > 1:
+    if manifest.samples > 1:  # only such a run imports the samples' statistics
+        from evalkit.analysis.samples import sample_stats, scores_of, threshold_of
+
         scores = scores_of(run.records.values(), manifest.judge.name)
         report.samples = sample_stats(scores, manifest.samples, threshold_of(manifest, threshold))
     _leaderboard(report, run, others)
@@ -103,6 +113,8 @@ def _leaderboard(report: Report, run: Run, others: Sequence[RunFile]) -> None:
     if len(names) <= 2:
         return
     report.leaderboard_runs = [each.path for each in runs]
+    from evalkit.analysis.rank_runs import leaderboard  # only runs with 3+ candidates rank
+
     full = [run if isinstance(run, RunFile) else read_run(run.path), *others]
     try:
         report.leaderboard = leaderboard(full)
@@ -201,57 +213,85 @@ _RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 def _cell(candidate: str, record: Line | None) -> Cell:
+    """One record as a cell, its fields set straight from the record (already validated):
+    one of these per record, so it does no more per record than it must."""
     if record is None:
         return Cell(candidate=candidate, status="missing", reason="no record in the run file")
-    values: dict = {"candidate": candidate, "status": record.status}
-    if record.answer is not None:
-        values.update(
-            answer=record.answer.text,
-            latency_ms=record.answer.latency_ms,
-            incomplete=marker(record.answer),
-        )
+    status = record.status
+    cell = Cell(candidate=candidate, status=status)
+    answer = record.answer
+    if answer is not None:
+        cell.answer = answer.text
+        cell.latency_ms = answer.latency_ms
+        if answer.truncated or answer.empty:
+            cell.incomplete = marker(answer)
     verdict = record.verdict
-    if verdict is not None and record.status == "ok":
-        values.update(
-            score=verdict.score,
-            label=verdict.label,
-            reasoning=verdict.reasoning,
-            issues=sorted(verdict.issues, key=lambda i: _RANK[i.severity]),
-            criteria=verdict.criteria,
-            capped_from=verdict.capped_from,
-        )
+    if verdict is not None and status == "ok":
+        cell.score = verdict.score
+        cell.label = verdict.label
+        cell.reasoning = verdict.reasoning
+        cell.issues = _by_severity(verdict.issues)
+        cell.criteria = verdict.criteria
+        cell.capped_from = verdict.capped_from
     if record.checks:
-        values.update(checks=record.checks, disagreements=record.disagreements)
-    if record.error is not None:
-        error = record.error
+        cell.checks = record.checks
+        cell.disagreements = record.disagreements
+    error = record.error
+    if error is not None:
         who = "judge: " if error.role == "judge" else ""
         short = f"HTTP {error.status_code}" if error.status_code else error.kind
-        values.update(reason=f"{who}{error.message}", short_reason=f"{who}{short}")
-    return Cell(**values)
+        cell.reason = f"{who}{error.message}"
+        cell.short_reason = f"{who}{short}"
+    return cell
+
+
+def _by_severity(issues: Sequence[Issue]) -> list[Issue]:
+    """The issues, most severe first (stable: issues of one severity keep their order)."""
+    if len(issues) < 2:
+        return list(issues)
+    if len(issues) == 2:
+        first, second = issues
+        in_order = _RANK[first.severity] <= _RANK[second.severity]
+        return [first, second] if in_order else [second, first]
+    return sorted(issues, key=lambda i: _RANK[i.severity])
 
 
 def _winner(cells: list[Cell]) -> str:
-    graded = [c for c in cells if c.score is not None]
-    if len(graded) < 2:
+    best, graded = 0, 0
+    leaders: list[str] = []
+    for cell in cells:
+        score = cell.score
+        if score is None:
+            continue
+        graded += 1
+        if score > best:
+            best, leaders = score, [cell.candidate]
+        elif score == best:
+            leaders.append(cell.candidate)
+    if graded < 2:
         return "N/A"
-    best = max(c.score or 0 for c in graded)
-    leaders = [c.candidate for c in graded if c.score == best]
     return leaders[0] if len(leaders) == 1 else "tie"
 
 
 def _totals(
-    candidate: str, tasks: list[TaskSection], unlisted: int, incomplete: Incomplete | None
+    candidate: str,
+    column: int,
+    tasks: list[TaskSection],
+    unlisted: int,
+    incomplete: Incomplete | None,
 ) -> CandidateTotals:
-    cells = [cell for task in tasks for cell in task.cells if cell.candidate == candidate]
+    """The candidate's totals over its cells: column `column` of every task."""
+    cells = [task.cells[column] for task in tasks]
     by_status: dict[str, int] = {}
     for cell in cells:
         by_status[cell.status] = by_status.get(cell.status, 0) + 1
     scores = [c.score for c in cells if c.score is not None]
     latencies = [c.latency_ms for c in cells if c.latency_ms is not None]
-    reasons = [c.reason for c in cells if c.reason and c.status != "missing"]
+    times = Counter(c.reason for c in cells if c.reason and c.status != "missing")
     checks = CheckCounts()
     for cell in cells:
-        checks.add(cell.checks, len(cell.disagreements))
+        if cell.checks:  # `add` counts nothing for a cell without any
+            checks.add(cell.checks, len(cell.disagreements))
     return CandidateTotals(
         candidate=candidate,
         tasks=len(cells),
@@ -260,7 +300,7 @@ def _totals(
         by_status=by_status,
         mean_score=fmean(scores) if scores else None,
         total_latency_ms=sum(latencies) if latencies else None,
-        reasons=sorted(dict.fromkeys(reasons), key=lambda r: -reasons.count(r)),
+        reasons=sorted(times, key=lambda r: -times[r]),  # stable: first seen first
         unlisted_not_run=unlisted,
         incomplete=incomplete,
         checks=checks,

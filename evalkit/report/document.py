@@ -5,34 +5,36 @@ renderers (`markdown`, `html`) only format what it holds, so both always say the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from evalkit.analysis.card_models import JudgeCard
 from evalkit.analysis.checks import CheckCounts
 from evalkit.analysis.incomplete import Incomplete
-from evalkit.analysis.leaderboard import Leaderboard
-from evalkit.analysis.samples import SampleStats
-from evalkit.report.environment import EnvironmentColumn
-from evalkit.runfile.report_lines import (
-    ReportCheck,
-    ReportCriterion,
-    ReportDisagreement,
-    ReportIssue,
-)
-from evalkit.types import (
-    CheckResult,
-    CriterionResult,
-    Disagreement,
-    Issue,
-    JudgeInfo,
-    Schema,
-    SuiteInfo,
-)
+from evalkit.types import Schema
+
+if TYPE_CHECKING:  # a report without a card, leaderboard or samples never imports them
+    from evalkit.analysis.card_models import JudgeCard
+    from evalkit.analysis.leaderboard import Leaderboard
+    from evalkit.analysis.samples import SampleStats
+    from evalkit.report.environment import EnvironmentColumn
+    from evalkit.runfile.report_lines import (
+        ReportCheck,
+        ReportCriterion,
+        ReportDisagreement,
+        ReportIssue,
+    )
+    from evalkit.types import (
+        CheckResult,
+        CriterionResult,
+        Disagreement,
+        Issue,
+        JudgeInfo,
+        SuiteInfo,
+    )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -59,9 +61,9 @@ class Cell:
     """The answer's full text."""
     reasoning: str | None = None
     """The judge's reasoning."""
-    issues: list[Issue | ReportIssue] = field(default_factory=list)
+    issues: Sequence[Issue | ReportIssue] = ()
     """The judge's issues, most severe first."""
-    criteria: list[CriterionResult | ReportCriterion] = field(default_factory=list)
+    criteria: Sequence[CriterionResult | ReportCriterion] = ()
     """The judge's finding on each rubric criterion."""
     capped_from: int | None = None
     """The judge's own score when a missed fatal criterion capped it."""
@@ -72,10 +74,10 @@ class Cell:
     incomplete: str = ""
     """Why the answer is not whole: `cut at max_tokens`, `empty`, or both; "" when it is
     whole or there is none."""
-    checks: list[CheckResult | ReportCheck] = field(default_factory=list)
+    checks: Sequence[CheckResult | ReportCheck] = ()
     """The task's checks on the answer, in the suite's order; empty without checks. Their
     details quote output of model-written code: hostile text, like the answer."""
-    disagreements: list[Disagreement | ReportDisagreement] = field(default_factory=list)
+    disagreements: Sequence[Disagreement | ReportDisagreement] = ()
     """Checks whose result contradicts the judge's finding on the criterion they name."""
 
     @property
@@ -196,10 +198,14 @@ class ResumeTotals(Schema):
     """Of those, the ones graded ok: what the resume filled."""
 
 
-class Report(Schema):
-    """Everything the report shows."""
+@dataclass(kw_only=True)
+class Report:
+    """Everything the report shows.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)  # TaskSection is a dataclass
+    A dataclass, as `Cell`: made once by `build` from values already validated, it
+    crosses no file; as a pydantic model its validator (the card's, leaderboard's and
+    samples' models in it) cost 10 ms to build in every report, which renders none of
+    them unless the run has one."""
 
     title: str
     """The document's title."""
@@ -225,13 +231,13 @@ class Report(Schema):
     """Task by task, in suite order (run order without the suite)."""
     judge_latency_ms: float
     """Total time the judge took over all verdicts."""
-    summary: list[str] = Field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
     """The summary's sentences."""
-    findings: list[str] = Field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
     """Key findings computed from the data."""
-    next_steps: list[str] = Field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
     """What to do next (bring an endpoint back, resume the run)."""
-    resumes: list[ResumeTotals] = Field(default_factory=list)
+    resumes: list[ResumeTotals] = field(default_factory=list)
     """Each resume of the run, in order; empty when it was never resumed."""
 
     @property
@@ -239,7 +245,7 @@ class Report(Schema):
         """Planned (task, candidate) keys with no record: the run stopped before them."""
         return sum(line.not_run for line in self.candidates)
 
-    self_judged: dict[str, str] = Field(default_factory=dict)
+    self_judged: dict[str, str] = field(default_factory=dict)
     """Candidates that are the judge's model or of its family, and why (from the
     manifest): their scores may carry the judge's self-preference."""
     card: JudgeCard | None = None
@@ -252,11 +258,11 @@ class Report(Schema):
     leaderboard: Leaderboard | None = None
     """The candidates ranked (as `rank` ranks them) when the run, or the runs given
     together, have more than two; None otherwise."""
-    leaderboard_runs: list[str] = Field(default_factory=list)
+    leaderboard_runs: list[str] = field(default_factory=list)
     """The run files the leaderboard pools."""
     leaderboard_note: str | None = None
     """Why there is no leaderboard although there are more than two candidates."""
-    judges_checks: dict[str, CheckCounts] = Field(default_factory=dict)
+    judges_checks: dict[str, CheckCounts] = field(default_factory=dict)
     """Per judge in the run file (every judge's latest records, not only the ones shown),
     its checked records and how often a check contradicted it; empty without checks."""
 
@@ -267,7 +273,7 @@ class Report(Schema):
 
     def graded_by_all(self) -> list[TaskSection]:
         """The tasks every candidate was graded on: the only fair ground for means."""
-        return [t for t in self.tasks if all(c.graded for c in t.cells)]
+        return [t for t in self.tasks if None not in [c.score for c in t.cells]]
 
     def common_means(self) -> dict[str, float]:
         """Each candidate's mean over `graded_by_all`; empty when there is no such task
@@ -282,11 +288,20 @@ class Report(Schema):
 
 
 def write_blocks(blocks: Iterable[str], separator: str, out: TextIO) -> None:
-    """`separator.join(blocks) + "\\n"`, written a block at a time: a renderer's text
-    without holding it all at once (for 10,000 records, 19 MB of Markdown; building and
-    encoding it whole cost a third of the report's page faults, measured)."""
-    for number, block in enumerate(blocks):
-        if number:
-            out.write(separator)
-        out.write(block)
-    out.write("\n")
+    """`separator.join(blocks) + "\\n"`, written a few hundred blocks at a time: a
+    renderer's text without holding it all at once (for 10,000 records, 19 MB of Markdown;
+    building and encoding it whole cost a third of the report's page faults, measured),
+    nor a write per block (10,000 of them cost a tenth of the Markdown's rendering)."""
+    batch: list[str] = []
+    lead = ""  # the separator before the next batch, once a batch was written
+    for block in blocks:
+        batch.append(block)
+        if len(batch) == _BATCH:
+            out.write(lead + separator.join(batch))
+            lead = separator
+            batch.clear()
+    out.write((lead + separator.join(batch) if batch else "") + "\n")
+
+
+_BATCH = 256
+"""Blocks joined per write."""

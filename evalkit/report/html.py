@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evalkit import md
 from evalkit.report import check_text
-from evalkit.report import extra_sections as extra
-from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
-from evalkit.report.card_markdown import rows as card_rows
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
 from evalkit.report.prose import no_answers
 from evalkit.report.svg import chart
+
+if TYPE_CHECKING:
+    from evalkit.report import extra_sections as extra
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 SCORE_COLOURS = {1: "#c62828", 2: "#e65100", 3: "#f9a825", 4: "#7cb342", 5: "#2e7d32"}
@@ -85,17 +85,18 @@ def lines(report: Report) -> Iterator[str]:
         f"<p>{escape(' '.join(report.summary))}</p>",
         chart(report),
     )
-    yield from _quality(report)
+    shown = _Shown(report)
+    yield from _quality(report, shown)
     yield "<h2>Task-by-task results</h2>"
-    yield from (_task(task) for task in report.tasks)
-    yield from ("<h2>Comparison table</h2>", _comparison(report))
+    yield from (_task(task, shown, i) for i, task in enumerate(report.tasks))
+    yield from ("<h2>Comparison table</h2>", _comparison(report, shown))
     yield from _samples(report)
     yield from _leaderboard(report)
     yield from _checks(report)
     yield from _card(report)
     yield from (
         "<h2>Latency summary</h2>",
-        _latency(report),
+        _latency(report, shown),
         "<h2>Key findings</h2>",
         _list(report.findings),
     )
@@ -118,16 +119,58 @@ def _byline(report: Report) -> str:
     )
 
 
+class _Shown:
+    """What the page shows of each cell in several places, made once per cell: its
+    title, score badge and latency (a table row, an answer's heading, ...)."""
+
+    def __init__(self, report: Report) -> None:
+        self.titles = [escape(task.title) for task in report.tasks]
+        self.badges = [[score_badge(cell) for cell in task.cells] for task in report.tasks]
+        self.latencies = [[md.ms(cell.latency_ms) for cell in task.cells] for task in report.tasks]
+        self.marks = {True: _Marks("✓"), False: _Marks("✗")}
+
+
+class _Marks(dict[str, str]):
+    """A rubric list item's start, `<li>✓ <code>ID</code> `, made once per criterion id."""
+
+    def __init__(self, mark: str) -> None:
+        super().__init__()
+        self.mark = mark
+
+    def __missing__(self, criterion_id: str) -> str:
+        made = self[criterion_id] = f"<li>{self.mark} <code>{escape(criterion_id)}</code> "
+        return made
+
+
+def _escape_all(texts: list[str]) -> list[str]:
+    """`[escape(text) for text in texts]`; `texts` itself when none of them holds a
+    character to escape (most model text; one test over them all)."""
+    joined = "".join(texts)
+    if "&" in joined or "<" in joined or ">" in joined or '"' in joined or "'" in joined:
+        return [escape(text) for text in texts]
+    return texts
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    """A table; header and cells must already be HTML."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in rows)
+    """A table; header and cells must already be HTML. A cell that reads as a number
+    (`1,234 ms`, `N/A`) is aligned right."""
+    head = "".join([f"<th>{h}</th>" for h in header])
+    body = "".join(
+        [
+            "<tr>"
+            + "".join(
+                [
+                    f"<td class='num'>{c}</td>"
+                    if c.endswith(" ms") or c == "N/A"
+                    else f"<td>{c}</td>"
+                    for c in row
+                ]
+            )
+            + "</tr>"
+            for row in rows
+        ]
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _td(content: str) -> str:
-    numeric = content.endswith(" ms") or content == "N/A"
-    return f"<td class='num'>{content}</td>" if numeric else f"<td>{content}</td>"
 
 
 def _environment(report: Report) -> str:
@@ -160,8 +203,9 @@ def score_badge(cell: Cell) -> str:
     return f"<span class='score' style='background:{colour}'>{cell.score}/5</span>{mark}"
 
 
-def _quality(report: Report) -> list[str]:
+def _quality(report: Report, shown: _Shown) -> list[str]:
     parts = []
+    checked = report.checked
     for column, line in enumerate(report.candidates):
         parts.append(f"<h2>Quality assessment: {escape(line.candidate)}</h2>")
         if line.unavailable_everywhere:
@@ -169,18 +213,21 @@ def _quality(report: Report) -> list[str]:
             parts.append(f"<p><span class='status'>UNAVAILABLE</span> for every task{reason}</p>")
             continue
         rows = []
-        for task in report.tasks:
+        for task, title, badges, latencies in zip(
+            report.tasks, shown.titles, shown.badges, shown.latencies, strict=True
+        ):
             cell = task.cells[column]
             first = cell.issues[0].description if cell.issues else ""
             verdict = f"{cell.label} — {first}" if first else cell.label or cell.reason or ""
-            row = [escape(task.title), md.ms(cell.latency_ms), score_badge(cell), escape(verdict)]
-            rows.append([*row, escape(check_text.cell_text(cell))] if report.checked else row)
+            row = [title, latencies[column], badges[column], escape(verdict)]
+            rows.append([*row, escape(check_text.cell_text(cell))] if checked else row)
         header = ["Task", "Latency", "Quality score (1-5)", "Verdict"]
-        parts.append(_table([*header, "Checks"] if report.checked else header, rows))
+        parts.append(_table([*header, "Checks"] if checked else header, rows))
     return parts
 
 
-def _task(task: TaskSection) -> str:
+def _task(task: TaskSection, shown: _Shown, number: int) -> str:
+    """The task's section; `number`: its index in `shown`."""
     category = f" <span class='note'>({escape(task.category)})</span>" if task.category else ""
     parts = [f"<section><h3>Task {task.number}: {escape(task.task_id)}{category}</h3>"]
     if task.prompt is None:
@@ -194,39 +241,50 @@ def _task(task: TaskSection) -> str:
             "<details><summary>Reference (what a good answer contains)</summary>"
             f"<pre>{escape(task.reference)}</pre></details>"
         )
-    parts.append("<div class='answers'>" + "".join(_answer(c) for c in task.cells) + "</div>")
+    badges, latencies = shown.badges[number], shown.latencies[number]
+    answers = "".join(
+        [_answer(c, badges[i], latencies[i], shown.marks) for i, c in enumerate(task.cells)]
+    )
+    parts.append(f"<div class='answers'>{answers}</div>")
     return "".join(parts) + "</section>"
 
 
-def _answer(cell: Cell) -> str:
-    latency = md.ms(cell.latency_ms) if cell.latency_ms is not None else ""
-    head = f"<h4>{escape(cell.candidate)} {score_badge(cell)} {latency}</h4>"
-    parts = [f"<div class='answer'>{head}"]
-    if cell.incomplete:
-        parts.append(f"<p class='cut'>{escape(cell.incomplete_note)}</p>")
-    if cell.answer is not None:
-        parts.append(f"<pre>{escape(cell.answer)}</pre>")
+def _answer(cell: Cell, badge: str, latency: str, marks: dict[bool, _Marks]) -> str:
+    """One candidate's answer, verdict and checks; `badge`, `latency` and `marks` as
+    `_Shown` made them. One of these per record: its pieces are formatted into one string,
+    not gathered in a list."""
+    latency = latency if cell.latency_ms is not None else ""
+    cut = f"<p class='cut'>{escape(cell.incomplete_note)}</p>" if cell.incomplete else ""
+    answer = f"<pre>{escape(cell.answer)}</pre>" if cell.answer is not None else ""
+    head = f"<div class='answer'><h4>{escape(cell.candidate)} {badge} {latency}</h4>{cut}{answer}"
     if cell.score is None:
-        parts.append(f"<p><b>Reason:</b> {escape(cell.reason or 'no answer')}</p></div>")
-        return "".join(parts)
+        return f"{head}<p><b>Reason:</b> {escape(cell.reason or 'no answer')}</p></div>"
     capped = f" (capped from {cell.capped_from})" if cell.capped_from else ""
-    parts.append(
-        f"<p><b>Verdict: {escape(cell.label or '')}</b>{capped}. {escape(cell.reasoning or '')}</p>"
-    )
+    issues = rubric = ""
     if cell.issues:
         items = "".join(
-            f"<li><span class='sev sev-{i.severity}'>{i.severity}</span>"
-            f" {escape(i.description)}</li>"
-            for i in cell.issues
+            [
+                f"<li><span class='sev sev-{i.severity}'>{i.severity}</span>"
+                f" {escape(i.description)}</li>"
+                for i in cell.issues
+            ]
         )
-        parts.append(f"<p><b>Quality issues</b></p><ul>{items}</ul>")
+        issues = f"<p><b>Quality issues</b></p><ul>{items}</ul>"
     if cell.criteria:
-        marks = "".join(
-            f"<li>{'✓' if c.met else '✗'} <code>{escape(c.id)}</code> {escape(c.note)}</li>"
-            for c in cell.criteria
+        criteria, met, unmet = cell.criteria, marks[True], marks[False]
+        notes = _escape_all([c.note for c in criteria])
+        items = "".join(
+            [
+                f"{(met if c.met else unmet)[c.id]}{note}</li>"
+                for c, note in zip(criteria, notes, strict=True)
+            ]
         )
-        parts.append(f"<p><b>Rubric</b></p><ul>{marks}</ul>")
-    return "".join(parts) + _cell_checks(cell) + "</div>"
+        rubric = f"<p><b>Rubric</b></p><ul>{items}</ul>"
+    checks = _cell_checks(cell) if cell.checks else ""
+    verdict = (
+        f"<p><b>Verdict: {escape(cell.label or '')}</b>{capped}. {escape(cell.reasoning or '')}</p>"
+    )
+    return f"{head}{verdict}{issues}{rubric}{checks}</div>"
 
 
 def _cell_checks(cell: Cell) -> str:
@@ -259,15 +317,15 @@ def _checks(report: Report) -> list[str]:
     ]
 
 
-def _comparison(report: Report) -> str:
+def _comparison(report: Report, shown: _Shown) -> str:
     names = [c.candidate for c in report.candidates]
     rows = [
         [
-            escape(t.title),
-            *(f"{score_badge(c)} {escape(c.label or '')}" for c in t.cells),
+            title,
+            *[f"{badge} {escape(c.label or '')}" for c, badge in zip(t.cells, badges, strict=True)],
             escape(t.winner),
         ]
-        for t in report.tasks
+        for t, title, badges in zip(report.tasks, shown.titles, shown.badges, strict=True)
     ]
     means = report.common_means()
     if means:
@@ -281,6 +339,8 @@ def _samples(report: Report) -> list[str]:
     stats = report.samples
     if stats is None:
         return []
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     return [
         f"<h2>Repeated samples ({stats.k} per task)</h2>",
         f"<p class='note'>{escape(extra.samples_intro(stats))}</p>",
@@ -295,6 +355,8 @@ def _leaderboard(report: Report) -> list[str]:
     if board is None:
         note = report.leaderboard_note
         return [f"<h2>Leaderboard</h2><p class='note'>{escape(note)}</p>"] if note else []
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     runs = ", ".join(report.leaderboard_runs)
     parts = [
         "<h2>Leaderboard</h2>",
@@ -319,6 +381,9 @@ def _card(report: Report) -> list[str]:
     if found is None:
         note = report.card_note
         return [f"<h2>Judge card</h2><p class='note'>{escape(note)}</p>"] if note else []
+    from evalkit.report.card_markdown import COLUMNS, agreement_line, preamble
+    from evalkit.report.card_markdown import rows as card_rows
+
     rows = [[escape(cell) for cell in cells] for cells in card_rows(found)]
     flagged = COLUMNS.index("Flagged")
     for row in rows:
@@ -332,8 +397,10 @@ def _card(report: Report) -> list[str]:
     ]
 
 
-def _latency(report: Report) -> str:
-    rows = [[escape(t.title), *(md.ms(c.latency_ms) for c in t.cells)] for t in report.tasks]
+def _latency(report: Report, shown: _Shown) -> str:
+    rows = [
+        [title, *latencies] for title, latencies in zip(shown.titles, shown.latencies, strict=True)
+    ]
     rows.append(["<b>Total</b>", *(md.ms(c.total_latency_ms) for c in report.candidates)])
     table = _table(["Task", *(escape(c.candidate) for c in report.candidates)], rows)
     notes = [

@@ -7,14 +7,16 @@ into fenced blocks or through md.inline / md.cell, never raw.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TextIO
+from functools import cache
+from typing import TYPE_CHECKING, TextIO
 
 from evalkit import md
 from evalkit.report import check_text
-from evalkit.report import extra_sections as extra
-from evalkit.report.card_markdown import sections as card_sections
 from evalkit.report.document import Cell, Report, TaskSection, write_blocks
 from evalkit.report.prose import no_answers
+
+if TYPE_CHECKING:
+    from evalkit.report import extra_sections as extra
 
 
 def render(report: Report) -> str:
@@ -37,18 +39,20 @@ def sections(report: Report) -> Iterator[str]:
         "## Summary",
         " ".join(md.inline(s) for s in report.summary),
     )
-    yield from _quality(report)
+    titles = [md.cell(task.title) for task in report.tasks]
+    latencies = [[md.ms(cell.latency_ms) for cell in task.cells] for task in report.tasks]
+    yield from _quality(report, titles, latencies)
     yield "## Task-by-task results"
-    for task in report.tasks:
-        yield from _task(task)
-    yield from ("## Comparison table", comparison_table(report))
+    for task, shown in zip(report.tasks, latencies, strict=True):
+        yield "\n\n".join(_task(task, shown))  # a block per task, not per paragraph
+    yield from ("## Comparison table", comparison_table(report, titles))
     yield from _samples(report)
     yield from _leaderboard(report)
     yield from _checks(report)
     yield from _card(report)
     yield from (
         "## Latency summary",
-        _latency(report),
+        _latency(report, titles, latencies),
         "## Key findings",
         "\n".join(f"- {md.inline(line)}" for line in report.findings),
     )
@@ -63,6 +67,8 @@ def _samples(report: Report) -> list[str]:
     stats = report.samples
     if stats is None:
         return []
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     return [
         f"## Repeated samples ({stats.k} per task)",
         extra.samples_intro(stats),
@@ -80,6 +86,8 @@ def _leaderboard(report: Report) -> list[str]:
             if (report.leaderboard_note)
             else []
         )
+    from evalkit.report import extra_sections as extra  # only such a run imports it
+
     runs = ", ".join(f"`{md.inline(path)}`" for path in report.leaderboard_runs)
     parts = ["## Leaderboard", f"From {runs}.", _md_table(extra.leaderboard_table(board))]
     parts.append(md.inline(extra.leaderboard_note(board)))
@@ -97,7 +105,9 @@ def _md_table(table: extra.Table) -> str:
 def _card(report: Report) -> list[str]:
     """The judge's card, when its file sits beside the run file."""
     if report.card is not None:
-        return card_sections(report.card, level=2)
+        from evalkit.report.card_markdown import sections  # only such a run imports it
+
+        return sections(report.card, level=2)
     if report.card_note:
         return ["## Judge card", f"_{md.inline(report.card_note)}_"]
     return []
@@ -134,8 +144,11 @@ def _environment(report: Report) -> str:
     return md.table(header, rows)
 
 
-def _quality(report: Report) -> list[str]:
+def _quality(report: Report, titles: list[str], latencies: list[list[str]]) -> list[str]:
+    """Per candidate, a row per task; `titles` and `latencies` as `sections` made them
+    (the same in three tables: made once)."""
     parts = []
+    checked = report.checked
     for column, line in enumerate(report.candidates):
         parts.append(f"## Quality assessment: {md.inline(line.candidate)}")
         if line.unavailable_everywhere:
@@ -143,12 +156,12 @@ def _quality(report: Report) -> list[str]:
             parts.append(f"**UNAVAILABLE** for every task{reason}.")
             continue
         rows = []
-        for task in report.tasks:
+        for title, task, shown in zip(titles, report.tasks, latencies, strict=True):
             cell = task.cells[column]
-            row = [md.cell(task.title), md.ms(cell.latency_ms), _score(cell), _verdict(cell)]
-            rows.append([*row, md.cell(check_text.cell_text(cell))] if report.checked else row)
+            row = [title, shown[column], _score(cell), _verdict(cell)]
+            rows.append([*row, md.cell(check_text.cell_text(cell))] if checked else row)
         header = ["Task", "Latency", "Quality score (1-5)", "Verdict"]
-        parts.append(md.table([*header, "Checks"] if report.checked else header, rows))
+        parts.append(md.table([*header, "Checks"] if checked else header, rows))
     return parts
 
 
@@ -171,7 +184,7 @@ def _clip(text: str, width: int = 80) -> str:
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
-def _task(task: TaskSection) -> list[str]:
+def _task(task: TaskSection, latencies: list[str]) -> list[str]:
     heading = f"### Task {task.number}: {md.inline(task.task_id)}"
     if task.category:
         heading += f" ({md.inline(task.category)})"
@@ -184,17 +197,17 @@ def _task(task: TaskSection) -> list[str]:
         parts += ["**Prompt:**", md.fence(task.prompt)]
     if task.reference:
         parts += ["**Reference (what a good answer contains):**", md.fence(task.reference)]
-    for cell in task.cells:
-        parts += _answer(cell)
+    for cell, latency in zip(task.cells, latencies, strict=True):
+        parts += _answer(cell, latency)
     return parts
 
 
-def _answer(cell: Cell) -> list[str]:
+def _answer(cell: Cell, latency: str) -> list[str]:
     name = md.inline(cell.candidate)
     if cell.score is None and cell.answer is None:
         why = md.inline(cell.reason or "no answer")
         return [f"#### {name}: {cell.state}", f"Reason: {why}"]
-    parts = [f"#### {name}: {md.ms(cell.latency_ms)}"]
+    parts = [f"#### {name}: {latency}"]
     if cell.incomplete:
         parts.append(f"**{cell.incomplete_note}**")
     parts.append(md.fence(cell.answer or ""))
@@ -207,14 +220,14 @@ def _answer(cell: Cell) -> list[str]:
     # Each list is escaped once, whole: `md.inline` escapes character by character, and
     # the text around the model's (severities, marks, backticks) has nothing to escape.
     if cell.issues:
-        issues = "\n".join(f"- {i.severity.upper()}: {i.description}" for i in cell.issues)
+        issues = "\n".join([f"- {i.severity.upper()}: {i.description}" for i in cell.issues])
         parts += ["Quality issues:", md.inline(issues)]
     if cell.criteria:
         marks = "\n".join(
-            f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria
+            [f"- {'met' if c.met else 'NOT met'}: `{c.id}` {c.note}" for c in cell.criteria]
         )
         parts += ["Rubric:", md.inline(marks)]
-    return parts + _cell_checks(cell)
+    return parts + _cell_checks(cell) if cell.checks else parts
 
 
 def _cell_checks(cell: Cell) -> list[str]:
@@ -249,14 +262,17 @@ def _checks(report: Report) -> list[str]:
     ]
 
 
-def comparison_table(report: Report) -> str:
+def comparison_table(report: Report, titles: list[str] | None = None) -> str:
     """Task by candidate headlines, the winner of each task, and the mean where every
-    candidate was graded."""
+    candidate was graded; `titles`: the tasks' titles as table cells, when made already."""
     names = [c.candidate for c in report.candidates]
     header = ["Task", *(md.cell(n) for n in names), "Winner"]
+    if titles is None:
+        titles = [md.cell(task.title) for task in report.tasks]
+    cell = cache(md.cell)  # headlines and winners repeat: `2/5 BROKEN`, `tie`
     rows = [
-        [md.cell(t.title), *(md.cell(c.headline) for c in t.cells), md.cell(t.winner)]
-        for t in report.tasks
+        [title, *[cell(c.headline) for c in t.cells], cell(t.winner)]
+        for t, title in zip(report.tasks, titles, strict=True)
     ]
     means = report.common_means()
     if means:
@@ -265,9 +281,9 @@ def comparison_table(report: Report) -> str:
     return md.table(header, rows)
 
 
-def _latency(report: Report) -> str:
+def _latency(report: Report, titles: list[str], latencies: list[list[str]]) -> str:
     names = [c.candidate for c in report.candidates]
-    rows = [[md.cell(t.title), *(md.ms(c.latency_ms) for c in t.cells)] for t in report.tasks]
+    rows = [[title, *shown] for title, shown in zip(titles, latencies, strict=True)]
     rows.append(["**Total**", *(md.ms(c.total_latency_ms) for c in report.candidates)])
     table = md.table(["Task", *(md.cell(n) for n in names)], rows)
     notes = [

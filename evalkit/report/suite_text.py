@@ -2,24 +2,35 @@
 tasks, so the report reads the suite folder's data/*.jsonl itself when the folder is at
 hand. It reads them with `json` only: `datasets` costs seconds to import and a report must
 not need it (nor the network, for a suite named by hub id).
+
+Rows are read by a fast path first (`runfile.suite_rows`): each decoded natively into a
+`SuiteRow` and its canonical JSON encoded natively for the fingerprint, which for such rows
+is the one `suites.rows.fingerprint` computes. A row the fast path refuses (checks, nulls
+for absent columns, anything invalid) sends the whole suite through the exact path: the
+`types.Task` model, whose errors the note quotes.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from evalkit.errors import SuiteError
+from evalkit.runfile.suite_rows import SuiteRow, read_rows
 from evalkit.suites.rows import fingerprint, parse_row
-from evalkit.types import Schema, SuiteInfo, Task
+from evalkit.types import SuiteInfo, Task
 
 
-class SuiteText(Schema):
-    """The suite's tasks as found on disk, or why they could not be found."""
+@dataclass
+class SuiteText:
+    """The suite's tasks as found on disk, or why they could not be found. A dataclass,
+    not a pydantic model: its tasks are `SuiteRow`s from the fast path or `Task`s, and
+    checking them again on the way in would cost what the fast path saves."""
 
-    tasks: dict[str, Task]
+    tasks: dict[str, Task | SuiteRow]
     """Tasks by id, in the suite's order; empty when the suite was not found."""
     source: str | None = None
     """The folder the tasks were read from."""
@@ -46,13 +57,19 @@ def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
             note=f"prompts not available: suite folder {info.ref!r} not found"
             " (pass --suite PATH to the report)",
         )
-    try:
-        tasks = _read_rows(folder)
-    except (OSError, ValueError, ValidationError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return SuiteText(tasks={}, note=f"prompts not available: {folder}: {reason}")
+    tasks: list[Task] | list[SuiteRow]
+    fast = _fast_rows(folder)
+    if fast is not None:
+        tasks, found = fast
+    else:
+        try:
+            tasks = _read_rows(folder)
+        except (OSError, ValueError, ValidationError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return SuiteText(tasks={}, note=f"prompts not available: {folder}: {reason}")
+        found = fingerprint(tasks)
     note = None
-    if fingerprint(tasks) != info.fingerprint:
+    if found != info.fingerprint:
         note = (
             f"the suite in {folder} has changed since this run (fingerprint differs):"
             " the prompts shown are today's"
@@ -60,17 +77,32 @@ def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
     return SuiteText(tasks={t.id: t for t in tasks}, source=str(folder), note=note)
 
 
-def _read_rows(folder: Path) -> list[Task]:
-    """Every row of data/**/*.jsonl as a Task, in the order `datasets` loads them."""
+def _files(folder: Path) -> list[Path]:
+    """The suite's data/**/*.jsonl files, in the order `datasets` loads them."""
     files = sorted((folder / "data").rglob("*.jsonl"))
     if not files:
         raise ValueError("no data/*.jsonl files")
+    return files
+
+
+def _read_rows(folder: Path) -> list[Task]:
+    """Every row of data/**/*.jsonl as a Task, in the order `datasets` loads them."""
     tasks = []
-    for path in files:
+    for path in _files(folder):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 tasks.append(_task(line))
     return tasks
+
+
+def _fast_rows(folder: Path) -> tuple[list[SuiteRow], str] | None:
+    """The rows as `_read_rows` finds them and their fingerprint, when every row decodes
+    as a `SuiteRow`; None on anything else (the exact path then decides)."""
+    try:
+        files = _files(folder)
+    except (OSError, ValueError):
+        return None
+    return read_rows(files)
 
 
 def _task(line: str) -> Task:

@@ -35,7 +35,7 @@ from evalkit.report.svg import MAX_GROUPS, groups
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.report_lines import read_report_run
 from evalkit.runfile.writer import RunWriter
-from evalkit.types import Answer, EndpointHealth, Issue, JudgeInfo, Resume
+from evalkit.types import Answer, CriterionResult, EndpointHealth, Issue, JudgeInfo, Resume
 
 HOSTILE = (
     "Here you go:\n```python\nprint('hi')\n```\n"
@@ -422,6 +422,35 @@ def test_html_escapes_every_piece_of_model_text(hostile_run: Path) -> None:
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in page
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
     assert "&lt;b&gt;bold&lt;/b&gt;" in page
+
+
+def test_rubric_and_issue_text_is_escaped_in_both_documents(tmp_path: Path) -> None:
+    # One hostile note among plain ones, and a hostile criterion id: each piece escaped,
+    # the plain ones as they are (the page escapes a cell's notes in one pass).
+    notes = ["plain note", "<img src=x onerror=alert(1)> & 'q' \"d\"", "another"]
+    criteria = [
+        CriterionResult(id=cid, met=i % 2 == 0, note=note)
+        for i, (cid, note) in enumerate(zip(["a", "<b>id</b>", "c"], notes, strict=True))
+    ]
+    issues = [
+        Issue(severity="minor", description="fine"),
+        Issue(severity="fatal", description="<i>x"),
+    ]
+    ok = record("t", "m1", "ok", 2, issues=issues)
+    ok = ok.model_copy(update={"verdict": ok.verdict.model_copy(update={"criteria": criteria})})
+    run = write_run(
+        tmp_path / "run.jsonl", [ok, record("t", "m2", "ok", 4)], manifest(["m1", "m2"])
+    )
+    report = build_report(read_run(run))
+    page = render_html(report)
+    assert not re.search(r"<(img|i)\b", page) and "<code><b>" not in page
+    assert "<li>✓ <code>a</code> plain note</li>" in page
+    assert "<code>&lt;b&gt;id&lt;/b&gt;</code> &lt;img src=x onerror=alert(1)&gt; &amp;" in page
+    assert "&#x27;q&#x27; &quot;d&quot;</li><li>✓ <code>c</code> another</li>" in page
+    assert "<span class='sev sev-fatal'>fatal</span> &lt;i&gt;x</li>" in page
+    text = render_md(report)
+    assert "- NOT met: `&lt;b&gt;id&lt;/b&gt;` &lt;img src=x onerror=alert(1)&gt; &amp;" in text
+    assert "- FATAL: &lt;i&gt;x\n- MINOR: fine" in text
 
 
 def test_html_is_self_contained(seed_project: Path) -> None:
