@@ -164,8 +164,12 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path]:
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        (["compare", "{a}", "{b}"], ["numpy"]),
-        (["compare", "{a}", "{b}", "--format", "md", "--fail-on-regression"], ["numpy"]),
+        (["compare", "{a}", "{b}", "+pydantic"], ["numpy"]),
+        (
+            ["compare", "{a}", "{b}", "--format", "md", "--fail-on-regression", "+pydantic"],
+            ["numpy"],
+        ),
+        (["compare", "{a}", "{b}", "--format", "json"], ["numpy"]),
         (["report", "{a}", "--format", "md"], []),
         (["report", "{a}", "--format", "html"], []),
         (["show", "{a}", "--full"], []),
@@ -179,7 +183,8 @@ def test_reading_commands_import_neither_litellm_nor_datasets(
     """Each command runs in a fresh interpreter, which then lists the heavy modules it
     loaded: a regression here costs every reader seconds of start-up. Only a command that
     resamples loads numpy (the bootstrap's draws), and nothing loads scipy. `show`'s table
-    (no --full) loads no pydantic either (+pydantic: forbidden too): 0.1 s of its start."""
+    (no --full) and `compare`'s table and Markdown load no pydantic either (+pydantic:
+    forbidden too): 0.1 s of their start."""
     a, b = two_runs
     forbidden = [*FORBIDDEN, *(["pydantic"] if "+pydantic" in command else [])]
     argv = [part.format(a=a, b=b) for part in command if part != "+pydantic"]
