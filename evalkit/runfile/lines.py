@@ -76,7 +76,7 @@ class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     skipped; `read_run` builds every field."""
 
     type: ClassVar[str] = "result"
-    twin: ClassVar[str] = "ScoreLineModel"
+    twin: ClassVar[str] = "evalkit.runfile.twins:ScoreLineModel"
     task_id: str
     """The task."""
     candidate: str
@@ -171,7 +171,7 @@ class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     are skipped."""
 
     type: ClassVar[str] = "result"
-    twin: ClassVar[str] = "KeyLineModel"
+    twin: ClassVar[str] = "evalkit.runfile.twins:KeyLineModel"
     task_id: str
     """The task."""
     candidate: str
@@ -256,11 +256,15 @@ class Lines(msgspec.Struct, Generic[S], gc=False):
     the caller's to apply)."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
+    head: bytes = b""
+    """Line 1's bytes, for a reader that validates the whole manifest (`report`)."""
+    resumes: list[Any] = []
+    """The file's resume lines (`types.Resume`), in order."""
 
 
 def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
-    """Every result line of a run file as `struct` (a struct of this module with a `twin`),
-    pairwise and resume lines skipped, in one native pass; see the module docstring."""
+    """Every result line of a run file as `struct` (a struct with a `twin`, "module:Name"),
+    pairwise lines skipped, in one native pass; see the module docstring."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -269,7 +273,8 @@ def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
     head_end = data.find(b"\n") + 1
     if not head_end:
         raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
-    manifest = read_head(data[:head_end], path)
+    head = data[:head_end]
+    manifest = read_head(head, path)
     body_end = data.rfind(b"\n") + 1  # past it, a partial last line (a crash mid-write)
     body, partial = data[head_end:body_end], body_end < len(data)
     del data
@@ -277,10 +282,10 @@ def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
         if body.isascii() or utf8(body):
             items = _whole_file_decoder(struct)(body)
             if all(item.type == "result" for item in items):
-                return Lines(manifest, items, partial)
+                return Lines(manifest, items, partial, head)
     except msgspec.MsgspecError:
         pass
-    return _line_by_line(path, struct)
+    return _line_by_line(path, struct, head)
 
 
 @cache
@@ -289,12 +294,15 @@ def _whole_file_decoder(struct: type[msgspec.Struct]) -> Callable[[bytes], list[
     return msgspec.json.Decoder(Union[struct, _Pair, _Resume]).decode_lines  # noqa: UP007
 
 
-def _line_by_line(path: Path, struct: type[S]) -> Lines[S]:
-    """`read_lines` for a file msgspec refused somewhere: line by line, each line msgspec
-    refuses validated by the struct's twin, which names the bad field."""
+def _line_by_line(path: Path, struct: type[S], head: bytes) -> Lines[S]:
+    """`read_lines` for a file msgspec refused somewhere, or with pairwise or resume lines:
+    line by line, each line msgspec refuses validated by the struct's twin, which names
+    the bad field."""
     from evalkit.runfile.reader import RunLines
 
-    twin = getattr(import_module("evalkit.runfile.twins"), struct.twin)
+    module, name = struct.twin.split(":")
+    twin = getattr(import_module(module), name)
     lines = RunLines(path, struct, decoder=fast_decoder(struct, twin, False))
     items = list(lines)
-    return Lines(head_of(lines.manifest.model_dump_json().encode()), items, lines.partial)
+    manifest = head_of(lines.manifest.model_dump_json().encode())
+    return Lines(manifest, items, lines.partial, head, lines.resumes)

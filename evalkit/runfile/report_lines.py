@@ -21,8 +21,8 @@ from typing import ClassVar, Literal
 import msgspec
 from pydantic import ConfigDict, Field
 
-from evalkit.runfile.lines import Sample, Score, fast_decoder
-from evalkit.runfile.reader import RunLines, Skimmed
+from evalkit.runfile.lines import Sample, Score, read_lines
+from evalkit.runfile.reader import Skimmed, checked_manifest
 from evalkit.types import (
     Answer,
     IssueSeverity,
@@ -139,6 +139,7 @@ class ReportLine(msgspec.Struct, kw_only=True, tag_field="type", tag="result", g
     """A result line as `report` reads it; the fields it does not show are skipped."""
 
     type: ClassVar[str] = "result"
+    twin: ClassVar[str] = "evalkit.runfile.report_lines:ReportLineModel"
     task_id: str
     """The task."""
     candidate: str
@@ -186,17 +187,16 @@ class ReportRun(msgspec.Struct, gc=False):
 
 
 def read_report_run(path: str | Path) -> ReportRun:
-    """Read what `report` shows from a run file: a line that is not JSON, or whose read
-    fields are wrong, is an error naming the file, the line and the field."""
-    decoder = fast_decoder(ReportLine, ReportLineModel, False)
-    lines = RunLines(Path(path), ReportLine, decoder=decoder)
-    records = {line.key: line for line in lines}
+    """Read what `report` shows from a run file (`lines.read_lines`, then the manifest in
+    full): a line that is not JSON, or whose read fields are wrong, is an error naming the
+    file, the line and the field."""
+    read = read_lines(path, ReportLine)
     return ReportRun(
         path=str(path),
-        manifest=lines.manifest,
-        records=records,
-        resumes=lines.resumes,
-        partial_tail=lines.partial,
+        manifest=checked_manifest(read.head, Path(path)),
+        records={line.key: line for line in read.items},
+        resumes=read.resumes,
+        partial_tail=read.partial_tail,
     )
 
 

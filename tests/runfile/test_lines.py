@@ -127,12 +127,12 @@ GOOD_LINE = json.dumps(GOOD).encode() + b"\n"
 
 def line_by_line(path, struct: type) -> tuple[list, bool]:
     """What reading the file one line at a time gives (the specification of read_lines)."""
-    twin = {KeyLine: KeyLineModel, ScoreLine: ScoreLineModel}[struct]
+    twin = {KeyLine: KeyLineModel, ScoreLine: ScoreLineModel, ReportLine: ReportLineModel}[struct]
     lines = RunLines(path, struct, decoder=fast_decoder(struct, twin, False))
     return list(lines), lines.partial
 
 
-@pytest.mark.parametrize("struct", [KeyLine, ScoreLine])
+@pytest.mark.parametrize("struct", [KeyLine, ScoreLine, ReportLine])
 @pytest.mark.parametrize("line", LINES)
 def test_reading_a_whole_file_gives_what_reading_it_line_by_line_gives(
     tmp_path, struct: type, line: bytes
