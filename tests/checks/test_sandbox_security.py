@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import os
 import re
 import secrets
 import socket
@@ -35,7 +36,9 @@ def check(code: str = "import solution") -> PythonCheck:
 
 def host_processes(mark: bytes = MARK) -> list[Path]:
     """Processes on the host whose command line holds `mark`, bwrap's own excepted: by
-    default, those running a check's launcher (or forked from one)."""
+    default, those running a check's launcher (or forked from one). Those that another
+    process tree still holds (another test run's sandboxes, on a shared machine) are not
+    ours to count; ours, and orphans (a leak, whoever made it), are."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
@@ -43,11 +46,26 @@ def host_processes(mark: bytes = MARK) -> list[Path]:
                 entry.name.isdigit()
                 and mark in (entry / "cmdline").read_bytes()
                 and (entry / "comm").read_text().strip() != "bwrap"
+                and _ours_or_orphaned(int(entry.name))
             ):
                 found.append(entry)
         except OSError:
             continue  # gone meanwhile
     return found
+
+
+def _ours_or_orphaned(pid: int) -> bool:
+    """Whether the sandboxed process descends from this test process, or from no live
+    process but other sandboxed ones and bwrap (orphaned: its parents are gone)."""
+    while True:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        pid = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the state: ppid
+        if pid in (os.getpid(), 0, 1):
+            return True
+        parent = Path(f"/proc/{pid}")
+        sandboxed = MARK in (parent / "cmdline").read_bytes()
+        if not sandboxed and (parent / "comm").read_text().strip() != "bwrap":
+            return False  # held by another live process tree
 
 
 def sandboxed_processes() -> int:
