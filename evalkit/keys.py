@@ -1,11 +1,13 @@
-"""What every reader of run files needs before any model: a record's key and status, and
-the rules that tell an answer is not whole. Imports nothing but the standard library, so
-the commands that only read run files (`show`, `compare`) reach it without pydantic;
-`types` re-exports all of it.
+"""What every reader of run files needs before any model: a record's key and status, the
+literals its fields take, the clock its timestamps come from, and the rules that tell an
+answer is not whole. Imports nothing but the standard library, so the commands that only
+read run files (`show`, `compare`, `report`) reach it without pydantic; `types`
+re-exports all of it.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 Status = Literal["ok", "unavailable", "error", "judge_error"]
@@ -16,6 +18,12 @@ IdentitySource = Literal["digest", "file_sha256", "model"]
 """What identifies a model in a manifest: the server's digest, the sha256 of the embedded
 GGUF file, or only the model string."""
 
+RubricSeverity = Literal["fatal", "major", "minor"]
+"""How much a rubric criterion matters: fatal (missing it caps the score), major, minor."""
+
+IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
+"""How bad a problem the judge found is, most severe first (the report's order)."""
+
 RecordKey = tuple[str, str, str] | tuple[str, str, str, int]
 """A result record's key: (task_id, candidate, judge) for sample 0, the key it had before
 samples existed, and (task_id, candidate, judge, sample) for any other sample."""
@@ -24,6 +32,11 @@ CUT_REASONS = frozenset({"length", "max_tokens"})
 """Finish reasons that mean generation stopped at the token limit: "length" (OpenAI's, and
 Ollama's done_reason, as litellm passes them on; llama.cpp's too), "max_tokens" (a
 provider's own word, should litellm ever pass it through unmapped)."""
+
+
+def utc_now() -> str:
+    """The current time as an ISO 8601 string in UTC, as every timestamp in a run file."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def record_key(task_id: str, candidate: str, judge: str, sample: int = 0) -> RecordKey:

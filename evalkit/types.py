@@ -6,16 +6,23 @@ extend them by adding optional fields, never by changing what a field means.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic import Strict as StrictType
 
-from evalkit.keys import IdentitySource, RecordKey, Status, is_blank, is_cut, record_key
+from evalkit.keys import (
+    IdentitySource,
+    IssueSeverity,
+    RecordKey,
+    RubricSeverity,
+    Status,
+    is_blank,
+    is_cut,
+    record_key,
+    utc_now,
+)
 
-RubricSeverity = Literal["fatal", "major", "minor"]
-IssueSeverity = Literal["fatal", "wrong", "inaccurate", "missing", "vague", "minor"]
 Score = Annotated[int, StrictType(), Field(ge=1, le=5)]
 """A score: a JSON integer from 1 to 5. `true`, `5.0` and `"5"` are not scores (pydantic
 took `true` as 1 and `5.0` as 5 for a Literal[1, ..., 5], even in strict mode)."""
@@ -31,11 +38,6 @@ def failure_status(unavailable: bool, invalid: bool) -> Status:
     if unavailable:
         return "unavailable"
     return "judge_error" if invalid else "error"
-
-
-def utc_now() -> str:
-    """The current time as an ISO 8601 string in UTC, as every timestamp in a run file."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class Schema(BaseModel):

@@ -198,11 +198,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     from evalkit.errors import EvalkitError
     from evalkit.report.build import build_report
-    from evalkit.runfile.reader import read_run
     from evalkit.runfile.report_lines import read_report_run
 
     (run,) = _read_for_reading(read_report_run, args.runfile)
-    others = _read_for_reading(read_run, *args.others) if args.others else []
+    others = []
+    if args.others:  # read in full (the leaderboard pools them): only then is pydantic loaded
+        from evalkit.runfile.reader import read_run
+
+        others = _read_for_reading(read_run, *args.others)
     chosen = args.format or ("html" if (args.output or "").endswith((".html", ".htm")) else "md")
     suite = Path(args.suite) if args.suite else None
     report = build_report(run, suite, others=others, threshold=args.pass_threshold)

@@ -24,22 +24,23 @@ from evalkit.report.prose import SEVERITIES, findings, next_steps, summary
 from evalkit.report.suite_text import SuiteText, locate_suite, read_suite
 from evalkit.runfile.card import card_path
 from evalkit.runfile.coverage import not_run, planned_ids, recorded_tasks, resume_command
-from evalkit.runfile.reader import RunFile, read_run
-from evalkit.runfile.report_lines import ReportLine, ReportRun
-from evalkit.types import Record, Resume
+from evalkit.runfile.report_lines import ReportRun
 
 if TYPE_CHECKING:  # imported where used: only a run with a card file beside it has one
     from evalkit.analysis.card_models import JudgeCard
-    from evalkit.runfile.report_lines import ReportIssue
+    from evalkit.runfile.reader import RunFile  # read in full: its manifest is pydantic's
+    from evalkit.runfile.report_lines import ReportIssue, ReportLine
     from evalkit.types import Issue as FullIssue
+    from evalkit.types import Record, Resume
 
     Issue = FullIssue | ReportIssue
     """An issue of either kind of record."""
 
-Run = RunFile | ReportRun
-"""A run file as read in full (`read_run`) or as the report reads it (`read_report_run`)."""
-Line = Record | ReportLine
-"""A record of either."""
+    Run = RunFile | ReportRun
+    """A run file as read in full (`read_run`) or as the report reads it (`read_report_run`,
+    which imports no pydantic)."""
+    Line = Record | ReportLine
+    """A record of either."""
 
 
 def build_report(
@@ -114,15 +115,16 @@ def _leaderboard(report: Report, run: Run, others: Sequence[RunFile]) -> None:
         return
     report.leaderboard_runs = [each.path for each in runs]
     from evalkit.analysis.rank_runs import leaderboard  # only runs with 3+ candidates rank
+    from evalkit.runfile.reader import read_run
 
-    full = [run if isinstance(run, RunFile) else read_run(run.path), *others]
+    full = [read_run(run.path) if isinstance(run, ReportRun) else run, *others]
     try:
         report.leaderboard = leaderboard(full)
     except ValueError as exc:
         report.leaderboard_note = f"no leaderboard: {exc}"
 
 
-def _resumes(resumes: list[Resume], records: list[Line]) -> list[ResumeTotals]:
+def _resumes(resumes: Sequence[Resume], records: list[Line]) -> list[ResumeTotals]:
     """What each resume wrote of the records shown: those finished after it began and
     before the next one did (timestamps are UTC ISO 8601, so they sort as text)."""
     ends = [resume.at for resume in resumes[1:]] + ["~"]  # "~" sorts after any timestamp
@@ -141,6 +143,7 @@ def judge_card(run: Run) -> tuple[JudgeCard | None, str | None]:
     if run.manifest.card is not None or not path.is_file():
         return None, None
     from evalkit.analysis.card import build_card  # only a run with a card pays its import
+    from evalkit.runfile.reader import read_run
 
     try:
         return build_card(read_run(path)), None

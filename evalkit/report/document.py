@@ -10,17 +10,15 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import TYPE_CHECKING, TextIO
 
-from pydantic import Field
-
 from evalkit.analysis.checks import CheckCounts
-from evalkit.analysis.incomplete import Incomplete
-from evalkit.types import Schema
 
 if TYPE_CHECKING:  # a report without a card, leaderboard or samples never imports them
     from evalkit.analysis.card_models import JudgeCard
+    from evalkit.analysis.incomplete import Incomplete
     from evalkit.analysis.leaderboard import Leaderboard
     from evalkit.analysis.samples import SampleStats
     from evalkit.report.environment import EnvironmentColumn
+    from evalkit.runfile.heads import JudgeHead, SuiteHead
     from evalkit.runfile.report_lines import (
         ReportCheck,
         ReportCriterion,
@@ -146,8 +144,10 @@ class TaskSection:
         return f"{self.number}. {self.task_id}"
 
 
-class CandidateTotals(Schema):
-    """One candidate over the whole run."""
+@dataclass(kw_only=True)
+class CandidateTotals:
+    """One candidate over the whole run. A dataclass, as `Report`: made by `build` from
+    values already counted, it crosses no file."""
 
     candidate: str
     """The candidate model."""
@@ -176,7 +176,7 @@ class CandidateTotals(Schema):
 
     incomplete: Incomplete | None = None
     """Its answers cut at max_tokens or empty; None when every answer is whole."""
-    checks: CheckCounts = Field(default_factory=CheckCounts)
+    checks: CheckCounts = field(default_factory=CheckCounts)
     """Check results over its tasks and disagreements with the judge; all zero when the
     suite has no checks."""
 
@@ -187,7 +187,8 @@ class CandidateTotals(Schema):
         return down and not self.answered and not self.unlisted_not_run
 
 
-class ResumeTotals(Schema):
+@dataclass(kw_only=True)
+class ResumeTotals:
     """One resume of the run: when, and the records it wrote that the report shows."""
 
     at: str
@@ -217,9 +218,9 @@ class Report:
     """When the run began."""
     evalkit_version: str
     """evalkit version that made the run."""
-    suite: SuiteInfo
+    suite: SuiteInfo | SuiteHead
     """The suite."""
-    judge: JudgeInfo
+    judge: JudgeInfo | JudgeHead
     """The judge."""
     suite_note: str | None
     """Why prompts are missing, or that the suite changed since the run."""

@@ -5,17 +5,26 @@ or came back between probes, the status tells each change with its time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
-
-from pydantic import Field
+from typing import TYPE_CHECKING
 
 from evalkit.redact import redact_url
-from evalkit.types import EndpointHealth, JudgeInfo, ModelInfo, Resume, Schema
+
+if TYPE_CHECKING:  # a report reads the manifest as a ManifestHead: no pydantic
+    from evalkit.runfile.heads import HealthHead, JudgeHead, ModelHead
+    from evalkit.types import EndpointHealth, JudgeInfo, ModelInfo, Resume
+
+    Health = EndpointHealth | HealthHead
+    """What a probe found, from a full manifest or a head."""
+    Model = ModelInfo | ModelHead
+    """A model's settings, from a full manifest or a head."""
 
 
-class ProbeState(Schema):
+@dataclass(kw_only=True)
+class ProbeState:
     """What one probe found for a model's endpoint."""
 
     at: str
@@ -26,8 +35,10 @@ class ProbeState(Schema):
     """True up, False down or model missing, None not probed."""
 
 
-class EnvironmentColumn(Schema):
-    """One model's column in the environment table."""
+@dataclass(kw_only=True)
+class EnvironmentColumn:
+    """One model's column in the environment table. A dataclass, as `ProbeState`: made by
+    `environment` from a manifest already validated, it crosses no file."""
 
     model: str
     """The model's name in the config."""
@@ -50,15 +61,15 @@ class EnvironmentColumn(Schema):
     and its time when it changed between probes."""
     up: bool | None
     """True up, False down or model missing, None not probed: at the latest probe."""
-    history: list[ProbeState] = Field(default_factory=list)
+    history: list[ProbeState] = field(default_factory=list)
     """What each probe found, the start's first, then each resume's."""
 
 
 def environment(
-    models: dict[str, ModelInfo],
+    models: Mapping[str, Model],
     candidates: Sequence[str],
-    judge: JudgeInfo,
-    health: list[EndpointHealth],
+    judge: JudgeInfo | JudgeHead,
+    health: Sequence[Health],
     resumes: Sequence[Resume] = (),
     started_at: str = "",
 ) -> list[EnvironmentColumn]:
@@ -95,7 +106,7 @@ def environment(
 
 
 def _history(
-    info: ModelInfo, probes: list[tuple[str, list[EndpointHealth]]], resumed: bool
+    info: Model, probes: list[tuple[str, Sequence[Health]]], resumed: bool
 ) -> list[ProbeState]:
     """What each probe found for the model's endpoint. Once the run was resumed, a probe
     that left the endpoint out (a re-grade probes the judge's only) is not a state."""
@@ -128,7 +139,7 @@ def clock(at: str, started_at: str = "") -> str:
     return when.strftime("%H:%M UTC" if same_day else "%Y-%m-%d %H:%M UTC")
 
 
-def _probe_status(info: ModelInfo, health: list[EndpointHealth]) -> tuple[str, bool | None]:
+def _probe_status(info: Model, health: Sequence[Health]) -> tuple[str, bool | None]:
     """What the probes found for the model's endpoint: over its replicas, when it has
     several, the endpoint serves if one of them does."""
     probes = [h for h in health if h.endpoint == info.endpoint]

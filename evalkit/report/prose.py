@@ -12,12 +12,12 @@ from itertools import pairwise
 from statistics import fmean
 from typing import get_args
 
+from evalkit.keys import IssueSeverity
 from evalkit.report.document import CandidateTotals, Cell, Report, TaskSection
 from evalkit.report.environment import EnvironmentColumn, ProbeState, clock
-from evalkit.types import IssueSeverity
 
 SEVERITIES: tuple[IssueSeverity, ...] = get_args(IssueSeverity)
-"""Issue severities, most severe first (their order in types.IssueSeverity)."""
+"""Issue severities, most severe first (their order in keys.IssueSeverity)."""
 
 LOW_SCORE = 2
 """A score at or below this is a failed task in the findings (the seed's "fails")."""

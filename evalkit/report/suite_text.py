@@ -7,7 +7,7 @@ Rows are read by a fast path first (`runfile.suite_rows`): each decoded natively
 `SuiteRow` and its canonical JSON encoded natively for the fingerprint, which for such rows
 is the one `suites.rows.fingerprint` computes. A row the fast path refuses (checks, nulls
 for absent columns, anything invalid) sends the whole suite through the exact path: the
-`types.Task` model, whose errors the note quotes.
+`types.Task` model, whose errors the note quotes. Only that path imports pydantic.
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from evalkit.errors import SuiteError
 from evalkit.runfile.suite_rows import SuiteRow, read_rows
-from evalkit.suites.rows import fingerprint, parse_row
-from evalkit.types import SuiteInfo, Task
+
+if TYPE_CHECKING:  # the exact path imports them; the fast path needs no pydantic
+    from evalkit.runfile.heads import SuiteHead
+    from evalkit.types import SuiteInfo, Task
+
+    Suite = SuiteInfo | SuiteHead
+    """The manifest's suite, from a full manifest or a head."""
 
 
 @dataclass
@@ -38,7 +41,7 @@ class SuiteText:
     """Why prompts are missing, or a warning that the suite changed since the run."""
 
 
-def locate_suite(info: SuiteInfo, run_path: Path, explicit: Path | None = None) -> Path | None:
+def locate_suite(info: Suite, run_path: Path, explicit: Path | None = None) -> Path | None:
     """Where the suite folder is: `explicit`, the ref as a path, suites/<ref> in the working
     directory, or suites/<ref> above the run file (results/<suite>/RUN.jsonl sits two
     levels below the directory that holds suites/)."""
@@ -49,7 +52,7 @@ def locate_suite(info: SuiteInfo, run_path: Path, explicit: Path | None = None) 
     return next((c for c in candidates if (c / "data").is_dir()), None)
 
 
-def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
+def read_suite(info: Suite, folder: Path | None) -> SuiteText:
     """Read the tasks of the suite folder; never raises, a problem becomes the note."""
     if folder is None:
         return SuiteText(
@@ -62,9 +65,11 @@ def read_suite(info: SuiteInfo, folder: Path | None) -> SuiteText:
     if fast is not None:
         tasks, found = fast
     else:
+        from evalkit.suites.rows import fingerprint  # the exact path only
+
         try:
             tasks = _read_rows(folder)
-        except (OSError, ValueError, ValidationError) as exc:
+        except (OSError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return SuiteText(tasks={}, note=f"prompts not available: {folder}: {reason}")
         found = fingerprint(tasks)
@@ -110,6 +115,12 @@ def _task(line: str) -> Task:
     as absent: rows with such nulls take the slower path through a cleaned dict. A row with
     checks keeps them in the validated form the loader keeps (defaults written out), so the
     fingerprint is the one `run` recorded."""
+    from pydantic import ValidationError
+
+    from evalkit.errors import SuiteError
+    from evalkit.suites.rows import parse_row
+    from evalkit.types import Task
+
     try:
         task = Task.model_validate_json(line)
     except ValidationError:

@@ -7,11 +7,11 @@ mean per category instead, or nothing (the tables still hold every figure).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from statistics import fmean
 
 from evalkit.report.document import Report
-from evalkit.types import Schema
 
 MAX_GROUPS = 40
 """The most groups of bars drawn; beyond it, categories, then no chart."""
@@ -22,7 +22,8 @@ WIDTH, HEIGHT = 960, 320
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 28, 64
 
 
-class Group(Schema):
+@dataclass(kw_only=True)
+class Group:
     """One group of bars: a task (or a category) and each candidate's score there."""
 
     label: str

@@ -1,6 +1,6 @@
 """A run file's manifest (line 1) as the commands that only read run files see it: decoded
-by msgspec into `ManifestHead`, which holds only the fields they read, so `show` needs no
-pydantic at all.
+by msgspec into `ManifestHead`, which holds only the fields they read, so `show`, `compare`
+and `report` need no pydantic at all.
 
 Guarantees: the full manifest (`types.RunManifest`) is the specification. A line 1 is taken
 as a head only when msgspec accepts it, and every field declared here is declared as
@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from evalkit.keys import IdentitySource
+from evalkit.keys import IdentitySource, utc_now
 
 Param = float | int | str | bool | None
 """A resolved model setting's value, as `ModelInfo.params` holds them."""
@@ -102,12 +102,67 @@ class ShardHead(msgspec.Struct, gc=False):
     """How many tasks fell to this shard."""
 
 
+class HealthHead(msgspec.Struct, gc=False):
+    """What a probe found out about one endpoint (`EndpointHealth`, every field)."""
+
+    endpoint: str
+    """The endpoint's config name."""
+    kind: str
+    """ollama, embedded or openai."""
+    url: str
+    """The URL, credentials redacted."""
+    reachable: bool
+    """Whether the server answered as the protocol says."""
+    version: str | None = None
+    """The server's version, when it tells."""
+    models: list[str] = []
+    """The models the server lists."""
+    missing: list[str] = []
+    """Server-side names of needed models that the server does not list."""
+    error: str | None = None
+    """Why the endpoint is not reachable."""
+    status_code: int | None = None
+    """The HTTP status of the failed probe, if any."""
+    families: dict[str, str] = {}
+    """Each listed model's family as the server reports it."""
+    digests: dict[str, str] = {}
+    """What identifies each listed model's weights, by name."""
+
+
+class FamiliesHead(msgspec.Struct, gc=False):
+    """Each model's family and the candidates the judge may favour (`ModelFamilies`, every
+    field)."""
+
+    families: dict[str, str]
+    """Model name in the config -> family."""
+    reported: list[str] = []
+    """The models whose family the server reported."""
+    judge: list[str] = []
+    """The judge's models."""
+    shared: dict[str, str] = {}
+    """Candidate -> why the judge may favour it."""
+
+
+class CardHead(msgspec.Struct, gc=False):
+    """How a judge card's probes were made (`CardSettings`, every field); the report only
+    asks whether there is one."""
+
+    samples: int
+    """Times each answer was graded as it is."""
+    probes: list[str]
+    """The answer variants graded."""
+    skipped: dict[str, str] = {}
+    """Probe -> why the card could not make its calls."""
+    calls: int = 0
+    """Judge calls the card makes in all."""
+
+
 class PairwiseHead(msgspec.Struct, gc=False):
     """That the run was pairwise (`PairwiseInfo`); its fields are not read here."""
 
 
 class ManifestHead(msgspec.Struct, gc=False):
-    """Line 1 of a run file, the fields `show` and `compare` read (see the module
+    """Line 1 of a run file, the fields `show`, `compare` and `report` read (see the module
     docstring)."""
 
     run_id: str
@@ -120,6 +175,10 @@ class ManifestHead(msgspec.Struct, gc=False):
     """Each candidate's resolved settings."""
     judge: JudgeHead
     """The judge."""
+    evalkit_version: str
+    """The evalkit version that started the run."""
+    profile: str
+    """The config profile used."""
     type: Literal["run"] = "run"
     """Always "run"."""
     limit: int | None = None
@@ -134,6 +193,14 @@ class ManifestHead(msgspec.Struct, gc=False):
     """Answers asked per task and candidate."""
     pass_threshold: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
     """The run's pass threshold for pass^k and pass@k; None: the default."""
+    health: list[HealthHead] = []
+    """What the endpoints' probes found when the run started."""
+    started_at: str = msgspec.field(default_factory=utc_now)
+    """When the run began (UTC, ISO 8601; now when absent, as RunManifest)."""
+    families: FamiliesHead | None = None
+    """Each model's family and who the judge may favour; None in older files."""
+    card: CardHead | None = None
+    """Set for a judge card's run file."""
 
 
 _decode_head = msgspec.json.Decoder(ManifestHead).decode

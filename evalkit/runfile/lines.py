@@ -256,8 +256,6 @@ class Lines(msgspec.Struct, Generic[S], gc=False):
     the caller's to apply)."""
     partial_tail: bool = False
     """True when the file ended in a partial line (a crash mid-write), which was skipped."""
-    head: bytes = b""
-    """Line 1's bytes, for a reader that validates the whole manifest (`report`)."""
     resumes: list[Any] = []
     """The file's resume lines (`types.Resume`), in order."""
 
@@ -282,10 +280,10 @@ def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
         if body.isascii() or utf8(body):
             items = _whole_file_decoder(struct)(body)
             if all(item.type == "result" for item in items):
-                return Lines(manifest, items, partial, head)
+                return Lines(manifest, items, partial)
     except msgspec.MsgspecError:
         pass
-    return _line_by_line(path, struct, head)
+    return _line_by_line(path, struct)
 
 
 @cache
@@ -294,7 +292,7 @@ def _whole_file_decoder(struct: type[msgspec.Struct]) -> Callable[[bytes], list[
     return msgspec.json.Decoder(Union[struct, _Pair, _Resume]).decode_lines  # noqa: UP007
 
 
-def _line_by_line(path: Path, struct: type[S], head: bytes) -> Lines[S]:
+def _line_by_line(path: Path, struct: type[S]) -> Lines[S]:
     """`read_lines` for a file msgspec refused somewhere, or with pairwise or resume lines:
     line by line, each line msgspec refuses validated by the struct's twin, which names
     the bad field."""
@@ -305,4 +303,4 @@ def _line_by_line(path: Path, struct: type[S], head: bytes) -> Lines[S]:
     lines = RunLines(path, struct, decoder=fast_decoder(struct, twin, False))
     items = list(lines)
     manifest = head_of(lines.manifest.model_dump_json().encode())
-    return Lines(manifest, items, lines.partial, head, lines.resumes)
+    return Lines(manifest, items, lines.partial, lines.resumes)

@@ -4,36 +4,30 @@ answer's text, latency and ending, the verdict, the error, the judge's latency a
 the record was written); every other field is skipped, its JSON still checked.
 `read_report_run` reads a run file into a `ReportRun`.
 
-Guarantees: as `runfile.lines`. Each struct has a pydantic twin (`ReportLineModel`) that
-holds the rules of `types.Record` for the fields read (a verdict's fields are strict, as
-`types.Verdict`'s); a line msgspec refuses, or that is not valid UTF-8, is validated
+Guarantees: as `runfile.lines`. Each struct has a pydantic twin (`twins.ReportLineModel`)
+that holds the rules of `types.Record` for the fields read (a verdict's fields are strict,
+as `types.Verdict`'s); a line msgspec refuses, or that is not valid UTF-8, is validated
 again by the twin, which accepts it by its own rules or names the field. Pairwise lines
 are checked for their type only (the report does not read them); resume lines are read in
-full by pydantic. 10,000 real-shaped records (23 MB) decode in 0.08 s of CPU against
-0.30 s for `read_run`'s full validation (measured).
+full by pydantic. The manifest is a `heads.ManifestHead` (line 1 as RunManifest's rules
+accept it, holding the fields the report reads), so a file msgspec reads whole imports no
+pydantic. 10,000 real-shaped records (23 MB) decode in 0.08 s of CPU against 0.30 s for
+`read_run`'s full validation (measured).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
-from pydantic import ConfigDict, Field
 
+from evalkit.keys import IssueSeverity, RecordKey, Status, is_blank, is_cut, record_key, utc_now
+from evalkit.runfile.heads import ManifestHead
 from evalkit.runfile.lines import Sample, Score, read_lines
-from evalkit.runfile.reader import Skimmed, checked_manifest
-from evalkit.types import (
-    Answer,
-    IssueSeverity,
-    RecordKey,
-    Resume,
-    RunManifest,
-    Status,
-    record_key,
-    utc_now,
-)
-from evalkit.types import Score as CheckedScore
+
+if TYPE_CHECKING:
+    from evalkit.types import Resume
 
 
 class ReportAnswer(msgspec.Struct, kw_only=True, gc=False):
@@ -46,8 +40,15 @@ class ReportAnswer(msgspec.Struct, kw_only=True, gc=False):
     finish_reason: str | None = None
     """Why generation stopped: stop, length, ..."""
 
-    truncated = Answer.truncated  # the same rules as a full Answer's, not a copy of them
-    empty = Answer.empty
+    @property
+    def truncated(self) -> bool:
+        """Cut at the token limit, as `Answer.truncated`."""
+        return is_cut(self.finish_reason)
+
+    @property
+    def empty(self) -> bool:
+        """No text but whitespace, as `Answer.empty`."""
+        return is_blank(self.text)
 
 
 class ReportCriterion(msgspec.Struct, kw_only=True, gc=False):
@@ -139,7 +140,7 @@ class ReportLine(msgspec.Struct, kw_only=True, tag_field="type", tag="result", g
     """A result line as `report` reads it; the fields it does not show are skipped."""
 
     type: ClassVar[str] = "result"
-    twin: ClassVar[str] = "evalkit.runfile.report_lines:ReportLineModel"
+    twin: ClassVar[str] = "evalkit.runfile.twins:ReportLineModel"
     task_id: str
     """The task."""
     candidate: str
@@ -176,8 +177,8 @@ class ReportRun(msgspec.Struct, gc=False):
 
     path: str
     """Where it was read from."""
-    manifest: RunManifest
-    """Line 1."""
+    manifest: ManifestHead
+    """Line 1, the fields the report reads."""
     records: dict[RecordKey, ReportLine]
     """The last result line of each key, in first-seen key order."""
     resumes: list[Resume]
@@ -187,147 +188,14 @@ class ReportRun(msgspec.Struct, gc=False):
 
 
 def read_report_run(path: str | Path) -> ReportRun:
-    """Read what `report` shows from a run file (`lines.read_lines`, then the manifest in
-    full): a line that is not JSON, or whose read fields are wrong, is an error naming the
-    file, the line and the field."""
+    """Read what `report` shows from a run file (`lines.read_lines`): a line that is not
+    JSON, or whose read fields are wrong, is an error naming the file, the line and the
+    field."""
     read = read_lines(path, ReportLine)
     return ReportRun(
         path=str(path),
-        manifest=checked_manifest(read.head, Path(path)),
+        manifest=read.manifest,
         records={line.key: line for line in read.items},
         resumes=read.resumes,
         partial_tail=read.partial_tail,
     )
-
-
-class _Exact(Skimmed):
-    """A twin of an `Exact` model: strict types, unknown fields skipped."""
-
-    model_config = ConfigDict(strict=True)
-
-
-class _AnswerModel(Skimmed):
-    """ReportAnswer's twin."""
-
-    text: str
-    """The reply's text."""
-    latency_ms: float | None = None
-    """Wall time, ms."""
-    finish_reason: str | None = None
-    """Why generation stopped."""
-
-
-class _CriterionModel(_Exact):
-    """ReportCriterion's twin."""
-
-    id: str
-    """The criterion's id."""
-    met: bool
-    """Met or not."""
-    note: str = ""
-    """Evidence."""
-
-
-class _IssueModel(_Exact):
-    """ReportIssue's twin."""
-
-    severity: IssueSeverity
-    """The severity."""
-    description: str
-    """What is wrong."""
-
-
-class _VerdictModel(_Exact):
-    """ReportVerdict's twin."""
-
-    reasoning: str
-    """The reasoning."""
-    criteria: list[_CriterionModel]
-    """The findings."""
-    issues: list[_IssueModel] = Field(default_factory=list)
-    """The issues."""
-    score: CheckedScore
-    """1-5."""
-    label: str
-    """The label."""
-    capped_from: CheckedScore | None = None
-    """The score before the cap."""
-
-
-class _ErrorModel(Skimmed):
-    """ReportError's twin."""
-
-    kind: str
-    """The failure's class."""
-    message: str
-    """What happened."""
-    status_code: int | None = None
-    """The HTTP status."""
-    role: Literal["candidate", "judge"] = "candidate"
-    """Whose call failed."""
-
-
-class _JudgeAnswerModel(Skimmed):
-    """ReportJudgeAnswer's twin."""
-
-    text: str
-    """The judge's reply."""
-    latency_ms: float | None = None
-    """Wall time, ms."""
-
-
-class _CheckModel(Skimmed):
-    """ReportCheck's twin."""
-
-    id: str
-    """The check's id."""
-    passed: bool | None
-    """True, False, or None when it could not run."""
-    detail: str
-    """Why."""
-    duration_ms: float
-    """Wall-clock time."""
-
-
-class _DisagreementModel(Skimmed):
-    """ReportDisagreement's twin."""
-
-    check_id: str
-    """The check's id."""
-    criterion: str
-    """The criterion."""
-    check_passed: bool
-    """What the check found."""
-    judge_met: bool
-    """What the judge found."""
-
-
-class ReportLineModel(Skimmed):
-    """ReportLine's twin: what a result line must hold for `report`."""
-
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: _AnswerModel | None = None
-    """The answer."""
-    verdict: _VerdictModel | None = None
-    """The verdict."""
-    judge_answer: _JudgeAnswerModel | None = None
-    """The judge's call."""
-    error: _ErrorModel | None = None
-    """Why not ok."""
-    finished_at: str = Field(default_factory=utc_now)
-    """When the record was written."""
-    checks: list[_CheckModel] = Field(default_factory=list)
-    """The task's checks on the answer."""
-    disagreements: list[_DisagreementModel] = Field(default_factory=list)
-    """Checks that contradict the judge."""
-    sample: int = Field(default=0, ge=0)
-    """Which repeated answer to the task it is."""

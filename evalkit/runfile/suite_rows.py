@@ -8,7 +8,8 @@ checks and nulls for absent columns are refused); for the rows it accepts, msgsp
 pydantic decode the same values and encode the same bytes (every code point checked,
 tests/report/test_suite_text.py), so `read_rows`' fingerprint is the one
 `suites.rows.fingerprint` computes. Anything else returns None: the caller reads the suite
-the exact way.
+the exact way. That the fields are Task's and Criterion's, in their order, is a test
+(tests/report/test_suite_text.py), not a check at run time: it would import pydantic.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Annotated
 
 import msgspec
 
-from evalkit.types import Criterion, RubricSeverity, Task
+from evalkit.keys import RubricSeverity
 
 _Text = Annotated[str, msgspec.Meta(min_length=1)]
 
@@ -62,8 +63,6 @@ _ROW = msgspec.json.Decoder(SuiteRow)
 def read_rows(files: Iterable[Path]) -> tuple[list[SuiteRow], str] | None:
     """The non-blank rows of `files` (split into lines as `str.splitlines` splits them) and
     their fingerprint, when every row decodes as a `SuiteRow`; None otherwise."""
-    if not _same_fields():
-        return None
     encode = msgspec.json.encode
     rows, digest = [], hashlib.sha256()
     try:
@@ -76,12 +75,3 @@ def read_rows(files: Iterable[Path]) -> tuple[list[SuiteRow], str] | None:
     except (OSError, ValueError, msgspec.MsgspecError):
         return None
     return rows, digest.hexdigest()
-
-
-def _same_fields() -> bool:
-    """True while `SuiteRow` and `SuiteCriterion` have the fields of `Task` (but checks)
-    and `Criterion`, in their order: a field added to those would change their canonical
-    JSON, so the fast path stands aside."""
-    task = tuple(name for name in Task.model_fields if name != "checks")
-    criterion = tuple(Criterion.model_fields)
-    return (task, criterion) == (SuiteRow.__struct_fields__, SuiteCriterion.__struct_fields__)

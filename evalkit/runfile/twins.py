@@ -1,6 +1,7 @@
-"""The pydantic twins of `runfile.lines`' structs: what a result line must hold for
-`compare` (`ScoreLineModel`) and for `show` (`KeyLineModel`). A twin is the specification
-of its struct (see `runfile.lines`); it is imported only when msgspec refuses a line, to
+"""The pydantic twins of the run-file readers' structs: what a result line must hold for
+`compare` (`ScoreLineModel`), for `show` (`KeyLineModel`) and for `report`
+(`ReportLineModel`, the twin of `report_lines.ReportLine`). A twin is the specification of
+its struct (see `runfile.lines`); it is imported only when msgspec refuses a line, to
 accept it by its own rules or name the bad field, so a file msgspec reads whole costs no
 pydantic.
 """
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from evalkit.runfile.reader import Skimmed
+from evalkit.types import IssueSeverity, Status, utc_now
 from evalkit.types import Score as CheckedScore
-from evalkit.types import Status
 
 
 class _ScoreAnswerModel(Skimmed):
@@ -121,5 +122,138 @@ class KeyLineModel(Skimmed):
     """The outcomes of the task's checks; empty without checks."""
     disagreements: list[_CountedModel] = Field(default_factory=list)
     """Where a check contradicted the judge (counted only)."""
+    sample: int = Field(default=0, ge=0)
+    """Which repeated answer to the task it is."""
+
+
+class _ReportExact(Skimmed):
+    """A twin of an `Exact` model: strict types, unknown fields skipped."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class _ReportAnswerModel(Skimmed):
+    """ReportAnswer's twin."""
+
+    text: str
+    """The reply's text."""
+    latency_ms: float | None = None
+    """Wall time, ms."""
+    finish_reason: str | None = None
+    """Why generation stopped."""
+
+
+class _ReportCriterionModel(_ReportExact):
+    """ReportCriterion's twin."""
+
+    id: str
+    """The criterion's id."""
+    met: bool
+    """Met or not."""
+    note: str = ""
+    """Evidence."""
+
+
+class _ReportIssueModel(_ReportExact):
+    """ReportIssue's twin."""
+
+    severity: IssueSeverity
+    """The severity."""
+    description: str
+    """What is wrong."""
+
+
+class _ReportVerdictModel(_ReportExact):
+    """ReportVerdict's twin."""
+
+    reasoning: str
+    """The reasoning."""
+    criteria: list[_ReportCriterionModel]
+    """The findings."""
+    issues: list[_ReportIssueModel] = Field(default_factory=list)
+    """The issues."""
+    score: CheckedScore
+    """1-5."""
+    label: str
+    """The label."""
+    capped_from: CheckedScore | None = None
+    """The score before the cap."""
+
+
+class _ReportErrorModel(Skimmed):
+    """ReportError's twin."""
+
+    kind: str
+    """The failure's class."""
+    message: str
+    """What happened."""
+    status_code: int | None = None
+    """The HTTP status."""
+    role: Literal["candidate", "judge"] = "candidate"
+    """Whose call failed."""
+
+
+class _ReportJudgeAnswerModel(Skimmed):
+    """ReportJudgeAnswer's twin."""
+
+    text: str
+    """The judge's reply."""
+    latency_ms: float | None = None
+    """Wall time, ms."""
+
+
+class _ReportCheckModel(Skimmed):
+    """ReportCheck's twin."""
+
+    id: str
+    """The check's id."""
+    passed: bool | None
+    """True, False, or None when it could not run."""
+    detail: str
+    """Why."""
+    duration_ms: float
+    """Wall-clock time."""
+
+
+class _ReportDisagreementModel(Skimmed):
+    """ReportDisagreement's twin."""
+
+    check_id: str
+    """The check's id."""
+    criterion: str
+    """The criterion."""
+    check_passed: bool
+    """What the check found."""
+    judge_met: bool
+    """What the judge found."""
+
+
+class ReportLineModel(Skimmed):
+    """ReportLine's twin: what a result line must hold for `report`."""
+
+    type: Literal["result"] = "result"
+    """Always "result"."""
+    task_id: str
+    """The task."""
+    candidate: str
+    """The candidate model."""
+    judge: str
+    """The judge that graded it."""
+    status: Status
+    """ok, unavailable, error or judge_error."""
+    answer: _ReportAnswerModel | None = None
+    """The answer."""
+    verdict: _ReportVerdictModel | None = None
+    """The verdict."""
+    judge_answer: _ReportJudgeAnswerModel | None = None
+    """The judge's call."""
+    error: _ReportErrorModel | None = None
+    """Why not ok."""
+    finished_at: str = Field(default_factory=utc_now)
+    """When the record was written."""
+    checks: list[_ReportCheckModel] = Field(default_factory=list)
+    """The task's checks on the answer."""
+    disagreements: list[_ReportDisagreementModel] = Field(default_factory=list)
+    """Checks that contradict the judge."""
     sample: int = Field(default=0, ge=0)
     """Which repeated answer to the task it is."""

@@ -170,8 +170,10 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path]:
             ["numpy"],
         ),
         (["compare", "{a}", "{b}", "--format", "json"], ["numpy"]),
-        (["report", "{a}", "--format", "md"], []),
-        (["report", "{a}", "--format", "html"], []),
+        (["report", "{a}", "--format", "md", "+pydantic"], []),
+        (["report", "{a}", "--format", "html", "+pydantic"], []),
+        (["report", "{a}", "-o", "report.md", "+pydantic"], []),
+        (["report", "{a}", "-o", "report.html", "+pydantic"], []),
         (["show", "{a}", "--full"], []),
         (["show", "{a}", "+pydantic"], []),
         (["show", "{a}", "--status", "ok", "--candidate", "gemma3:*", "+pydantic"], []),
@@ -183,8 +185,8 @@ def test_reading_commands_import_neither_litellm_nor_datasets(
     """Each command runs in a fresh interpreter, which then lists the heavy modules it
     loaded: a regression here costs every reader seconds of start-up. Only a command that
     resamples loads numpy (the bootstrap's draws), and nothing loads scipy. `show`'s table
-    (no --full) and `compare`'s table and Markdown load no pydantic either (+pydantic:
-    forbidden too): 0.1 s of their start."""
+    (no --full), `compare`'s table and Markdown and `report` of an ordinary run file load
+    no pydantic either (+pydantic: forbidden too): 0.1 s of their start."""
     a, b = two_runs
     forbidden = [*FORBIDDEN, *(["pydantic"] if "+pydantic" in command else [])]
     argv = [part.format(a=a, b=b) for part in command if part != "+pydantic"]

@@ -12,8 +12,8 @@ from evalkit.errors import RunFileError
 from evalkit.runfile.heads import ManifestHead
 from evalkit.runfile.lines import KeyLine, ScoreLine, fast_decoder, read_lines
 from evalkit.runfile.reader import RunLines, line_decoder
-from evalkit.runfile.report_lines import ReportLine, ReportLineModel
-from evalkit.runfile.twins import KeyLineModel, ScoreLineModel
+from evalkit.runfile.report_lines import ReportLine
+from evalkit.runfile.twins import KeyLineModel, ReportLineModel, ScoreLineModel
 
 GOOD = json.loads(
     record(
