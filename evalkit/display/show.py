@@ -96,7 +96,7 @@ def _records_table(selection: Selection) -> None:
         table.append(" " * GAP + rest + " " * GAP)
         _answer_cell(table, record, room)
         table.append("\n")
-    console.print(table, end="")
+    console.print(table, end="", soft_wrap=True)  # a line per record, even when too wide
 
 
 GAP = 3
