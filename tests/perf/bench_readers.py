@@ -15,8 +15,10 @@ running every command once in turn (so a change in the machine's load touches th
 against two baselines measured in the same run: `python -c pass`, and a process that
 decodes the same input files line by line with the standard `json` module (`json.loads`
 of every line, nothing kept): what reading the input once costs. `compare` is set against
-that baseline for A and B, `report` and `show` against it for A. Figures are best-of
-wall time; the load average is printed with them. Not collected by pytest (its name is not
+that baseline for A and B, `report` and `show` against it for A. One more row shows
+`compare`'s floor: a process that imports what `compare` needs (numpy, rich) and decodes
+the fields it compares from both files, and does nothing else. Figures are best-of wall
+time; the load average is printed with them. Not collected by pytest (its name is not
 test_*).
 """
 
@@ -54,6 +56,14 @@ JSON_LINES = (
     "            json.loads(line)\n"
 )
 """The baseline: decode every line of the files named, with the standard json module."""
+COMPARE_FLOOR = (
+    "import sys, numpy, rich.console, rich.table\n"
+    "from evalkit.runfile.lines import ScoreLine, read_lines\n"
+    "for path in sys.argv[1:]:\n"
+    "    read_lines(path, ScoreLine)\n"
+)
+"""What `compare` cannot do without: its libraries imported (numpy for the bootstrap, rich
+for the terminal) and the fields it compares decoded from both files, nothing else done."""
 
 
 def build(folder: Path, records: int) -> tuple[Path, Path]:
@@ -158,6 +168,7 @@ def cases(a: Path, b: Path) -> list[Case]:
     table = [
         (ab, [*python, "-c", JSON_LINES, str(a), str(b)], None),
         (only_a, [*python, "-c", JSON_LINES, str(a)], None),
+        ("compare's floor (read, import)", [*python, "-c", COMPARE_FLOOR, str(a), str(b)], ab),
         ("compare A B", [*evalkit, "compare", str(a), str(b)], ab),
         (
             "compare A B --format json",
