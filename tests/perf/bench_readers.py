@@ -57,7 +57,9 @@ JSON_LINES = (
 )
 """The baseline: decode every line of the files named, with the standard json module."""
 COMPARE_FLOOR = (
-    "import sys, numpy, rich.console, rich.table\n"
+    "import os, sys\n"
+    "os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # as evalkit's command line does\n"
+    "import numpy, rich.console, rich.table\n"
     "from evalkit.runfile.lines import ScoreLine, read_lines\n"
     "for path in sys.argv[1:]:\n"
     "    read_lines(path, ScoreLine)\n"
