@@ -378,12 +378,15 @@ def test_a_pairwise_run_lends_its_own_pairs(graded, capsys) -> None:
 
 
 def test_the_shipped_embedded_card_rebuilds_from_its_file_without_the_model(
-    project: Path, capsys
+    project: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The README's card: the embedded judge's gradings of the seed answers are shipped, so
-    the README's command rebuilds the card from them, and no model is loaded."""
+    the README's command rebuilds the card from them, and no model is loaded (the registry
+    of loaded models starts empty here, whatever earlier tests of this process loaded)."""
     from evalkit.endpoints import embedded
+    from evalkit.endpoints.embedded import models
 
+    monkeypatch.setattr(models, "_models", {})
     seed = "suites/big-brain/runs/seed-gemma3-1b.jsonl"
     labels_file = "suites/big-brain/labels/seed-expert-grades.jsonl"
     args = ["card", seed, "--judge", "embedded", "--labels", labels_file, "--format", "json"]
