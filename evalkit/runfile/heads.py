@@ -15,11 +15,14 @@ does (`runfile.lines`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
 from evalkit.keys import IdentitySource, utc_now
+
+if TYPE_CHECKING:
+    from evalkit.types import RunManifest
 
 Param = float | int | str | bool | None
 """A resolved model setting's value, as `ModelInfo.params` holds them."""
@@ -216,12 +219,12 @@ def read_head(line: bytes, path: Path) -> ManifestHead:
         pass
     from evalkit.runfile.reader import checked_manifest  # the specification, on refusal only
 
-    return head_of(checked_manifest(line, path).model_dump_json().encode())
+    return head_of(checked_manifest(line, path))
 
 
-def head_of(manifest_json: bytes) -> ManifestHead:
-    """The head of a manifest RunManifest has accepted, given as its JSON."""
-    return _decode_head(manifest_json)
+def head_of(manifest: RunManifest) -> ManifestHead:
+    """The head of a manifest RunManifest has accepted."""
+    return _decode_head(manifest.model_dump_json())
 
 
 def utf8(data: bytes) -> bool:

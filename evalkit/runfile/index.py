@@ -22,7 +22,7 @@ import msgspec
 
 from evalkit.keys import RecordKey
 from evalkit.runfile.heads import ManifestHead, head_of
-from evalkit.runfile.lines import KeyLine, fast_decoder, read_lines
+from evalkit.runfile.lines import KeyLine, lines_through_twin, read_lines
 
 if TYPE_CHECKING:
     from evalkit.types import Record
@@ -67,15 +67,11 @@ def read_index(path: str | Path, keep_lines: bool = False) -> RunIndex:
         read = read_lines(path, KeyLine)
         records = {line.key: line for line in read.items}
         return RunIndex(str(path), read.manifest, records, {}, read.partial_tail)
-    from evalkit.runfile.reader import RunLines
-    from evalkit.runfile.twins import KeyLineModel
-
-    lines = RunLines(Path(path), KeyLine, decoder=fast_decoder(KeyLine, KeyLineModel, False))
+    lines = lines_through_twin(path, KeyLine)
     records: dict[RecordKey, KeyLine] = {}
     kept: dict[RecordKey, tuple[int, bytes]] = {}
     for number, line, item in lines.numbered():
         key = item.key
         records[key] = item
         kept[key] = (number, line)
-    manifest = head_of(lines.manifest.model_dump_json().encode())
-    return RunIndex(str(path), manifest, records, kept, lines.partial)
+    return RunIndex(str(path), head_of(lines.manifest), records, kept, lines.partial)

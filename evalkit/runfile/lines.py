@@ -39,6 +39,8 @@ from evalkit.runfile.heads import ManifestHead, head_of, read_head, utf8
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from evalkit.runfile.reader import RunLines
+
 
 Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
 """A verdict's score, 1-5; an int in the JSON (no float, no string), as `types.Score`."""
@@ -70,13 +72,13 @@ class ScoreCheck(msgspec.Struct, gc=False):
     """True or False when the check ran; None when it could not."""
 
 
-class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
-    """A result line as `compare` reads it: the row, the status, the verdict's score and
-    label, and the answer's text (to tell a re-grade). Fields it does not use are
-    skipped; `read_run` builds every field."""
+class ResultLine(msgspec.Struct, tag_field="type", gc=False):
+    """What every reader's view of a result line holds: its key and status. Each view
+    (`ScoreLine`, `KeyLine`, `report_lines.ReportLine`) adds the fields its command reads
+    and names its pydantic twin ("module:Name")."""
 
     type: ClassVar[str] = "result"
-    twin: ClassVar[str] = "evalkit.runfile.twins:ScoreLineModel"
+    twin: ClassVar[str]
     task_id: str
     """The task."""
     candidate: str
@@ -85,12 +87,6 @@ class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """The judge that graded it."""
     status: Status
     """ok, unavailable, error or judge_error."""
-    answer: ScoreAnswer | None = None
-    """The answer, when there is one."""
-    verdict: ScoreVerdict | None = None
-    """The verdict, when there is one."""
-    checks: list[ScoreCheck] = msgspec.field(default_factory=list)
-    """The outcomes of the task's checks; empty without checks."""
     sample: Sample = 0
     """Which repeated answer to the task it is (0 when the run asked once)."""
 
@@ -98,6 +94,20 @@ class ScoreLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     def key(self) -> RecordKey:
         """The record's key, as Record.key."""
         return record_key(self.task_id, self.candidate, self.judge, self.sample)
+
+
+class ScoreLine(ResultLine, tag="result"):
+    """A result line as `compare` reads it: the row, the status, the verdict's score and
+    label, and the answer's text (to tell a re-grade). Fields it does not use are
+    skipped; `read_run` builds every field."""
+
+    twin: ClassVar[str] = "evalkit.runfile.twins:ScoreLineModel"
+    answer: ScoreAnswer | None = None
+    """The answer, when there is one."""
+    verdict: ScoreVerdict | None = None
+    """The verdict, when there is one."""
+    checks: list[ScoreCheck] = msgspec.field(default_factory=list)
+    """The outcomes of the task's checks; empty without checks."""
 
 
 class ScoreFile(msgspec.Struct, gc=False):
@@ -165,21 +175,12 @@ class Counted(msgspec.Struct, gc=False):
     """An object of a list that is only counted; its fields are skipped."""
 
 
-class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
+class KeyLine(ResultLine, tag="result"):
     """A result line as `show` reads it: its key and status, and the cells of its table
     row (score, label, latency, the reason it is not ok, its checks); the other fields
     are skipped."""
 
-    type: ClassVar[str] = "result"
     twin: ClassVar[str] = "evalkit.runfile.twins:KeyLineModel"
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
     answer: KeyAnswer | None = None
     """The answer, when there is one."""
     verdict: KeyVerdict | None = None
@@ -190,13 +191,6 @@ class KeyLine(msgspec.Struct, tag_field="type", tag="result", gc=False):
     """The outcomes of the task's checks; empty without checks."""
     disagreements: list[Counted] = msgspec.field(default_factory=list)
     """Where a check contradicted the judge (counted only)."""
-    sample: Sample = 0
-    """Which repeated answer to the task it is (0 when the run asked once)."""
-
-    @property
-    def key(self) -> RecordKey:
-        """The record's key, as Record.key."""
-        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class _Other(msgspec.Struct, tag_field="type", gc=False):
@@ -243,7 +237,7 @@ def fast_decoder(
     return decode
 
 
-S = TypeVar("S", bound=msgspec.Struct)
+S = TypeVar("S", bound=ResultLine)
 
 
 class Lines(msgspec.Struct, Generic[S], gc=False):
@@ -296,11 +290,16 @@ def _line_by_line(path: Path, struct: type[S]) -> Lines[S]:
     """`read_lines` for a file msgspec refused somewhere, or with pairwise or resume lines:
     line by line, each line msgspec refuses validated by the struct's twin, which names
     the bad field."""
+    lines = lines_through_twin(path, struct)
+    items = list(lines)
+    return Lines(head_of(lines.manifest), items, lines.partial, lines.resumes)
+
+
+def lines_through_twin(path: str | Path, struct: type[S]) -> RunLines[S]:
+    """The file read one line at a time (`reader.RunLines`), as `struct`: a line msgspec
+    refuses is validated by the struct's twin, which accepts it or names the bad field."""
     from evalkit.runfile.reader import RunLines
 
     module, name = struct.twin.split(":")
     twin = getattr(import_module(module), name)
-    lines = RunLines(path, struct, decoder=fast_decoder(struct, twin, False))
-    items = list(lines)
-    manifest = head_of(lines.manifest.model_dump_json().encode())
-    return Lines(manifest, items, lines.partial, lines.resumes)
+    return RunLines(Path(path), struct, decoder=fast_decoder(struct, twin, False))

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 
-from evalkit.keys import IssueSeverity, RecordKey, Status, is_blank, is_cut, record_key, utc_now
+from evalkit.keys import IssueSeverity, RecordKey, is_blank, is_cut, utc_now
 from evalkit.runfile.heads import ManifestHead
-from evalkit.runfile.lines import Sample, Score, read_lines
+from evalkit.runfile.lines import ResultLine, Score, read_lines
 
 if TYPE_CHECKING:
     from evalkit.types import Resume
@@ -136,19 +136,10 @@ class ReportDisagreement(msgspec.Struct, kw_only=True, gc=False):
     """What the judge found for that criterion."""
 
 
-class ReportLine(msgspec.Struct, kw_only=True, tag_field="type", tag="result", gc=False):
+class ReportLine(ResultLine, kw_only=True, tag="result"):
     """A result line as `report` reads it; the fields it does not show are skipped."""
 
-    type: ClassVar[str] = "result"
     twin: ClassVar[str] = "evalkit.runfile.twins:ReportLineModel"
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
     answer: ReportAnswer | None = None
     """The candidate's answer."""
     verdict: ReportVerdict | None = None
@@ -163,13 +154,6 @@ class ReportLine(msgspec.Struct, kw_only=True, tag_field="type", tag="result", g
     """The task's checks on the answer; empty without checks."""
     disagreements: list[ReportDisagreement] = msgspec.field(default_factory=list)
     """Checks that contradict the judge's finding on their criterion."""
-    sample: Sample = 0
-    """Which repeated answer to the task it is (0 when the run asked once)."""
-
-    @property
-    def key(self) -> RecordKey:
-        """The record's key, as Record.key."""
-        return record_key(self.task_id, self.candidate, self.judge, self.sample)
 
 
 class ReportRun(msgspec.Struct, gc=False):
