@@ -23,6 +23,7 @@ Carlo noise, never its meaning.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
@@ -108,9 +109,30 @@ def _chunks(resamples: int, width: int) -> Iterator[int]:
 
 def percentile_interval(values: Any, confidence: float) -> tuple[float, float]:
     """The central `confidence` interval of bootstrap values: numpy's linear quantiles
-    (`numpy.quantile`'s default), interpolating between order statistics."""
+    (`numpy.quantile`'s default), interpolating between order statistics.
+
+    Computed as numpy does (the order statistics at (n - 1) q, found by `numpy.partition`,
+    then numpy's own interpolation, `_lerp`), with the same result to the bit, but not by
+    `numpy.quantile`: its first call imports `numpy.ma` (8 ms of every `compare`)."""
     import numpy as np
 
+    data = np.asarray(values, dtype=float).ravel()
+    last = data.size - 1
+    if last < 0:
+        raise ValueError("no values to take an interval of")
     tail = (1 - confidence) / 2
-    low, high = np.quantile(np.asarray(values, dtype=float), [tail, 1 - tail])
-    return float(low), float(high)
+    at = [last * q for q in (tail, 1 - tail)]
+    below = [min(max(math.floor(position), 0), last) for position in at]
+    data = np.partition(data, sorted({i for b in below for i in (b, min(b + 1, last))}))
+    low, high = (
+        _lerp(float(data[b]), float(data[min(b + 1, last)]), position - b)
+        for position, b in zip(at, below, strict=True)
+    )
+    return low, high
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    """numpy's interpolation between two order statistics (`numpy.lib._function_base_impl.
+    _lerp`): from the nearer end, so t = 1 gives b exactly."""
+    diff = b - a
+    return b - diff * (1 - t) if t >= 0.5 else a + diff * t

@@ -8,7 +8,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from evalkit.analysis.compare import Comparison
-from evalkit.display.console import console, more, note, signed_style, status
+from evalkit.display.console import STATUS_STYLE, console, more, note, signed_style
+from evalkit.display.layout import Cell, print_table
 
 TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "MDE", "p", "Wilc.", "+/-/=", "ns")
 """compare_markdown.CANDIDATE_COLUMNS after the name, shortened to fit 80 columns: p is the
@@ -79,21 +80,25 @@ def _comparison_rows(result: Comparison, every: bool, limit: int) -> None:
     if not listed:
         note("no scored row changed between A and B")
         return
-    table = Table(title="Rows scored in both" if every else "Rows that changed")
-    for column in ("task", "candidate", "A", "B", "Δ", "label"):
-        table.add_column(column, justify="right" if column in ("A", "B", "Δ") else "left")
-    for row in listed[:limit] if limit else listed:
-        delta = row.delta or 0
-        table.add_row(
-            escape(row.task_id),
-            escape(row.candidate),
+    rows = [
+        [
+            row.task_id,
+            row.candidate,
             f"{row.score_a}/5",
             f"{row.score_b}/5",
-            signed_style(delta, f"{delta:+d}"),
-            escape(label_change(row)),
-        )
-    console.print(table)
+            _delta(row.delta or 0),
+            label_change(row),
+        ]
+        for row in (listed[:limit] if limit else listed)
+    ]
+    title = "Rows scored in both" if every else "Rows that changed"
+    print_table(title, ["task", "candidate", "A", "B", "Δ", "label"], rows, ("A", "B", "Δ"))
     more(len(listed), limit, "rows; --format md or json lists every one")
+
+
+def _delta(delta: int) -> Cell:
+    """A score's change, green for a rise and red for a drop, as `console.signed_style`."""
+    return (f"{delta:+d}", "green" if delta > 0 else "red" if delta < 0 else None)
 
 
 def _unscored_rows(result: Comparison, limit: int) -> None:
@@ -102,16 +107,15 @@ def _unscored_rows(result: Comparison, limit: int) -> None:
     unscored = [r for r in result.rows if not r.scored]
     if not unscored:
         return
-    table = Table(title=f"Not scored ({len(unscored)}): counted apart, never averaged")
-    for column in ("task", "candidate", "status A", "status B", "why"):
-        table.add_column(column)
-    for row in unscored[:limit] if limit else unscored:
-        table.add_row(
-            escape(row.task_id),
-            escape(row.candidate),
-            status(row.status_a),
-            status(row.status_b),
-            WHY[row.outcome],
-        )
-    console.print(table)
+    rows = [
+        [row.task_id, row.candidate, _status(row.status_a), _status(row.status_b), WHY[row.outcome]]
+        for row in (unscored[:limit] if limit else unscored)
+    ]
+    title = f"Not scored ({len(unscored)}): counted apart, never averaged"
+    print_table(title, ["task", "candidate", "status A", "status B", "why"], rows)
     more(len(unscored), limit, "rows; --format md or json lists every one")
+
+
+def _status(status: str | None) -> Cell:
+    """A status cell coloured as `console.status` colours it."""
+    return ("absent", "dim") if status is None else (status, STATUS_STYLE.get(status, "white"))

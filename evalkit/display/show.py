@@ -15,6 +15,7 @@ from rich.text import Text
 from evalkit.analysis.incomplete import marker
 from evalkit.analysis.show import Selection
 from evalkit.display.console import STATUS_STYLE, console, note, status
+from evalkit.display.layout import GAP, MARGIN, Cell, column_widths, laid_out
 
 if TYPE_CHECKING:
     from evalkit.runfile.lines import KeyLine
@@ -57,13 +58,9 @@ def _not_run(selection: Selection) -> None:
 
 
 def _records_table(selection: Selection) -> None:
-    """One line per record: the answer is cut to the width the other columns leave (the
-    full text is one --full away); the judge column appears only when judges differ.
-
-    Laid out here, as rich's SIMPLE_HEAD table would (title, bold header, a rule, no
-    borders), and printed as one Text, not as markup: every cell is already cut to its
-    column, so there is nothing for a table to measure or wrap, and model text is never
-    read as markup. 100 rows took 50 ms as a rich Table, 5 ms so (measured)."""
+    """One line per record (`layout`): the answer is cut to the width the other columns
+    leave (the full text is one --full away); the judge column appears only when judges
+    differ."""
     from evalkit.analysis.show import short_reason
 
     judges = {record.judge for record in selection.records}
@@ -79,59 +76,32 @@ def _records_table(selection: Selection) -> None:
         _record_cells(record, bool(judges), checked, short_reason, selection.sampled)
         for record in selection.records
     ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+    widths = column_widths(header, rows)
     room = max(12, console.width - sum(widths) - GAP * len(widths) - MARGIN)
-    right = [column in ("score", "ms") for column in header]
-    at_status = header.index("status")
-    table = Text(no_wrap=True, overflow="crop")
-    line = _aligned(header, widths, right) + " " * GAP + "answer"
-    width = MARGIN + len(line) - len("answer") + room
-    table.append(title.center(width).rstrip() + "\n", style="italic")
-    table.append(" " * MARGIN + line + "\n", style="bold")
-    table.append(" " * MARGIN + "─" * (width - MARGIN) + "\n")
     for record, row in zip(selection.records, rows, strict=True):
-        table.append(" " * MARGIN + _aligned(row[:at_status], widths, right) + " " * GAP)
-        table.append(row[at_status].ljust(widths[at_status]), STATUS_STYLE.get(record.status))
-        rest = _aligned(row[at_status + 1 :], widths[at_status + 1 :], right[at_status + 1 :])
-        table.append(" " * GAP + rest + " " * GAP)
-        _answer_cell(table, record, room)
-        table.append("\n")
+        row.append(_answer_cell(record, room))
+    table = laid_out(title, header, rows, ("score", "ms"), last=("answer", room))
     console.print(table, end="", soft_wrap=True)  # a line per record, even when too wide
 
 
-GAP = 3
-"""Spaces between two columns of the records table."""
-MARGIN = 2
-"""Spaces before its first column."""
-
-
-def _aligned(cells: list[str], widths: list[int], right: list[bool]) -> str:
-    """Cells padded to their columns' widths (right-aligned where `right`), joined by GAP."""
-    padded = (
-        cell.rjust(width) if flush else cell.ljust(width)
-        for cell, width, flush in zip(cells, widths, right, strict=False)
-    )
-    return (" " * GAP).join(padded)
-
-
-def _answer_cell(table: Text, record: Record | KeyLine, room: int) -> None:
+def _answer_cell(record: Record | KeyLine, room: int) -> Text:
     """The answer cut to `room` characters, after a mark when it is not whole."""
     from evalkit.analysis.show import shorten
 
     if record.answer is None:
-        return
+        return Text()
     cut = marker(record.answer, brief=True)
     if not cut:
-        table.append(shorten(record.answer.text, room))
-        return
+        return Text(shorten(record.answer.text, room))
     mark = f"[{cut}]"
-    table.append(mark, style="yellow")
-    table.append(" " + shorten(record.answer.text, max(1, room - len(mark) - 1)))
+    return Text.assemble(
+        (mark, "yellow"), " " + shorten(record.answer.text, max(1, room - len(mark) - 1))
+    )
 
 
 def _record_cells(
     record: Record | KeyLine, with_judge: bool, checked: bool, short_reason: Callable, sampled: bool
-) -> list[str]:
+) -> list[Cell]:
     """A record's short cells, plain text, in `_records_table`'s column order."""
     from evalkit.analysis.check_words import brief
     from evalkit.analysis.show import shorten
@@ -143,7 +113,7 @@ def _record_cells(
         shorten(record.candidate, 20),
         *([shorten(record.judge, 20)] if with_judge else []),
         *([str(record.sample)] if sampled else []),
-        record.status,
+        (record.status, STATUS_STYLE.get(record.status)),
         f"{verdict.score}/5" if verdict else "-",
         f"{latency:,.0f}" if latency else "-",
         *([brief(record.checks, len(record.disagreements)) or "-"] if checked else []),

@@ -227,11 +227,11 @@ def head_of(manifest: RunManifest) -> ManifestHead:
     return _decode_head(manifest.model_dump_json())
 
 
-def utf8(data: bytes) -> bool:
+def utf8(data: bytes | memoryview) -> bool:
     """Whether the bytes are valid UTF-8 (JSON's encoding; msgspec checks only the strings
     it keeps)."""
     try:
-        data.decode()
+        str(data, "utf-8")
     except UnicodeDecodeError:
         return False
     return True

@@ -265,13 +265,12 @@ def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
     head_end = data.find(b"\n") + 1
     if not head_end:
         raise RunFileError("empty or truncated: no complete manifest line", path=str(path))
-    head = data[:head_end]
-    manifest = read_head(head, path)
+    manifest = read_head(data[:head_end], path)
     body_end = data.rfind(b"\n") + 1  # past it, a partial last line (a crash mid-write)
-    body, partial = data[head_end:body_end], body_end < len(data)
-    del data
+    partial = body_end < len(data)
+    body = memoryview(data)[head_end:body_end]  # not a copy (a slice of 20 MB cost 15 ms)
     try:
-        if body.isascii() or utf8(body):
+        if data.isascii() or utf8(body):
             items = _whole_file_decoder(struct)(body)
             if all(item.type == "result" for item in items):
                 return Lines(manifest, items, partial)

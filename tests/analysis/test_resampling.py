@@ -77,9 +77,29 @@ def test_the_same_seed_gives_the_same_resamples_and_another_seed_others() -> Non
 
 def test_no_resamples_and_the_percentile_interval_are_numpys() -> None:
     assert Resampler([1, 2, 3], seed=0).totals([[1, 2, 3]], 0).shape == (0, 1)
-    values = random.Random(9).sample(range(1000), 37)
-    low, high = resampling.percentile_interval(values, 0.95)
-    assert [low, high] == pytest.approx(np.quantile(values, [0.025, 0.975]), rel=1e-12)
+    draw = np.random.default_rng(9)
+    for size in (1, 2, 3, 37, 1000, 10_000):
+        for confidence in (0.95, 0.9, 0.5, 0.99, 0.8, 0.999, 1.0):
+            tail = (1 - confidence) / 2
+            for values in (draw.normal(size=size), draw.integers(-4, 5, size=size) / 3):
+                wanted = np.quantile(values, [tail, 1 - tail]).tolist()
+                assert list(resampling.percentile_interval(values, confidence)) == wanted
+    values = random.Random(9).sample(range(1000), 37)  # integers, as numpy takes them
+    tail = (1 - 0.95) / 2
+    wanted = np.quantile(values, [tail, 1 - tail]).tolist()
+    assert list(resampling.percentile_interval(values, 0.95)) == wanted
+    with pytest.raises(ValueError):
+        resampling.percentile_interval([], 0.95)
+
+
+def test_the_interval_does_not_import_numpy_ma() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys\nfrom evalkit.analysis.resampling import percentile_interval\n"
+    probe += "percentile_interval([1.0, 2.0, 3.0], 0.95)\nprint('numpy.ma' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert found.stdout.strip() == "False", found.stderr
 
 
 def test_importing_the_module_does_not_import_numpy() -> None:
