@@ -36,6 +36,12 @@ CHUNK = 1 << 21
 """Numbers drawn at once (counts or indices, 8 bytes each: 16 MB a chunk)."""
 
 
+def load_numpy() -> None:
+    """Import numpy and its random module now: for a command sure to resample, which can
+    import it while it waits for its input (`runfile.prefetch`)."""
+    import numpy.random  # noqa: F401
+
+
 def generator(seed: int) -> Any:
     """numpy's Generator over PCG64 for `seed`: every draw in evalkit's bootstrap."""
     import numpy as np

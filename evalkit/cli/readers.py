@@ -159,11 +159,16 @@ def _read_for_reading(read: Callable[[str], F], *paths: str) -> list[F]:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from evalkit.runfile.prefetch import prefetch
+
+    prefetch(args.a, args.b)  # read while what follows is imported
+    from evalkit.analysis import resampling
     from evalkit.analysis.compare import Comparison, compare_runs
     from evalkit.analysis.gate import gate_warnings, regressions
     from evalkit.errors import ConfigError
     from evalkit.runfile.lines import read_scores
 
+    resampling.load_numpy()  # compare resamples: numpy is imported while A and B are read
     a, b = _read_for_reading(read_scores, args.a, args.b)
     clusters = _clusters(a, args.cluster, args.suite) if args.cluster else None
     try:

@@ -35,6 +35,7 @@ import msgspec
 from evalkit.errors import RunFileError
 from evalkit.keys import RecordKey, Status, is_blank, is_cut, record_key
 from evalkit.runfile.heads import ManifestHead, head_of, read_head, utf8
+from evalkit.runfile.prefetch import file_bytes
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -259,7 +260,7 @@ def read_lines(path: str | Path, struct: type[S]) -> Lines[S]:
     pairwise lines skipped, in one native pass; see the module docstring."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = file_bytes(path)
     except OSError as exc:
         raise RunFileError(f"cannot read: {exc.strerror}", path=str(path)) from None
     head_end = data.find(b"\n") + 1
