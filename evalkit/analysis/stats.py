@@ -113,7 +113,7 @@ def wilcoxon_signed_rank(deltas: Sequence[float]) -> WilcoxonResult:
     nonzero = [d for d in deltas if d != 0]
     zeros, n = len(deltas) - len(nonzero), len(nonzero)
     ranks = average_ranks([abs(d) for d in nonzero])
-    r_plus = sum(r for r, d in zip(ranks, nonzero, strict=True) if d > 0)
+    r_plus = math.fsum(r for r, d in zip(ranks, nonzero, strict=True) if d > 0)
     r_minus = n * (n + 1) / 2 - r_plus
     base = {"statistic": min(r_plus, r_minus), "r_plus": r_plus, "n": n, "zeros": zeros}
     if n == 0:

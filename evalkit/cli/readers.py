@@ -163,7 +163,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     prefetch(args.a, args.b)  # read while what follows is imported
     from evalkit.analysis import resampling
-    from evalkit.analysis.compare import Comparison, compare_runs
+    from evalkit.analysis.compare import compare_runs
     from evalkit.analysis.gate import gate_warnings, regressions
     from evalkit.errors import ConfigError
     from evalkit.runfile.lines import read_scores
@@ -176,9 +176,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"compare --cluster {args.cluster}: {exc}") from None
     if args.format == "json":
-        from pydantic import TypeAdapter  # only the json format pays for pydantic
+        import msgspec
 
-        sys.stdout.write(TypeAdapter(Comparison).dump_json(result, indent=2).decode() + "\n")
+        sys.stdout.write(msgspec.json.format(msgspec.json.encode(result), indent=2).decode() + "\n")
     elif args.format == "md":
         from evalkit.report.compare_markdown import render
 
@@ -201,6 +201,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from contextlib import suppress
     from pathlib import Path
 
+    from evalkit.runfile.prefetch import prefetch
+
+    prefetch(args.runfile)  # read while what follows is imported
     from evalkit.errors import EvalkitError
     from evalkit.report.build import build_report
     from evalkit.runfile.report_lines import read_report_run
@@ -239,6 +242,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
+    from evalkit.runfile.prefetch import prefetch
+
+    if not args.full:  # --full reads the file line by line (`read_index`)
+        prefetch(args.runfile)  # read while what follows is imported
     from functools import partial
 
     from evalkit.analysis.show import select

@@ -3,12 +3,13 @@ numpy and scipy, re-grade agreement against scikit-learn, and the CLI's exit cod
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
+import msgspec
 import pytest
 from exact_stats import bootstrap_quantile_band, signed_rank_reference
-from pydantic import TypeAdapter
 from runfiles import Row, manifest, model_info, write_run
 
 from evalkit.analysis.compare import Comparison, compare_runs
@@ -301,9 +302,16 @@ def test_fail_on_regression_exit_code(
 def test_json_output_is_the_comparison_model(tmp_path: Path, capsys) -> None:
     a, b = _cli_files(tmp_path, 1)
     main(["compare", a, b, "--format", "json"])
-    parsed = TypeAdapter(Comparison).validate_json(capsys.readouterr().out)
+    out = capsys.readouterr().out
+    parsed = msgspec.json.decode(out, type=Comparison, strict=True)
     assert [c.mean_delta for c in parsed.candidates] == [0.0, -0.5]
     assert len(parsed.rows) == 20
+    assert msgspec.json.format(msgspec.json.encode(parsed), indent=2).decode() + "\n" == out
+    row = json.loads(out)["rows"][0]
+    assert list(row) == [
+        "task_id", "candidate", "status_a", "status_b", "score_a", "score_b", "label_a",
+        "label_b", "delta", "outcome", "same_answer", "sample",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -169,7 +169,7 @@ def two_runs(tmp_path: Path) -> tuple[Path, Path]:
             ["compare", "{a}", "{b}", "--format", "md", "--fail-on-regression", "+pydantic"],
             ["numpy"],
         ),
-        (["compare", "{a}", "{b}", "--format", "json"], ["numpy"]),
+        (["compare", "{a}", "{b}", "--format", "json", "+pydantic"], ["numpy"]),
         (["report", "{a}", "--format", "md", "+pydantic"], []),
         (["report", "{a}", "--format", "html", "+pydantic"], []),
         (["report", "{a}", "-o", "report.md", "+pydantic"], []),
@@ -185,7 +185,7 @@ def test_reading_commands_import_neither_litellm_nor_datasets(
     """Each command runs in a fresh interpreter, which then lists the heavy modules it
     loaded: a regression here costs every reader seconds of start-up. Only a command that
     resamples loads numpy (the bootstrap's draws), and nothing loads scipy. `show`'s table
-    (no --full), `compare`'s table and Markdown and `report` of an ordinary run file load
+    (no --full), `compare` in every format and `report` of an ordinary run file load
     no pydantic either (+pydantic: forbidden too): 0.1 s of their start."""
     a, b = two_runs
     forbidden = [*FORBIDDEN, *(["pydantic"] if "+pydantic" in command else [])]
