@@ -11,13 +11,16 @@ scored; rows present in one file only, and rows not ok in either, are listed and
 apart. The samples of one task move together in every resample (analysis.compare_units).
 Check pass rates are counted per candidate and file over every record of it that carries
 check results (checks do not depend on the judge, so a record the judge failed on counts).
+
+The result types are msgspec Structs, which `--format json` encodes natively: `compare`
+makes one per row, 10,000 in 2 ms (10 ms as dataclasses, and creating the five classes
+took 5 ms of every start, measured).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Literal, get_args
 
@@ -40,8 +43,7 @@ _OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 Pair = tuple[str, str, int]
 
 
-@dataclass(kw_only=True)
-class RunRef:
+class RunRef(msgspec.Struct, kw_only=True):
     """Which run file a side of the comparison is."""
 
     path: str
@@ -55,8 +57,7 @@ class RunRef:
 
 
 class RowComparison(msgspec.Struct, kw_only=True, gc=False):
-    """One (task, candidate) row in A and B (a msgspec Struct, not a dataclass: `compare`
-    makes one per row, and 10,000 took 10 ms as dataclasses, 2 ms so, measured)."""
+    """One (task, candidate) row in A and B."""
 
     task_id: str
     """The task."""
@@ -99,8 +100,7 @@ class RowComparison(msgspec.Struct, kw_only=True, gc=False):
         )
 
 
-@dataclass(kw_only=True)
-class CandidateComparison:
+class CandidateComparison(msgspec.Struct, kw_only=True):
     """One candidate's figures over the rows graded ok in both files."""
 
     candidate: str
@@ -145,14 +145,13 @@ class CandidateComparison:
     """Minimum detectable difference of this suite: the smallest true mean difference a
     5%-level test detects with 80% power, from the sd of the units' mean differences and
     their number; None below two units."""
-    checks_a: CheckCounts = field(default_factory=CheckCounts)
+    checks_a: CheckCounts = msgspec.field(default_factory=CheckCounts)
     """Check results of the candidate's records in A (all zero without checks)."""
-    checks_b: CheckCounts = field(default_factory=CheckCounts)
+    checks_b: CheckCounts = msgspec.field(default_factory=CheckCounts)
     """Check results of the candidate's records in B (all zero without checks)."""
 
 
-@dataclass(kw_only=True)
-class Regrade:
+class Regrade(msgspec.Struct, kw_only=True):
     """B graded the same answers as A with another judge: how far the judges agree."""
 
     judge_a: str
@@ -165,11 +164,10 @@ class Regrade:
     """Agreement over the rows ok in both; None when there are none."""
 
 
-@dataclass(kw_only=True)
-class Comparison:
+class Comparison(msgspec.Struct, kw_only=True):
     """Everything `compare` reports; `--format json` prints it (`msgspec.json.encode`)."""
 
-    model_changes: list[ModelChange] = field(default_factory=list)
+    model_changes: list[ModelChange] = msgspec.field(default_factory=list)
     """Models (the judge's, then the candidates') whose identity or server differs between
     A and B: first, because a score difference may come from them rather than from the
     answers."""

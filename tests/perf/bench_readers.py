@@ -16,8 +16,8 @@ against two baselines measured in the same run: `python -c pass`, and a process 
 decodes the same input files line by line with the standard `json` module (`json.loads`
 of every line, nothing kept): what reading the input once costs. `compare` is set against
 that baseline for A and B, `report` and `show` against it for A. One more row shows
-`compare`'s floor: a process that imports what `compare` needs (numpy, rich) and decodes
-the fields it compares from both files, and does nothing else. Figures are best-of wall
+`compare`'s floor: a process that imports what `compare` needs (numpy, rich) while it
+reads both files, as `compare` does, decodes the fields it compares, and does nothing else. Figures are best-of wall
 time; the load average is printed with them. Not collected by pytest (its name is not
 test_*).
 """
@@ -59,13 +59,16 @@ JSON_LINES = (
 COMPARE_FLOOR = (
     "import os, sys\n"
     "os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # as evalkit's command line does\n"
-    "import numpy, rich.console, rich.table\n"
+    "from evalkit.runfile.prefetch import prefetch\n"
+    "prefetch(*sys.argv[1:])  # as compare does: the files are read while it imports\n"
+    "import numpy.random, rich.console, rich.table\n"
     "from evalkit.runfile.lines import ScoreLine, read_lines\n"
     "for path in sys.argv[1:]:\n"
     "    read_lines(path, ScoreLine)\n"
 )
 """What `compare` cannot do without: its libraries imported (numpy for the bootstrap, rich
-for the terminal) and the fields it compares decoded from both files, nothing else done."""
+for the terminal) while both files are read, as `compare` does, and the fields it compares
+decoded, nothing else done."""
 
 
 def build(folder: Path, records: int) -> tuple[Path, Path]:
