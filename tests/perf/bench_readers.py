@@ -17,9 +17,9 @@ decodes the same input files line by line with the standard `json` module (`json
 of every line, nothing kept): what reading the input once costs. `compare` is set against
 that baseline for A and B, `report` and `show` against it for A. One more row shows
 `compare`'s floor: a process that imports what `compare` needs (numpy, rich) while it
-reads both files, as `compare` does, decodes the fields it compares, and does nothing else. Figures are best-of wall
-time; the load average is printed with them. Not collected by pytest (its name is not
-test_*).
+reads both files, as `compare` does, decodes the fields it compares, and does nothing
+else. Figures are best-of wall time; the load average is printed with them. Not collected
+by pytest (its name is not test_*).
 """
 
 from __future__ import annotations
