@@ -244,6 +244,11 @@ def compare_runs(
     )
 
 
+def comparison_json(result: Comparison) -> str:
+    """`compare --format json`: the Comparison, indented by 2, with a final newline."""
+    return msgspec.json.format(msgspec.json.encode(result), indent=2).decode() + "\n"
+
+
 def _ref(run: ScoreFile) -> RunRef:
     manifest = run.manifest
     return RunRef(

@@ -163,7 +163,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     prefetch(args.a, args.b)  # read while what follows is imported
     from evalkit.analysis import resampling
-    from evalkit.analysis.compare import compare_runs
+    from evalkit.analysis.compare import compare_runs, comparison_json
     from evalkit.analysis.gate import gate_warnings, regressions
     from evalkit.errors import ConfigError
     from evalkit.runfile.lines import read_scores
@@ -176,9 +176,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ConfigError(f"compare --cluster {args.cluster}: {exc}") from None
     if args.format == "json":
-        import msgspec
-
-        sys.stdout.write(msgspec.json.format(msgspec.json.encode(result), indent=2).decode() + "\n")
+        sys.stdout.write(comparison_json(result))
     elif args.format == "md":
         from evalkit.report.compare_markdown import render
 
