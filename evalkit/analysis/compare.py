@@ -282,20 +282,17 @@ def _row(pair: Pair, a: ScoreLine | None, b: ScoreLine | None) -> RowComparison:
         sample=pair[2],
         status_a=a and a.status,
         status_b=b and b.status,
-        outcome="only_b" if a is None else "only_a" if b is None else "not_ok",
+        outcome="not_ok",
     )
+    if a is not None and a.verdict and a.status == "ok":
+        row.score_a, row.label_a = a.verdict.score, a.verdict.label
+    if b is not None and b.verdict and b.status == "ok":
+        row.score_b, row.label_b = b.verdict.score, b.verdict.label
     if a is None or b is None:
-        if a is not None and a.verdict and a.status == "ok":
-            row.score_a, row.label_a = a.verdict.score, a.verdict.label
-        if b is not None and b.verdict and b.status == "ok":
-            row.score_b, row.label_b = b.verdict.score, b.verdict.label
+        row.outcome = "only_b" if a is None else "only_a"
         return row
     if a.answer and b.answer:
         row.same_answer = a.answer.text == b.answer.text
-    if a.verdict and a.status == "ok":
-        row.score_a, row.label_a = a.verdict.score, a.verdict.label
-    if b.verdict and b.status == "ok":
-        row.score_b, row.label_b = b.verdict.score, b.verdict.label
     if row.score_a is not None and row.score_b is not None:
         delta = row.delta = row.score_b - row.score_a
         row.outcome = "improved" if delta > 0 else "regressed" if delta < 0 else "unchanged"
