@@ -3,17 +3,36 @@ agreement on a re-grade, the rows that changed and the rows never scored."""
 
 from __future__ import annotations
 
-from rich import box
 from rich.markup import escape
-from rich.table import Table
 
 from evalkit.analysis.compare import Comparison
-from evalkit.display.console import STATUS_STYLE, console, more, note, signed_style
+from evalkit.display.console import STATUS_STYLE, console, more, note
 from evalkit.display.layout import Cell, print_table
 
 TERMINAL_CANDIDATE_COLUMNS = ("n", "A", "B", "Δ", "95% CI", "MDE", "p", "Wilc.", "+/-/=", "ns")
-"""compare_markdown.CANDIDATE_COLUMNS after the name, shortened to fit 80 columns: p is the
-Holm-adjusted bootstrap p (the raw one is in md and json), + - = share a column."""
+"""compare_markdown.CANDIDATE_COLUMNS after the name, shortened (about 100 columns in all):
+p is the Holm-adjusted bootstrap p (the raw one is in md and json), + - = share a column.
+A narrower terminal wraps the table's lines; no cell is cut."""
+
+LEGEND = (
+    "n: rows ok in both · A, B: mean scores · MDE: smallest Δ the suite detects · p: bootstrap"
+    " p, Holm-adjusted across candidates · Wilc.: Wilcoxon p · +/-/=: rows improved,"
+    " regressed, unchanged · ns: not scored"
+)
+"""What the per-candidate table's columns hold."""
+
+
+def _short(cells: list[str], delta: float | None) -> list[Cell]:
+    """compare_markdown's figures in TERMINAL_CANDIDATE_COLUMNS' order, Δ coloured."""
+    return [
+        *cells[:3],
+        _signed(delta, cells[3]),
+        *cells[4:6],
+        cells[7],
+        cells[8],
+        "/".join(cells[9:12]),
+        cells[12],
+    ]
 
 
 def comparison(result: Comparison, rows: str, limit: int) -> None:
@@ -33,41 +52,22 @@ def comparison(result: Comparison, rows: str, limit: int) -> None:
         console.print(f"[bold red]{escape(change.message)}[/]", highlight=False)
     for line in result.notes:
         console.print(f"[yellow]note:[/] {escape(line)}", highlight=False)
-    table = Table(
-        title="Per candidate: rows graded ok in both",
-        caption="n: rows ok in both · A, B: mean scores · MDE: smallest Δ the suite detects"
-        " · p: bootstrap p, Holm-adjusted across candidates · Wilc.: Wilcoxon p · +/-/=:"
-        " rows improved, regressed, unchanged · ns: not scored",
-        box=box.SIMPLE_HEAD,
-        collapse_padding=True,
-        pad_edge=False,
-    )
-    table.add_column("candidate", min_width=10)
-    for column in TERMINAL_CANDIDATE_COLUMNS:
-        table.add_column(column, justify="right", no_wrap=True)
-    for line in result.candidates:
-        cells = figures(line)
-        cells[3] = signed_style(line.mean_delta, cells[3])
-        short = [*cells[:6], cells[7], cells[8], "/".join(cells[9:12]), cells[12]]
-        table.add_row(escape(line.candidate), *short)
-    console.print(table)
+    rows_of = [
+        [line.candidate, *_short(figures(line), line.mean_delta)] for line in result.candidates
+    ]
+    header = ["candidate", *TERMINAL_CANDIDATE_COLUMNS]
+    print_table("Per candidate: rows graded ok in both", header, rows_of, header[1:])
+    console.print(LEGEND, style="dim", highlight=False, markup=False)
     if result.checked:
-        checks = Table(title="Checks passed per candidate (passed/ran)", box=box.SIMPLE_HEAD)
-        for column in ("candidate", "A", "B"):
-            checks.add_column(column, justify="left" if column == "candidate" else "right")
-        for line in result.candidates:
-            checks.add_row(escape(line.candidate), *check_figures(line))
-        console.print(checks)
+        checks = [[line.candidate, *check_figures(line)] for line in result.candidates]
+        title = "Checks passed per candidate (passed/ran)"
+        print_table(title, ["candidate", "A", "B"], checks, ("A", "B"))
     console.print(escape(method_note(result)), style="dim", highlight=False)
     if result.regrade is not None:
-        agreement = Table(title="Inter-judge agreement: B re-grades A's answers")
-        for column in AGREEMENT_COLUMNS:
-            agreement.add_column(column)
         regrade = result.regrade
-        agreement.add_row(
-            escape(regrade.judge_a), escape(regrade.judge_b), *agreement_figures(regrade)
-        )
-        console.print(agreement)
+        agreement = [regrade.judge_a, regrade.judge_b, *agreement_figures(regrade)]
+        title = "Inter-judge agreement: B re-grades A's answers"
+        print_table(title, AGREEMENT_COLUMNS, [agreement], AGREEMENT_COLUMNS[2:])
     if rows != "none":
         _comparison_rows(result, rows == "all", limit)
     _unscored_rows(result, limit)
@@ -86,7 +86,7 @@ def _comparison_rows(result: Comparison, every: bool, limit: int) -> None:
             row.candidate,
             f"{row.score_a}/5",
             f"{row.score_b}/5",
-            _delta(row.delta or 0),
+            _signed(row.delta, f"{row.delta or 0:+d}"),
             label_change(row),
         ]
         for row in (listed[:limit] if limit else listed)
@@ -96,9 +96,9 @@ def _comparison_rows(result: Comparison, every: bool, limit: int) -> None:
     more(len(listed), limit, "rows; --format md or json lists every one")
 
 
-def _delta(delta: int) -> Cell:
-    """A score's change, green for a rise and red for a drop, as `console.signed_style`."""
-    return (f"{delta:+d}", "green" if delta > 0 else "red" if delta < 0 else None)
+def _signed(value: float | None, text: str) -> Cell:
+    """A change, green for a rise and red for a drop, plain when nothing moved."""
+    return (text, "green" if value and value > 0 else "red" if value and value < 0 else None)
 
 
 def _unscored_rows(result: Comparison, limit: int) -> None:

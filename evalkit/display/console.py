@@ -35,13 +35,6 @@ def status(status: str | None) -> str:
     return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
 
 
-def signed_style(value: float | None, text: str) -> str:
-    """Green for a rise, red for a drop, plain when nothing moved or nothing was scored."""
-    if not value:
-        return text
-    return f"[green]{text}[/]" if value > 0 else f"[red]{text}[/]"
-
-
 def more(count: int, limit: int, what: str) -> None:
     if limit and count > limit:
         note(f"... {count - limit} more {what} (--limit 0 shows all)")
