@@ -2,8 +2,8 @@
 a bold header, a rule, a line per row, no borders), and printed as one Text.
 
 For tables whose cells are already short (ids, scores, statuses, labels): there is nothing
-for a rich Table to measure or wrap, and laying them out here costs a tenth of it (`show`'s
-100 rows: 50 ms as a Table, 5 ms so; `compare`'s two tables of 30 rows: 25 ms and 3 ms,
+for a rich Table to measure or wrap, and laying them out here costs a fraction of it (`show`'s
+100 rows: 50 ms as a Table, 5 ms so; `compare`'s two tables of 30 rows: 30 ms and 8 ms,
 measured). Cells are plain text or (text, style), never markup, so model text and task
 ids print as they are. A line wider than the terminal is left whole (soft wrap), not
 folded into a second row.
