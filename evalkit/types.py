@@ -718,3 +718,14 @@ class Resume(Strict):
     forced: list[str] = Field(default_factory=list)
     """What differed from the manifest and was resumed anyway with --force; empty
     otherwise."""
+    cache: CacheUse | None = None
+    """How this session used the cache across runs, as the manifest says of the first;
+    absent when it did not (`--no-cache`, or a line written before it was recorded)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A resume without the cache writes the line it wrote before `cache` existed."""
+        data = handler(self)
+        if data.get("cache", "") is None:
+            data.pop("cache", None)
+        return data

@@ -23,12 +23,20 @@ from evalkit.config import Loaded
 from evalkit.endpoints.identity import identify_models
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.protocol import judge_models_of
-from evalkit.run.cached import CacheMode, bind_cache
+from evalkit.run.cached import CacheMode, bind_cache, cache_use
 from evalkit.run.families import model_families
 from evalkit.run.runner import RunPlan
 from evalkit.runfile.manifests import ModelChange, model_changes
 from evalkit.runfile.writer import RunWriter
-from evalkit.types import EndpointHealth, JudgeInfo, ModelFamilies, Resume, RunManifest, Schema
+from evalkit.types import (
+    CacheUse,
+    EndpointHealth,
+    JudgeInfo,
+    ModelFamilies,
+    Resume,
+    RunManifest,
+    Schema,
+)
 
 
 class RunOptions(Schema):
@@ -109,7 +117,8 @@ class PreparedRun(Schema):
             self.manifest = now.model_copy(update={"families": families})
         else:
             self.changed = model_changes(self.manifest, now)
-        writer = open_run(self.path, self.manifest, health, self.size, self.forced)
+        cache = cache_use(self.store, self.cache_mode)
+        writer = open_run(self.path, self.manifest, health, self.size, self.forced, cache)
         self.plan.cache = bind_cache(self.store, self.cache_mode, now, self.plan.checks)
         return writer
 
@@ -126,13 +135,15 @@ def open_run(
     health: list[EndpointHealth],
     size: int | None,
     forced: list[str],
+    cache: CacheUse | None,
 ) -> RunWriter:
     """A new run file (`size` None) starting with `manifest` and `health`, or a resumed one
-    (of `size` bytes when read) with a Resume line appended."""
+    (of `size` bytes when read) with a Resume line appended, which says how this session
+    uses the cache (`cache`)."""
     if size is None:
         return RunWriter(path, manifest.model_copy(update={"health": health}))
     writer = RunWriter(path, expect_size=size)
-    writer.write(Resume(evalkit_version=__version__, health=health, forced=forced))
+    writer.write(Resume(evalkit_version=__version__, health=health, forced=forced, cache=cache))
     return writer
 
 

@@ -107,7 +107,8 @@ class Regrade(Schema):
             self.manifest = self.manifest.model_copy(
                 update={"models": models, "families": families}
             )
-        writer = open_run(self.path, self.manifest, health, self.size, self.forced)
+        cache = cache_use(self.store, self.cache_mode)
+        writer = open_run(self.path, self.manifest, health, self.size, self.forced, cache)
         for record in self.carried:
             writer.write(record)
         now = self.manifest.model_copy(update={"models": models})  # the judge as probed now

@@ -114,8 +114,24 @@ def test_a_resume_keeps_the_cache_mark_of_a_kept_answer(server) -> None:
     assert main(["run", "--resume", "second.jsonl"]) == 0
     assert asked(server) == (0, 6)  # the kept answers are only graded
     first = read_run("first.jsonl").manifest.run_id
-    records = read_run("second.jsonl").records.values()
+    second = read_run("second.jsonl")
+    records = second.records.values()
     assert {(r.cached_answer_from, r.cached_verdict_from) for r in records} == {(first, None)}
+    (resume,) = second.resumes
+    assert resume.cache is not None and resume.cache == second.manifest.cache
+
+
+def test_each_resume_line_says_how_its_session_used_the_cache(server) -> None:
+    server.set_faults(model="m1", status_for_chat=400)  # m1 fails: something left to resume
+    assert run("runs.jsonl") == 3
+    server.clear_faults()
+    assert main(["run", "--resume", "runs.jsonl", "--no-cache"]) == 0
+    assert main(["run", "--resume", "runs.jsonl", "--refresh"]) == 0
+    lines = [json.loads(line) for line in Path("runs.jsonl").read_text().splitlines()]
+    resumes = [line for line in lines if line["type"] == "resume"]
+    assert [line.get("cache", {}).get("mode") for line in resumes] == [None, "refresh"]
+    assert "cache" not in resumes[0]  # as the line was written before the field existed
+    assert resumes[1]["cache"]["path"] == lines[0]["cache"]["path"]
 
 
 def test_two_runs_at_once_share_the_cache(server, tmp_path: Path, cache_file: Path) -> None:
