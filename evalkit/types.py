@@ -50,6 +50,15 @@ class Schema(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
+def unset_dropped(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    """`data` (a model's serialised fields) without those of `names` that are None: fields
+    written only when set, so lines written before they existed stay as they were."""
+    for name in names:
+        if data.get(name, "") is None:
+            data.pop(name)
+    return data
+
+
 class Strict(Schema):
     """Base for file formats: unknown fields are an error, not silently dropped."""
 
@@ -361,10 +370,7 @@ class Record(Strict):
                 data.pop(name, None)
         if not self.sample:
             data.pop("sample", None)
-        for name in ("cached_answer_from", "cached_verdict_from"):
-            if data.get(name, "") is None:
-                data.pop(name)
-        return data
+        return unset_dropped(data, "cached_answer_from", "cached_verdict_from")
 
     @property
     def key(self) -> RecordKey:
@@ -585,11 +591,7 @@ class RunManifest(Strict):
         data = handler(self)
         if self.samples == 1:
             data.pop("samples", None)
-        if self.pass_threshold is None:
-            data.pop("pass_threshold", None)
-        if data.get("cache", "") is None:
-            data.pop("cache", None)
-        return data
+        return unset_dropped(data, "pass_threshold", "cache")
 
 
 class CacheUse(Strict):
@@ -684,6 +686,11 @@ class PairRecord(Strict):
     """A's answer; kept when anything later failed, so a resume only judges."""
     answer_b: Answer | None = None
     """B's answer, likewise."""
+    cached_answer_a_from: str | None = None
+    """The run id whose answer the cache across runs gave A (A was not asked); null when it
+    was asked for (or kept from this run file). Picks are never cached."""
+    cached_answer_b_from: str | None = None
+    """The same for B."""
     judgements: list[PairJudgement] = Field(default_factory=list)
     """The two picks: A shown first, then B shown first."""
     outcome: Outcome | None = None
@@ -694,6 +701,11 @@ class PairRecord(Strict):
     """When work on this key began (UTC, ISO 8601)."""
     finished_at: str = Field(default_factory=utc_now)
     """When the record was written."""
+
+    @model_serializer(mode="wrap")
+    def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A pair whose answers were asked for is written as before the cache existed."""
+        return unset_dropped(handler(self), "cached_answer_a_from", "cached_answer_b_from")
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -725,7 +737,4 @@ class Resume(Strict):
     @model_serializer(mode="wrap")
     def _omit_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """A resume without the cache writes the line it wrote before `cache` existed."""
-        data = handler(self)
-        if data.get("cache", "") is None:
-            data.pop("cache", None)
-        return data
+        return unset_dropped(handler(self), "cache")

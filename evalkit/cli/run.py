@@ -266,7 +266,7 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         names, baseline = resumed.candidates or [resumed.a, resumed.b], resumed.baseline
     else:
         names, baseline = _candidates(args.pairwise), args.baseline
-    options = {"candidates": names, "endpoints": args.endpoint}
+    options = {"candidates": names, "endpoints": args.endpoint, "cache": args.cache}
     for name in ("suite", "config", "profile", "judge", "limit", "out", "resume", "force", "shard"):
         options[name] = getattr(args, name)
     run = prepare_pairwise(RunOptions(**options), baseline)
@@ -284,8 +284,11 @@ def run_pairwise(args: argparse.Namespace, resumed: PairwiseInfo | None) -> int:
         ):
             await execute_pairs(prepared.plan, run.judge, run.pairs, writer, run.done, advance)
 
-    with prepared.plan.pool.secrets.scrubbing_logs():
-        asyncio.run(go())
+    try:
+        with prepared.plan.pool.secrets.scrubbing_logs():
+            asyncio.run(go())
+    finally:
+        close_cache(prepared.store)
     records = _pairwise_summary(prepared.path, names)
     console.note(f"run file: {prepared.path}")
     if all(r.status == "ok" for r in records):
@@ -314,6 +317,7 @@ def _pairwise_summary(path: Path, names: list[str]) -> list[PairRecord]:
     """Print a pairwise run's outcome: winners and rates for two candidates, the
     leaderboard for more. Returns the run's pair records."""
     from evalkit.analysis.pairwise import summarize_pairs
+    from evalkit.display import console
     from evalkit.display import judges as judges_view
     from evalkit.runfile.reader import read_run
 
@@ -326,6 +330,12 @@ def _pairwise_summary(path: Path, names: list[str]) -> list[PairRecord]:
         from evalkit.display.rank import leaderboard as show_leaderboard
 
         show_leaderboard(leaderboard([run]), [str(path)])
+    marks = [mark for r in records for mark in (r.cached_answer_a_from, r.cached_answer_b_from)]
+    if cached := sum(mark is not None for mark in marks):
+        console.note(
+            f"from the cache: {cached:,} answer(s) of {len(records):,} pair(s) (picks are never"
+            " cached; --refresh asks again, --no-cache leaves the cache alone)"
+        )
     return records
 
 

@@ -17,7 +17,7 @@ from evalkit.endpoints.pool import CallFailed
 from evalkit.errors import ConfigError, ResumeMismatchError
 from evalkit.judges.pairwise import PairwiseJudge, outcome_of
 from evalkit.run.prepare import PreparedRun, RunOptions
-from evalkit.run.runner import Lane, RunPlan, drain, lane_window, messages_for
+from evalkit.run.runner import Lane, RunPlan, drain, lane_window, new_answer
 from evalkit.run.setup import prepare
 from evalkit.runfile.reader import read_run
 from evalkit.runfile.writer import RunWriter
@@ -43,9 +43,10 @@ class PairwiseRun(Schema):
 
 def prepare_pairwise(options: RunOptions, baseline: str | None = None) -> PairwiseRun:
     """Prepare as for a run of the candidates (two or more); refuse to resume a pairwise
-    run whose candidates, baseline or prompt changed (unless --force). A pairwise run
-    neither reads nor writes the cache across runs."""
-    prepared = prepare(options.model_copy(update={"cache": "off"}))
+    run whose candidates, baseline or prompt changed (unless --force). Answers come from
+    the cache across runs as in any run (an absolute run's answers serve a pairwise run of
+    the same models and settings); picks are never cached."""
+    prepared = prepare(options)
     judge = PairwiseJudge(prepared.plan.judge)
     candidates = prepared.plan.candidates
     if baseline is not None and baseline not in candidates:
@@ -68,8 +69,9 @@ class TaskPairs(NamedTuple):
     """The task."""
     pairs: list[tuple[str, str]]
     """Its (a, b) pairs that are not ok yet."""
-    kept: dict[str, Answer]
-    """Answers already in the run file, by candidate: reused, never asked again."""
+    kept: dict[str, tuple[Answer, str | None]]
+    """Answers already in the run file, by candidate, with the run id the cache had each
+    from: reused, never asked again."""
 
 
 def pending_pairs(
@@ -81,9 +83,12 @@ def pending_pairs(
         for a, b in pairs:
             prior = done.get((task.id, a, b, plan.judge.name))
             if prior is not None:
-                for name, answer in ((a, prior.answer_a), (b, prior.answer_b)):
+                for name, answer, cached in (
+                    (a, prior.answer_a, prior.cached_answer_a_from),
+                    (b, prior.answer_b, prior.cached_answer_b_from),
+                ):
                     if answer is not None:
-                        kept[name] = answer
+                        kept[name] = (answer, cached)
             if prior is None or prior.status != "ok":
                 todo.append((a, b))
         if todo:
@@ -100,19 +105,20 @@ def count_pending_pairs(
 
 
 async def run_task(plan: RunPlan, judge: PairwiseJudge, item: TaskPairs) -> list[PairRecord]:
-    """Every candidate a pending pair needs answers once (unless kept), then each pair is
-    judged in both orders: with three candidates, each answer serves two pairs."""
+    """Every candidate a pending pair needs answers once (unless kept, or in the cache),
+    then each pair is judged in both orders: with three candidates, each answer serves two
+    pairs."""
     started = utc_now()
     needed = list(dict.fromkeys(name for pair in item.pairs for name in pair))
     answers = {name: item.kept[name] for name in needed if name in item.kept}
     failures: dict[str, CallFailed] = {}
 
     async def ask(name: str) -> None:
-        endpoint, model = plan.pool.model(name, "candidates")
-        try:
-            answers[name] = await endpoint.complete(name, model, messages_for(item.task))
-        except CallFailed as failed:
-            failures[name] = failed
+        got = await new_answer(plan, item.task, name)
+        if isinstance(got, CallFailed):
+            failures[name] = got
+        else:
+            answers[name] = got
 
     await asyncio.gather(*(ask(name) for name in needed if name not in answers))
     return list(
@@ -130,26 +136,30 @@ async def judge_pair(
     judge: PairwiseJudge,
     task: Task,
     pair: tuple[str, str],
-    answers: dict[str, Answer],
+    answers: dict[str, tuple[Answer, str | None]],
     failures: dict[str, CallFailed],
     started: str,
 ) -> PairRecord:
-    """Judge one pair in both orders from the task's answers, and build its record."""
+    """Judge one pair in both orders from the task's answers (each with the run id the
+    cache had it from), and build its record."""
     a, b = pair
+    (answer_a, from_a), (answer_b, from_b) = (answers.get(name, (None, None)) for name in pair)
     base = {
         "task_id": task.id,
         "a": a,
         "b": b,
         "judge": plan.judge.name,
         "started_at": started,
-        "answer_a": answers.get(a),
-        "answer_b": answers.get(b),
+        "answer_a": answer_a,
+        "answer_b": answer_b,
+        "cached_answer_a_from": from_a,
+        "cached_answer_b_from": from_b,
     }
     failed = [failures[name] for name in pair if name in failures]
     if failed:
         status = "unavailable" if any(f.unavailable for f in failed) else "error"
         return PairRecord(**base, status=status, error=failed[0].info)
-    sides: dict[Side, Answer] = {"a": answers[a], "b": answers[b]}
+    sides: dict[Side, Answer] = {"a": answers[a][0], "b": answers[b][0]}
     judgements = list(
         await asyncio.gather(
             judge.judge_order(task, sides, "a"), judge.judge_order(task, sides, "b")

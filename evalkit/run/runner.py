@@ -167,13 +167,21 @@ async def _answer(
     plan: RunPlan, task: Task, candidate: str, sample: int, prior: Record | None
 ) -> tuple[Answer, str | None] | CallFailed:
     """The key's answer and the run id the cache had it from (None when it was not): the
-    one kept in the run file (a resume) or given (a re-grade), else the cache's, else the
-    candidate's; or why the candidate gave none. Sample i > 0 is asked with seed + i."""
+    one kept in the run file (a resume) or given (a re-grade), else `new_answer`'s."""
     if prior is not None and prior.answer is not None:
         return prior.answer, prior.cached_answer_from
     given = plan.answers.get((task.id, candidate, sample))
     if given is not None:
         return given, None
+    return await new_answer(plan, task, candidate, sample)
+
+
+async def new_answer(
+    plan: RunPlan, task: Task, candidate: str, sample: int = 0
+) -> tuple[Answer, str | None] | CallFailed:
+    """The cache's answer to this key and the run id it had it from, else the candidate's
+    (then stored in the cache) and None; or why the candidate gave none. Sample i > 0 is
+    asked with seed + i."""
     messages = messages_for(task)
     key, hit = plan.cache.answer(candidate, messages, sample) if plan.cache else ("", None)
     if hit is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,49 @@ def test_each_sample_is_its_own_key(server) -> None:
     server.requests.clear()
     assert run("again.jsonl", "--samples", "2") == 0
     assert asked(server) == (0, 0)
+
+
+def test_a_pairwise_run_takes_the_answers_an_absolute_run_stored(
+    server, tmp_path: Path, capsys
+) -> None:
+    """The same models, settings and prompts: a pairwise run after an absolute one asks
+    the judge only; its pair lines say where each answer came from; picks are not cached,
+    so a second pairwise run asks the judge again."""
+    shutil.copy(REPO / "judges" / "pairwise-judge.md", tmp_path / "judges")
+    assert run("absolute.jsonl") == 0
+    first = read_run("absolute.jsonl")
+    server.requests.clear()
+    assert run("pairs.jsonl", "--pairwise", "m1,m2") == 0
+    assert asked(server) == (0, 6)  # 3 tasks x both orders; no candidate asked
+    pairs = read_run("pairs.jsonl").pairs.values()
+    assert {(p.cached_answer_a_from, p.cached_answer_b_from) for p in pairs} == {
+        (first.manifest.run_id, first.manifest.run_id)
+    }
+    answers = {(r.task_id, r.candidate): r.answer.text for r in first.records.values()}
+    assert all(p.answer_a.text == answers[(p.task_id, "m1")] for p in pairs)
+    assert "from the cache: 6 answer(s) of 3 pair(s)" in capsys.readouterr().out
+    manifest = json.loads(Path("pairs.jsonl").read_text().splitlines()[0])
+    assert manifest["cache"]["mode"] == "use"
+
+    server.requests.clear()
+    assert run("uncached-pairs.jsonl", "--pairwise", "m1,m2", "--no-cache") == 0
+    assert asked(server) == (6, 6)
+    lines = Path("uncached-pairs.jsonl").read_text().splitlines()
+    assert not any("cached_answer" in line for line in lines)  # written as before the cache
+
+
+def test_a_resumed_pairwise_run_keeps_the_marks_of_its_kept_answers(server, tmp_path: Path) -> None:
+    shutil.copy(REPO / "judges" / "pairwise-judge.md", tmp_path / "judges")
+    assert run("absolute.jsonl") == 0
+    first = read_run("absolute.jsonl").manifest.run_id
+    server.set_faults(model="judge", status_for_chat=400)  # every pick fails
+    assert run("pairs.jsonl", "--pairwise", "m1,m2") == 3
+    assert {p.status for p in read_run("pairs.jsonl").pairs.values()} == {"error"}
+    server.clear_faults()
+    server.requests.clear()
+    assert main(["run", "--resume", "pairs.jsonl"]) == 0
+    assert asked(server) == (0, 6)  # the kept answers are only judged
+    pairs = read_run("pairs.jsonl").pairs.values()
+    assert {(p.status, p.cached_answer_a_from, p.cached_answer_b_from) for p in pairs} == {
+        ("ok", first, first)
+    }
