@@ -57,7 +57,7 @@ OUTSIDE = {
     "llama_cpp": {"endpoints.embedded"},
     "datasets": {"suites.rows"},
     "rich": {"display"},
-    "msgspec": {"runfile", "analysis.compare"},
+    "msgspec": {"runfile", "analysis.comparison"},
 }
 """Outside libraries imported in one place each (a module or a stage); msgspec in two: the
 run-file stage decodes with it, and `compare`'s results are its Structs (one per row)."""

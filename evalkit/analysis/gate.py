@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from evalkit.analysis.compare_units import undetectable
 
 if TYPE_CHECKING:
-    from evalkit.analysis.compare import Comparison
+    from evalkit.analysis.comparison import Comparison
 
 
 def regressions(

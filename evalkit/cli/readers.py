@@ -163,7 +163,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     prefetch(args.a, args.b)  # read while what follows is imported
     from evalkit.analysis import resampling
-    from evalkit.analysis.compare import compare_runs, comparison_json
+    from evalkit.analysis.compare import compare_runs
+    from evalkit.analysis.comparison import comparison_json
     from evalkit.analysis.gate import gate_warnings, regressions
     from evalkit.errors import ConfigError
     from evalkit.runfile.lines import read_scores

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from evalkit.analysis.compare import Comparison
+from evalkit.analysis.comparison import Comparison
 from evalkit.display.console import STATUS_STYLE, console, more, note
 from evalkit.display.layout import Cell, print_table
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from evalkit import md
 from evalkit.analysis.checks import CheckCounts
-from evalkit.analysis.compare import CandidateComparison, Comparison, Regrade, RowComparison
+from evalkit.analysis.comparison import CandidateComparison, Comparison, Regrade, RowComparison
 from evalkit.analysis.stats import EXACT_MAX_N
 
 RowsShown = Literal["all", "changed", "none"]

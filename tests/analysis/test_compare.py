@@ -12,7 +12,8 @@ import pytest
 from exact_stats import bootstrap_quantile_band, signed_rank_reference
 from runfiles import Row, manifest, model_info, write_run
 
-from evalkit.analysis.compare import Comparison, compare_runs, comparison_json
+from evalkit.analysis.compare import compare_runs
+from evalkit.analysis.comparison import Comparison, comparison_json
 from evalkit.analysis.gate import regressions
 from evalkit.cli import main
 from evalkit.cli.common import EXIT_OK, EXIT_REGRESSION
