@@ -45,6 +45,7 @@ from evalkit.runfile.card import (
     card_path,
     probe_candidate,
 )
+from evalkit.runfile.manifests import judge_changes
 from evalkit.runfile.reader import RunFile, read_run
 from evalkit.runfile.writer import RunWriter
 from evalkit.suites.loader import load_suite
@@ -242,10 +243,12 @@ def _manifest(
 def _check_existing(existing: RunFile, options: CardOptions, judge: Judge) -> RunManifest:
     """The existing card's manifest, unless the judge or the settings asked for differ."""
     manifest = existing.manifest
-    if manifest.judge != judge.info() and not options.force:
+    changes = judge_changes(manifest.judge, judge.info())  # the same file elsewhere is the same
+    if changes and not options.force:
         raise ResumeMismatchError(
-            f"{existing.path}: made with another definition of judge {manifest.judge.name!r};"
-            " delete it to make the card again, or use --force to resume it anyway"
+            f"{existing.path}: made with another definition of judge {manifest.judge.name!r}"
+            f" ({'; '.join(changes)}); delete it to make the card again, or use --force to"
+            " resume it anyway"
         )
     asked = {"--samples": options.samples, "--limit": options.limit}
     samples = manifest.card.samples if manifest.card else None

@@ -15,6 +15,7 @@ from evalkit.judges.pairwise import PairwiseJudge
 from evalkit.judges.protocol import Judge
 from evalkit.run.pairwise import judge_pair
 from evalkit.run.runner import RunPlan
+from evalkit.runfile.manifests import judge_changes
 from evalkit.runfile.reader import RunFile
 from evalkit.types import Answer, PairRecord, Task, utc_now
 
@@ -67,6 +68,6 @@ async def _judge_pair(
 
 def own_pairs(parent: RunFile, judge: Judge) -> list[PairRecord]:
     """A pairwise run's judged pairs, when this judge (same definition) judged them."""
-    if parent.manifest.pairwise is None or parent.manifest.judge != judge.info():
+    if parent.manifest.pairwise is None or judge_changes(parent.manifest.judge, judge.info()):
         return []
     return [p for p in parent.pairs.values() if p.judge == judge.name and p.status in ANSWERED]

@@ -110,7 +110,11 @@ async def run_task(plan: RunPlan, judge: PairwiseJudge, item: TaskPairs) -> list
     pairs."""
     started = utc_now()
     needed = list(dict.fromkeys(name for pair in item.pairs for name in pair))
-    answers = {name: item.kept[name] for name in needed if name in item.kept}
+    answers: dict[str, Answer] = {}
+    cached: dict[str, str | None] = {}
+    for name in needed:
+        if name in item.kept:
+            answers[name], cached[name] = item.kept[name]
     failures: dict[str, CallFailed] = {}
 
     async def ask(name: str) -> None:
@@ -118,13 +122,13 @@ async def run_task(plan: RunPlan, judge: PairwiseJudge, item: TaskPairs) -> list
         if isinstance(got, CallFailed):
             failures[name] = got
         else:
-            answers[name] = got
+            answers[name], cached[name] = got
 
     await asyncio.gather(*(ask(name) for name in needed if name not in answers))
     return list(
         await asyncio.gather(
             *(
-                judge_pair(plan, judge, item.task, pair, answers, failures, started)
+                judge_pair(plan, judge, item.task, pair, answers, failures, started, cached)
                 for pair in item.pairs
             )
         )
@@ -136,30 +140,31 @@ async def judge_pair(
     judge: PairwiseJudge,
     task: Task,
     pair: tuple[str, str],
-    answers: dict[str, tuple[Answer, str | None]],
+    answers: dict[str, Answer],
     failures: dict[str, CallFailed],
     started: str,
+    cached: dict[str, str | None] | None = None,
 ) -> PairRecord:
-    """Judge one pair in both orders from the task's answers (each with the run id the
-    cache had it from), and build its record."""
+    """Judge one pair in both orders from the task's answers, and build its record;
+    `cached`: the run id the cache across runs had each answer from."""
     a, b = pair
-    (answer_a, from_a), (answer_b, from_b) = (answers.get(name, (None, None)) for name in pair)
+    cached = cached or {}
     base = {
         "task_id": task.id,
         "a": a,
         "b": b,
         "judge": plan.judge.name,
         "started_at": started,
-        "answer_a": answer_a,
-        "answer_b": answer_b,
-        "cached_answer_a_from": from_a,
-        "cached_answer_b_from": from_b,
+        "answer_a": answers.get(a),
+        "answer_b": answers.get(b),
+        "cached_answer_a_from": cached.get(a),
+        "cached_answer_b_from": cached.get(b),
     }
     failed = [failures[name] for name in pair if name in failures]
     if failed:
         status = "unavailable" if any(f.unavailable for f in failed) else "error"
         return PairRecord(**base, status=status, error=failed[0].info)
-    sides: dict[Side, Answer] = {"a": answers[a][0], "b": answers[b][0]}
+    sides: dict[Side, Answer] = {"a": answers[a], "b": answers[b]}
     judgements = list(
         await asyncio.gather(
             judge.judge_order(task, sides, "a"), judge.judge_order(task, sides, "b")

@@ -1,6 +1,8 @@
 """What differs between two run files' manifests, in words a person acts on: the models that
-changed between two runs (`compare` says so before any score; a resume warns), and what
-keeps two files from being parts of one run (`merge` refuses them).
+changed between two runs (`compare` says so before any score; a resume warns), the judge's
+definition (a resume, a card rebuilt from its gradings: the same file in another checkout
+is the same judge), and what keeps two files from being parts of one run (`merge` refuses
+them).
 
 A model's identity (evalkit.endpoints.identity) is compared only when both manifests hold
 one of the same kind: a file written before identities were recorded, or whose server was
@@ -184,3 +186,39 @@ def _model_differences(name: str, a: ModelInfo, b: ModelInfo) -> list[str]:
             f" vs {short(b.identity or '')} (another model under the same name)"
         )
     return found
+
+
+def judge_changes(old: JudgeInfo, new: JudgeInfo) -> list[str]:
+    """What differs between the judge a run was graded with and the one loaded now; empty
+    when it is the same judge. A run file from before definitions were hashed is compared
+    on what it recorded (name, model, prompt hash, settings)."""
+    if old.definition_sha256 is None:
+        if _bare(old) == _bare(new):
+            return []
+    elif (old.name, old.definition_sha256) == (new.name, new.definition_sha256):
+        return []
+    changes = [
+        f"{what} {getattr(old, what)!r} -> {getattr(new, what)!r}"
+        for what in ("name", "kind", "model")
+        if getattr(old, what) != getattr(new, what)
+    ]
+    if old.prompt_sha256 != new.prompt_sha256:
+        changes.append("its prompt template changed")
+    for key in dict.fromkeys([*old.settings, *new.settings]):
+        if old.settings.get(key) != new.settings.get(key):
+            changes.append(f"{key} {old.settings.get(key)!r} -> {new.settings.get(key)!r}")
+    if [_bare(m) for m in old.members] != [_bare(m) for m in new.members]:
+        changes.append("its panel members changed")
+    if not changes:
+        what = "its file or a member's" if new.members else "its file"
+        before, after = (info.definition_sha256 or "?" for info in (old, new))
+        changes.append(f"{what} changed (definition sha256 {before:.12} -> {after:.12})")
+    if old.path is not None and new.path is not None and old.path != new.path:
+        changes.append(f"loaded from {new.path}, not {old.path}")
+    return changes
+
+
+def _bare(info: JudgeInfo) -> JudgeInfo:
+    """A judge's definition without where it was loaded from and its hash."""
+    members = [_bare(member) for member in info.members]
+    return info.model_copy(update={"path": None, "definition_sha256": None, "members": members})
