@@ -106,9 +106,13 @@ def test_ctrl_c_sums_up_what_is_durable_and_names_the_resume_command(
     while judge_calls(server) < 4:
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
+    # every request from now on is held, so the run cannot finish (and exit 0) before the
+    # signal lands, however late this process gets the CPU back on a busy machine
+    server.latency = 60.0
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err.decode()
+    server.latency = 0.15
     text = " ".join((out + err).decode().split())
     assert f"interrupted; finish them with: python -m evalkit run --resume {path}" in text
     assert "m1" in text and "m2" in text  # the per-candidate summary was printed
