@@ -8,8 +8,9 @@ over what was read (`compare` of two 20 MB files: imports and reads 112 ms one a
 other, 90 ms side by side, measured).
 
 Guarantees: `file_bytes` returns the bytes the file held when it was read, or raises the
-OSError reading it raised, as `Path.read_bytes` would; a prefetched file is handed over once
-(a second reader reads it again); nothing is prefetched unless a command asks.
+error reading it raised (an OSError, as `Path.read_bytes` would), never waits for a read
+that failed; a prefetched file is handed over once (a second reader reads it again);
+nothing is prefetched unless a command asks.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class _Read:
     def __init__(self) -> None:
         self.done = threading.Event()
         self.data: bytes | None = None
-        self.error: OSError | None = None
+        self.error: Exception | None = None
 
 
 def prefetch(*paths: str | Path) -> None:
@@ -44,9 +45,10 @@ def _read_all(reads: dict[str, _Read]) -> None:
         try:
             with open(key, "rb") as handle:
                 read.data = handle.read()
-        except OSError as exc:
+        except Exception as exc:  # raised again by `file_bytes`, in the command's thread
             read.error = exc
-        read.done.set()
+        finally:  # whatever happened, the reader waiting for this file goes on
+            read.done.set()
 
 
 def file_bytes(path: str | Path) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,29 @@ def test_compare_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code != 0
     err = capsys.readouterr().err
     assert "a.jsonl" in err and "No such file" in err
+
+
+def test_any_error_of_the_read_is_raised_to_the_reader_which_never_hangs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b"x\n")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise MemoryError("no room for the file")
+
+    monkeypatch.setattr(prefetch, "open", broken, raising=False)
+    prefetch.prefetch(path)
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            prefetch.file_bytes(path)
+        except MemoryError as exc:
+            raised.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "file_bytes waits for a read that failed"
+    assert [str(exc) for exc in raised] == ["no room for the file"]
