@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the end-of-run summary counts Records, without msgspec
     from evalkit.runfile.heads import ManifestHead
-    from evalkit.runfile.lines import KeyAnswer, KeyLine
-    from evalkit.runfile.report_lines import ReportAnswer, ReportLine
+    from evalkit.runfile.lines import KeyLine, LineAnswer
+    from evalkit.runfile.report_lines import ReportLine
     from evalkit.types import Answer, Record, RunManifest
 
 
@@ -51,7 +51,7 @@ class Incomplete:
         return out
 
 
-def marker(answer: Answer | ReportAnswer | KeyAnswer | None, brief: bool = False) -> str:
+def marker(answer: Answer | LineAnswer | None, brief: bool = False) -> str:
     """A few words for an answer that is not whole: `cut at max_tokens`, `empty`, `empty,
     cut at max_tokens`; with `brief` (a narrow terminal column) `cut`, `empty`, `empty,
     cut`; "" for a whole answer or none."""

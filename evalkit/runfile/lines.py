@@ -18,8 +18,9 @@ or with pairwise or resume lines (which pydantic validates), is read again line 
 above, so a bad line gets the same error either way. The twins (`runfile.twins`) are
 imported only then.
 
-msgspec is imported in the run-file stage only (here, in `heads`, `index` and
-`report_lines`).
+msgspec is imported in the run-file stage (here, in `heads`, `index` and `report_lines`)
+and by `analysis.comparison`, whose results are msgspec structs. `LineAnswer` is the answer
+as both `show` (`KeyLine`) and `report` (`report_lines.ReportLine`) read it.
 """
 
 from __future__ import annotations
@@ -130,16 +131,16 @@ def read_scores(path: str | Path) -> ScoreFile:
     return ScoreFile(str(path), read.manifest, {line.key: line for line in read.items})
 
 
-class KeyAnswer(msgspec.Struct, gc=False):
+class LineAnswer(msgspec.Struct, gc=False):
     """An answer's text, why generation stopped and how long it took: what `show`'s table
-    shows of it."""
+    and the report show of it."""
 
     text: str
     """The reply's text."""
     finish_reason: str | None = None
     """Why generation stopped: stop, length, ..."""
     latency_ms: float | None = None
-    """Wall time of the call that gave it."""
+    """Wall time of the call that gave it, in milliseconds."""
 
     @property
     def truncated(self) -> bool:
@@ -182,7 +183,7 @@ class KeyLine(ResultLine, tag="result"):
     are skipped."""
 
     twin: ClassVar[str] = "evalkit.runfile.twins:KeyLineModel"
-    answer: KeyAnswer | None = None
+    answer: LineAnswer | None = None
     """The answer, when there is one."""
     verdict: KeyVerdict | None = None
     """The verdict's score and label, when there is one."""

@@ -22,33 +22,12 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 
-from evalkit.keys import IssueSeverity, RecordKey, is_blank, is_cut, utc_now
+from evalkit.keys import IssueSeverity, RecordKey, utc_now
 from evalkit.runfile.heads import ManifestHead
-from evalkit.runfile.lines import ResultLine, Score, read_lines
+from evalkit.runfile.lines import LineAnswer, ResultLine, Score, read_lines
 
 if TYPE_CHECKING:
     from evalkit.types import Resume
-
-
-class ReportAnswer(msgspec.Struct, kw_only=True, gc=False):
-    """An answer's text, latency and why generation stopped."""
-
-    text: str
-    """The reply's text."""
-    latency_ms: float | None = None
-    """Wall time of the successful attempt, in milliseconds."""
-    finish_reason: str | None = None
-    """Why generation stopped: stop, length, ..."""
-
-    @property
-    def truncated(self) -> bool:
-        """Cut at the token limit, as `Answer.truncated`."""
-        return is_cut(self.finish_reason)
-
-    @property
-    def empty(self) -> bool:
-        """No text but whitespace, as `Answer.empty`."""
-        return is_blank(self.text)
 
 
 class ReportCriterion(msgspec.Struct, kw_only=True, gc=False):
@@ -140,7 +119,7 @@ class ReportLine(ResultLine, kw_only=True, tag="result"):
     """A result line as `report` reads it; the fields it does not show are skipped."""
 
     twin: ClassVar[str] = "evalkit.runfile.twins:ReportLineModel"
-    answer: ReportAnswer | None = None
+    answer: LineAnswer | None = None
     """The candidate's answer."""
     verdict: ReportVerdict | None = None
     """The judge's verdict."""

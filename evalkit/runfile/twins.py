@@ -17,6 +17,22 @@ from evalkit.types import IssueSeverity, Status, utc_now
 from evalkit.types import Score as CheckedScore
 
 
+class _ResultLineModel(Skimmed):
+    """What every line twin holds first: the key and status of `lines.ResultLine` (each
+    twin declares `sample` last, after its own fields, in the order it always had)."""
+
+    type: Literal["result"] = "result"
+    """Always "result"."""
+    task_id: str
+    """The task."""
+    candidate: str
+    """The candidate model."""
+    judge: str
+    """The judge that graded it."""
+    status: Status
+    """ok, unavailable, error or judge_error."""
+
+
 class _ScoreAnswerModel(Skimmed):
     """ScoreAnswer's twin."""
 
@@ -40,20 +56,10 @@ class _ScoreCheckModel(Skimmed):
     """True or False when the check ran; None when it could not."""
 
 
-class ScoreLineModel(Skimmed):
+class ScoreLineModel(_ResultLineModel):
     """ScoreLine's twin: what a result line must hold for `compare` (see the module
     docstring); fields it does not declare are skipped unchecked."""
 
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
     answer: _ScoreAnswerModel | None = None
     """The answer, when there is one."""
     verdict: _ScoreVerdictModel | None = None
@@ -64,8 +70,8 @@ class ScoreLineModel(Skimmed):
     """Which repeated answer to the task it is."""
 
 
-class _KeyAnswerModel(Skimmed):
-    """KeyAnswer's twin."""
+class _LineAnswerModel(Skimmed):
+    """LineAnswer's twin."""
 
     text: str
     """The reply's text."""
@@ -99,20 +105,10 @@ class _CountedModel(Skimmed):
     """Counted's twin: an object, its fields skipped."""
 
 
-class KeyLineModel(Skimmed):
+class KeyLineModel(_ResultLineModel):
     """KeyLine's twin: what a result line must hold for `show`."""
 
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: _KeyAnswerModel | None = None
+    answer: _LineAnswerModel | None = None
     """The answer, when there is one."""
     verdict: _KeyVerdictModel | None = None
     """The verdict's score and label, when there is one."""
@@ -130,17 +126,6 @@ class _ReportExact(Skimmed):
     """A twin of an `Exact` model: strict types, unknown fields skipped."""
 
     model_config = ConfigDict(strict=True)
-
-
-class _ReportAnswerModel(Skimmed):
-    """ReportAnswer's twin."""
-
-    text: str
-    """The reply's text."""
-    latency_ms: float | None = None
-    """Wall time, ms."""
-    finish_reason: str | None = None
-    """Why generation stopped."""
 
 
 class _ReportCriterionModel(_ReportExact):
@@ -228,20 +213,10 @@ class _ReportDisagreementModel(Skimmed):
     """What the judge found."""
 
 
-class ReportLineModel(Skimmed):
+class ReportLineModel(_ResultLineModel):
     """ReportLine's twin: what a result line must hold for `report`."""
 
-    type: Literal["result"] = "result"
-    """Always "result"."""
-    task_id: str
-    """The task."""
-    candidate: str
-    """The candidate model."""
-    judge: str
-    """The judge that graded it."""
-    status: Status
-    """ok, unavailable, error or judge_error."""
-    answer: _ReportAnswerModel | None = None
+    answer: _LineAnswerModel | None = None
     """The answer."""
     verdict: _ReportVerdictModel | None = None
     """The verdict."""
